@@ -1,0 +1,341 @@
+/* api.c - see api.h. */
+#include "api.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cwm_api {
+    struct http_client *http;
+    char *base_url;              /* .../apis/3.0/system */
+    struct curl_slist *headers;  /* auth, clientId, Accept: built once */
+};
+
+struct http_client *api_http(struct cwm_api *api) { return api->http; }
+const char *api_base_url(const struct cwm_api *api) { return api->base_url; }
+
+int api_status_to_errno(long status)
+{
+    switch (status) {
+    case 400: return -EINVAL;
+    case 401: case 403: return -EACCES;
+    case 404: return -ENOENT;
+    case 405: return -EROFS;
+    case 409: return -EBUSY;
+    case 429: return -EAGAIN;
+    default:  return status >= 200 && status < 300 ? 0 : -EIO;
+    }
+}
+
+char *api_escape_segment(const char *segment)
+{
+    char *escaped = curl_easy_escape(NULL, segment, 0);
+    char *copy;
+
+    if (!escaped)
+        return NULL;
+    copy = strdup(escaped);
+    curl_free(escaped);
+    return copy;
+}
+
+/* ---- construction ---- */
+
+static char *base64(const unsigned char *in, size_t len)
+{
+    static const char tbl[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
+
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16;
+        if (i + 1 < len) v |= (unsigned)in[i + 1] << 8;
+        if (i + 2 < len) v |= in[i + 2];
+        *p++ = tbl[(v >> 18) & 63];
+        *p++ = tbl[(v >> 12) & 63];
+        *p++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+        *p++ = i + 2 < len ? tbl[v & 63] : '=';
+    }
+    *p = '\0';
+    return out;
+}
+
+/* Appends a formatted header; on failure frees the list and returns NULL. */
+static struct curl_slist *add_header(struct curl_slist *list, const char *fmt,
+                                     const char *a, const char *b)
+{
+    char line[1024];
+    struct curl_slist *grown;
+
+    snprintf(line, sizeof(line), fmt, a, b);
+    grown = curl_slist_append(list, line);
+    explicit_bzero(line, sizeof(line)); /* it may hold the credentials */
+    if (!grown)
+        curl_slist_free_all(list);
+    return grown;
+}
+
+static struct curl_slist *build_headers(const struct cwm_config *cfg)
+{
+    struct curl_slist *h = NULL;
+    char creds[512];
+    char *token;
+    int n;
+
+    n = snprintf(creds, sizeof(creds), "%s+%s:%s", cfg->company,
+                 cfg->public_key, cfg->private_key);
+    if (n < 0 || (size_t)n >= sizeof(creds))
+        return NULL;
+    token = base64((unsigned char *)creds, (size_t)n);
+    explicit_bzero(creds, sizeof(creds));
+    if (!token)
+        return NULL;
+    h = add_header(h, "Authorization: Basic %s%s", token, "");
+    explicit_bzero(token, strlen(token));
+    free(token);
+    if (h) h = add_header(h, "clientId: %s%s", cfg->client_id, "");
+    if (h) h = add_header(h, "Accept: application/vnd.connectwise.com+json; version=%s%s",
+                          cfg->api_version ? cfg->api_version : "2025.8", "");
+    if (h) h = add_header(h, "Content-Type: application/json%s%s", "", "");
+    /* libcurl sends "Expect: 100-continue" for large bodies; skip the wait. */
+    if (h) h = add_header(h, "Expect:%s%s", "", "");
+    return h;
+}
+
+/* Asks /login/companyinfo/{company} for the codebase (no auth needed). */
+static char *discover_codebase(struct http_client *http, const char *url,
+                               const char *company, char *err, size_t errlen)
+{
+    struct http_response resp;
+    char *escaped = api_escape_segment(company), *codebase = NULL;
+    char full[2048];
+    cJSON *body, *cb;
+    int rc;
+
+    if (!escaped)
+        return NULL;
+    snprintf(full, sizeof(full), "%s/login/companyinfo/%s", url, escaped);
+    free(escaped);
+    rc = http_request(http, "GET", full, NULL, NULL, 0, &resp);
+    if (rc) {
+        snprintf(err, errlen, "cannot reach %s: %s", url, resp.error);
+        return NULL;
+    }
+    body = resp.status == 200 ? cJSON_Parse(resp.body) : NULL;
+    cb = cJSON_GetObjectItemCaseSensitive(body, "Codebase");
+    if (cJSON_IsString(cb) && cb->valuestring[0])
+        codebase = strdup(cb->valuestring);
+    else if (resp.status == 200)
+        snprintf(err, errlen, "%s does not know company '%s' "
+                 "(login/companyinfo answered no codebase)", url, company);
+    else
+        snprintf(err, errlen, "codebase discovery at %s failed: HTTP %ld",
+                 url, resp.status);
+    cJSON_Delete(body);
+    http_response_free(&resp);
+    return codebase;
+}
+
+static char *join_base(const char *url, const char *codebase)
+{
+    size_t cb_len = strlen(codebase);
+    const char *slash = (cb_len && codebase[cb_len - 1] == '/') ? "" : "/";
+    char *base;
+
+    while (*codebase == '/')
+        codebase++;
+    if (asprintf(&base, "%s/%s%sapis/3.0/system", url, codebase, slash) < 0)
+        return NULL;
+    return base;
+}
+
+struct cwm_api *api_new(const struct cwm_config *cfg,
+                        const struct http_options *http_opts, char *err,
+                        size_t errlen)
+{
+    struct cwm_api *api = calloc(1, sizeof(*api));
+    char *codebase = NULL;
+
+    if (!api) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    api->http = http_client_new(http_opts);
+    api->headers = build_headers(cfg);
+    if (!api->http || !api->headers) {
+        snprintf(err, errlen, "cannot set up the HTTP client");
+        goto fail;
+    }
+    codebase = cfg->codebase ? strdup(cfg->codebase)
+                             : discover_codebase(api->http, cfg->url,
+                                                 cfg->company, err, errlen);
+    if (!codebase)
+        goto fail;
+    api->base_url = join_base(cfg->url, codebase);
+    free(codebase);
+    if (!api->base_url) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    return api;
+fail:
+    api_free(api);
+    return NULL;
+}
+
+void api_free(struct cwm_api *api)
+{
+    if (!api)
+        return;
+    http_client_free(api->http);
+    curl_slist_free_all(api->headers);
+    free(api->base_url);
+    free(api);
+}
+
+/* ---- calls ---- */
+
+/* Fills error->message from a ConnectWise error body:
+ * {"code","message","errors":[{"message"}...]}. */
+static void describe_error(const struct http_response *resp,
+                           struct api_error *error)
+{
+    cJSON *body = cJSON_Parse(resp->body);
+    cJSON *msg = cJSON_GetObjectItemCaseSensitive(body, "message");
+    cJSON *errors = cJSON_GetObjectItemCaseSensitive(body, "errors");
+    cJSON *item;
+    size_t used;
+
+    error->status = resp->status;
+    snprintf(error->message, sizeof(error->message), "HTTP %ld%s%s",
+             resp->status, cJSON_IsString(msg) ? ": " : "",
+             cJSON_IsString(msg) ? msg->valuestring : "");
+    cJSON_ArrayForEach(item, errors) {
+        cJSON *m = cJSON_GetObjectItemCaseSensitive(item, "message");
+        used = strlen(error->message);
+        if (cJSON_IsString(m) && used < sizeof(error->message))
+            snprintf(error->message + used, sizeof(error->message) - used,
+                     "; %s", m->valuestring);
+    }
+    cJSON_Delete(body);
+}
+
+/* One request to system/<path>; returns the response or -errno. */
+static int api_call(struct cwm_api *api, const char *method, const char *path,
+                    const char *body, struct http_response *resp,
+                    struct api_error *error)
+{
+    char *url;
+    int rc;
+
+    if (asprintf(&url, "%s/%s", api->base_url, path) < 0)
+        return -ENOMEM;
+    rc = http_request(api->http, method, url, api->headers, body,
+                      body ? strlen(body) : 0, resp);
+    if (rc) {
+        error->status = 0;
+        snprintf(error->message, sizeof(error->message), "%s %s: %s",
+                 method, url, resp->error);
+        log_warn("%s", error->message);
+    } else if (resp->status < 200 || resp->status >= 300) {
+        describe_error(resp, error);
+        rc = api_status_to_errno(resp->status);
+        if (resp->status != 404)
+            log_warn("%s %s: %s", method, url, error->message);
+        http_response_free(resp);
+    }
+    free(url);
+    return rc;
+}
+
+int api_get(struct cwm_api *api, const char *path, cJSON **out,
+            struct api_error *error)
+{
+    struct http_response resp;
+    int rc = api_call(api, "GET", path, NULL, &resp, error);
+
+    *out = NULL;
+    if (rc)
+        return rc;
+    *out = cJSON_ParseWithLength(resp.body, resp.len);
+    if (!*out) {
+        snprintf(error->message, sizeof(error->message),
+                 "GET %s: the server sent a body that is not JSON", path);
+        log_warn("%s", error->message);
+        rc = -EIO;
+    }
+    http_response_free(&resp);
+    return rc;
+}
+
+/* True when a Link header offers rel="next". */
+static bool link_has_next(const char *link)
+{
+    return link && strstr(link, "rel=\"next\"") != NULL;
+}
+
+/* Moves every item of `page` to the end of `all`. */
+static void append_items(cJSON *all, cJSON *page)
+{
+    cJSON *item;
+
+    while ((item = cJSON_DetachItemFromArray(page, 0)) != NULL)
+        cJSON_AddItemToArray(all, item);
+}
+
+int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
+                struct api_error *error)
+{
+    cJSON *all = cJSON_CreateArray();
+    const char *sep = strchr(endpoint, '?') ? "&" : "?";
+    int rc = 0;
+
+    *out = NULL;
+    if (!all)
+        return -ENOMEM;
+    for (int page = 1;; page++) {
+        struct http_response resp;
+        char *path;
+        cJSON *items;
+        bool more;
+        int count;
+
+        if (asprintf(&path, "%s%spageSize=%d&page=%d", endpoint, sep,
+                     API_MAX_PAGE_SIZE, page) < 0) {
+            rc = -ENOMEM;
+            break;
+        }
+        rc = api_call(api, "GET", path, NULL, &resp, error);
+        free(path);
+        if (rc)
+            break;
+        items = cJSON_ParseWithLength(resp.body, resp.len);
+        more = link_has_next(resp.link);
+        http_response_free(&resp);
+        if (!cJSON_IsArray(items)) {
+            cJSON_Delete(items);
+            snprintf(error->message, sizeof(error->message),
+                     "GET %s: expected a JSON array", endpoint);
+            rc = -EIO;
+            break;
+        }
+        count = cJSON_GetArraySize(items);
+        append_items(all, items);
+        cJSON_Delete(items);
+        /* The Link header decides; an empty page also ends a runaway loop. */
+        if (!more || count == 0)
+            break;
+    }
+    if (rc) {
+        cJSON_Delete(all);
+        return rc;
+    }
+    *out = all;
+    return 0;
+}

@@ -1,0 +1,51 @@
+/* api.h - the ConnectWise Manage API client.
+ *
+ * Knows the API's conventions (base URL and codebase, Basic auth from
+ * company+public:private, the clientId header, the versioned Accept type,
+ * Link-header paging, the error body) and nothing about files. */
+#ifndef CWMFS_API_H
+#define CWMFS_API_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "http.h"
+
+#define API_MAX_PAGE_SIZE 1000
+
+struct cwm_api;
+
+/* The outcome of a call that failed at the HTTP level, for error messages. */
+struct api_error {
+    long status;        /* HTTP status, 0 for a transport failure */
+    char message[512];  /* the server's message (+ errors[].message), or the transport error */
+};
+
+/* Builds the client; discovers the codebase through /login/companyinfo when
+ * the config has none.  Returns NULL with a one-line reason in err. */
+struct cwm_api *api_new(const struct cwm_config *cfg,
+                        const struct http_options *http_opts, char *err,
+                        size_t errlen);
+void api_free(struct cwm_api *api);
+struct http_client *api_http(struct cwm_api *api);
+/* The base of every System call: <url>/<codebase>apis/3.0/system */
+const char *api_base_url(const struct cwm_api *api);
+
+/* GET system/<path> (path may carry a query).  On success *out is the parsed
+ * body.  Returns 0 or -errno (ENOENT for 404, EACCES for 401/403, ...). */
+int api_get(struct cwm_api *api, const char *path, cJSON **out,
+            struct api_error *error);
+
+/* GET every page of the list at system/<endpoint>, pageSize 1000, following
+ * the Link header; *out is one JSON array holding all items. */
+int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
+                struct api_error *error);
+
+/* Maps an HTTP status to the errno a file operation should report. */
+int api_status_to_errno(long status);
+
+/* Percent-encodes one path segment (an identifier may contain '/'). */
+char *api_escape_segment(const char *segment);
+
+#endif

@@ -1,0 +1,272 @@
+/* cache.c - see cache.h. */
+#include "cache.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uthash.h>
+
+/* Expired entries are swept every this many inserts, so probes of many
+ * missing names (editors do that) cannot grow the table without bound. */
+#define SWEEP_EVERY 1024
+
+struct entry {
+    char *key;
+    void *value;           /* NULL with has_value = absence */
+    bool has_value;
+    double expires;        /* monotonic seconds */
+    bool loading;
+    bool stale_on_arrival; /* forgotten while a fill was running */
+    unsigned waiters;      /* callers sleeping on this entry */
+    unsigned long fill_gen;/* bumped when a fill finishes */
+    int fill_rc;           /* result of the last fill */
+    UT_hash_handle hh;
+};
+
+struct cache {
+    pthread_mutex_t lock;
+    pthread_cond_t filled;
+    struct entry *table;
+    double ttl;
+    cache_free_fn free_value;
+    unsigned long inserts;
+    struct cache_stats stats;
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct cache *cache_new(double ttl_seconds, cache_free_fn free_value)
+{
+    struct cache *cache = calloc(1, sizeof(*cache));
+
+    if (!cache)
+        return NULL;
+    pthread_mutex_init(&cache->lock, NULL);
+    pthread_cond_init(&cache->filled, NULL);
+    cache->ttl = ttl_seconds;
+    cache->free_value = free_value;
+    return cache;
+}
+
+double cache_ttl(const struct cache *cache) { return cache->ttl; }
+
+static void drop_value(struct cache *cache, struct entry *e)
+{
+    if (e->value)
+        cache->free_value(e->value);
+    e->value = NULL;
+    e->has_value = false;
+}
+
+static void delete_entry(struct cache *cache, struct entry *e)
+{
+    HASH_DEL(cache->table, e);
+    drop_value(cache, e);
+    free(e->key);
+    free(e);
+}
+
+void cache_free(struct cache *cache)
+{
+    struct entry *e, *tmp;
+
+    if (!cache)
+        return;
+    HASH_ITER(hh, cache->table, e, tmp)
+        delete_entry(cache, e);
+    pthread_cond_destroy(&cache->filled);
+    pthread_mutex_destroy(&cache->lock);
+    free(cache);
+}
+
+static bool is_fresh(const struct entry *e, double now)
+{
+    return e->has_value && now < e->expires;
+}
+
+static void sweep_expired(struct cache *cache, double now)
+{
+    struct entry *e, *tmp;
+
+    HASH_ITER(hh, cache->table, e, tmp)
+        if (!e->loading && e->waiters == 0 && !is_fresh(e, now))
+            delete_entry(cache, e);
+}
+
+/* Finds or creates the entry for key; NULL on allocation failure. */
+static struct entry *entry_for(struct cache *cache, const char *key)
+{
+    struct entry *e;
+
+    HASH_FIND_STR(cache->table, key, e);
+    if (e)
+        return e;
+    if (++cache->inserts % SWEEP_EVERY == 0)
+        sweep_expired(cache, now_seconds());
+    e = calloc(1, sizeof(*e));
+    if (!e || !(e->key = strdup(key))) {
+        free(e);
+        return NULL;
+    }
+    HASH_ADD_KEYPTR(hh, cache->table, e->key, strlen(e->key), e);
+    return e;
+}
+
+static void store(struct cache *cache, struct entry *e, void *value)
+{
+    drop_value(cache, e);
+    e->value = value;
+    e->has_value = true;
+    e->expires = now_seconds() + cache->ttl;
+}
+
+static int use_entry(const struct entry *e, cache_use_fn use, void *use_ctx)
+{
+    if (!e->value)
+        return -ENOENT;
+    return use ? use(use_ctx, e->value) : 0;
+}
+
+/* Waits for the fill in progress on e; returns what that fill produced. */
+static int wait_for_fill(struct cache *cache, struct entry *e,
+                         cache_use_fn use, void *use_ctx)
+{
+    unsigned long gen = e->fill_gen;
+
+    cache->stats.coalesced++;
+    e->waiters++;
+    while (e->fill_gen == gen)
+        pthread_cond_wait(&cache->filled, &cache->lock);
+    e->waiters--;
+    /* Use the result even if the TTL (maybe 0) has already run out: we
+     * asked before it was fetched. */
+    if (e->fill_rc != 0 && e->fill_rc != -ENOENT)
+        return e->fill_rc;
+    return e->has_value ? use_entry(e, use, use_ctx) : -EAGAIN;
+}
+
+static int run_fill(struct cache *cache, struct entry *e, cache_fill_fn fill,
+                    void *fill_ctx, cache_use_fn use, void *use_ctx)
+{
+    void *value = NULL;
+    int rc;
+
+    cache->stats.fills++;
+    e->loading = true;
+    e->stale_on_arrival = false;
+    pthread_mutex_unlock(&cache->lock);
+    rc = fill(fill_ctx, e->key, &value);
+    pthread_mutex_lock(&cache->lock);
+    if (rc == 0 || rc == -ENOENT) {
+        store(cache, e, rc == 0 ? value : NULL);
+        if (e->stale_on_arrival)
+            e->expires = 0;
+    }
+    e->fill_rc = rc;
+    e->loading = false;
+    e->fill_gen++;
+    pthread_cond_broadcast(&cache->filled);
+    return rc == 0 || rc == -ENOENT ? use_entry(e, use, use_ctx) : rc;
+}
+
+int cache_get(struct cache *cache, const char *key, cache_fill_fn fill,
+              void *fill_ctx, cache_use_fn use, void *use_ctx)
+{
+    struct entry *e;
+    int rc;
+
+    pthread_mutex_lock(&cache->lock);
+    e = entry_for(cache, key);
+    if (!e)
+        rc = -ENOMEM;
+    else if (is_fresh(e, now_seconds())) {
+        cache->stats.hits++;
+        rc = use_entry(e, use, use_ctx);
+    } else if (e->loading)
+        rc = wait_for_fill(cache, e, use, use_ctx);
+    else
+        rc = run_fill(cache, e, fill, fill_ctx, use, use_ctx);
+    pthread_mutex_unlock(&cache->lock);
+    return rc;
+}
+
+int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
+               void *use_ctx)
+{
+    struct entry *e;
+    int rc = -EAGAIN;
+
+    pthread_mutex_lock(&cache->lock);
+    HASH_FIND_STR(cache->table, key, e);
+    if (e && is_fresh(e, now_seconds())) {
+        cache->stats.hits++;
+        rc = use_entry(e, use, use_ctx);
+    }
+    pthread_mutex_unlock(&cache->lock);
+    return rc;
+}
+
+int cache_put(struct cache *cache, const char *key, void *value)
+{
+    struct entry *e;
+
+    pthread_mutex_lock(&cache->lock);
+    e = entry_for(cache, key);
+    if (e)
+        store(cache, e, value);
+    pthread_mutex_unlock(&cache->lock);
+    if (!e) {
+        if (value)
+            cache->free_value(value);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void forget_entry(struct cache *cache, struct entry *e)
+{
+    if (e->loading || e->waiters) {
+        /* Others hold it: let it go stale instead. */
+        e->expires = 0;
+        e->stale_on_arrival = e->loading;
+    }
+    else
+        delete_entry(cache, e);
+}
+
+void cache_forget(struct cache *cache, const char *key)
+{
+    struct entry *e;
+
+    pthread_mutex_lock(&cache->lock);
+    HASH_FIND_STR(cache->table, key, e);
+    if (e)
+        forget_entry(cache, e);
+    pthread_mutex_unlock(&cache->lock);
+}
+
+void cache_forget_all(struct cache *cache)
+{
+    struct entry *e, *tmp;
+
+    pthread_mutex_lock(&cache->lock);
+    HASH_ITER(hh, cache->table, e, tmp)
+        forget_entry(cache, e);
+    pthread_mutex_unlock(&cache->lock);
+}
+
+void cache_get_stats(struct cache *cache, struct cache_stats *out)
+{
+    pthread_mutex_lock(&cache->lock);
+    *out = cache->stats;
+    out->entries = HASH_COUNT(cache->table);
+    pthread_mutex_unlock(&cache->lock);
+}

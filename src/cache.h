@@ -1,0 +1,51 @@
+/* cache.h - a thread-safe TTL cache with request coalescing.
+ *
+ * Keys are strings; values are opaque and owned by the cache.  A miss runs
+ * the caller's fill function outside the lock; concurrent callers asking for
+ * the same key meanwhile wait for that one fill instead of starting their
+ * own (single-flight, as httpdirfs's ActiveDownload).  Absence is cached too
+ * (a fill returning -ENOENT), so repeated lookups of a missing name cost one
+ * request per TTL.
+ *
+ * Values are only touched under the lock, through a "use" callback that
+ * copies out what the caller needs; that keeps lifetimes trivial. */
+#ifndef CWMFS_CACHE_H
+#define CWMFS_CACHE_H
+
+struct cache;
+
+typedef void (*cache_free_fn)(void *value);
+/* Returns 0 with *value set (stored), -ENOENT (absence is stored), or
+ * another -errno (nothing stored; passed to every waiting caller). */
+typedef int (*cache_fill_fn)(void *ctx, const char *key, void **value);
+/* Runs with the cache locked; its return value is cache_get's. */
+typedef int (*cache_use_fn)(void *ctx, const void *value);
+
+struct cache_stats {
+    unsigned long hits;
+    unsigned long fills;     /* misses that ran a fill */
+    unsigned long coalesced; /* misses that waited for another's fill */
+    unsigned long entries;
+};
+
+struct cache *cache_new(double ttl_seconds, cache_free_fn free_value);
+void cache_free(struct cache *cache);
+double cache_ttl(const struct cache *cache);
+
+/* Fresh value → use(); otherwise fill (or wait for the fill in progress)
+ * then use().  A cached absence returns -ENOENT without calling use(). */
+int cache_get(struct cache *cache, const char *key, cache_fill_fn fill,
+              void *fill_ctx, cache_use_fn use, void *use_ctx);
+/* Like cache_get without filling: -EAGAIN when no fresh entry exists. */
+int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
+               void *use_ctx);
+/* Stores (replaces) a value, fresh for one TTL; NULL records absence. */
+int cache_put(struct cache *cache, const char *key, void *value);
+/* Forgets a key, or every key; a fill in progress is kept but its result
+ * will be stale on arrival. */
+void cache_forget(struct cache *cache, const char *key);
+void cache_forget_all(struct cache *cache);
+
+void cache_get_stats(struct cache *cache, struct cache_stats *out);
+
+#endif

@@ -1,0 +1,432 @@
+/* http.c - see http.h. */
+#include "http.h"
+
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define POOL_MAX_IDLE 16
+
+struct pooled_handle {
+    CURL *curl;
+    struct pooled_handle *next;
+};
+
+struct http_client {
+    struct http_options opts;
+    CURLSH *share;
+    pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+    pthread_mutex_t pool_lock;
+    struct pooled_handle *idle; /* stack of idle handles */
+    int idle_count;
+    struct http_stats stats;    /* guarded by pool_lock */
+};
+
+static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
+
+static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+void http_options_default(struct http_options *opts)
+{
+    opts->connect_timeout_s = 10;
+    opts->total_timeout_s = 60;
+    opts->max_retries = 3;
+    opts->max_retry_wait_s = 30;
+}
+
+/* ---- share handle locking: one mutex per curl_lock_data ---- */
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access,
+                       void *userptr)
+{
+    struct http_client *client = userptr;
+    (void)h;
+    (void)access;
+    pthread_mutex_lock(&client->share_locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *userptr)
+{
+    struct http_client *client = userptr;
+    (void)h;
+    pthread_mutex_unlock(&client->share_locks[data]);
+}
+
+struct http_client *http_client_new(const struct http_options *opts)
+{
+    struct http_client *client;
+
+    pthread_once(&global_init_once, global_init);
+    client = calloc(1, sizeof(*client));
+    if (!client)
+        return NULL;
+    client->opts = *opts;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&client->share_locks[i], NULL);
+    pthread_mutex_init(&client->pool_lock, NULL);
+    client->share = curl_share_init();
+    if (client->share) {
+        curl_share_setopt(client->share, CURLSHOPT_LOCKFUNC, share_lock);
+        curl_share_setopt(client->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+        curl_share_setopt(client->share, CURLSHOPT_USERDATA, client);
+        curl_share_setopt(client->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        curl_share_setopt(client->share, CURLSHOPT_SHARE,
+                          CURL_LOCK_DATA_SSL_SESSION);
+    }
+    return client;
+}
+
+void http_client_close_idle(struct http_client *client)
+{
+    struct pooled_handle *list;
+
+    pthread_mutex_lock(&client->pool_lock);
+    list = client->idle;
+    client->idle = NULL;
+    client->idle_count = 0;
+    pthread_mutex_unlock(&client->pool_lock);
+    while (list) {
+        struct pooled_handle *next = list->next;
+        curl_easy_cleanup(list->curl);
+        free(list);
+        list = next;
+    }
+}
+
+void http_client_free(struct http_client *client)
+{
+    if (!client)
+        return;
+    http_client_close_idle(client);
+    if (client->share)
+        curl_share_cleanup(client->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&client->share_locks[i]);
+    pthread_mutex_destroy(&client->pool_lock);
+    free(client);
+}
+
+void http_get_stats(struct http_client *client, struct http_stats *out)
+{
+    pthread_mutex_lock(&client->pool_lock);
+    *out = client->stats;
+    pthread_mutex_unlock(&client->pool_lock);
+}
+
+static void count_stat(struct http_client *client, unsigned long *counter)
+{
+    pthread_mutex_lock(&client->pool_lock);
+    (*counter)++;
+    pthread_mutex_unlock(&client->pool_lock);
+}
+
+/* ---- the handle pool ---- */
+
+static CURL *pool_take(struct http_client *client)
+{
+    struct pooled_handle *ph;
+    CURL *curl;
+
+    pthread_mutex_lock(&client->pool_lock);
+    ph = client->idle;
+    if (ph) {
+        client->idle = ph->next;
+        client->idle_count--;
+    }
+    pthread_mutex_unlock(&client->pool_lock);
+    if (!ph)
+        return curl_easy_init();
+    curl = ph->curl;
+    free(ph);
+    return curl;
+}
+
+static void pool_give_back(struct http_client *client, CURL *curl)
+{
+    struct pooled_handle *ph = malloc(sizeof(*ph));
+
+    pthread_mutex_lock(&client->pool_lock);
+    if (ph && client->idle_count < POOL_MAX_IDLE) {
+        ph->curl = curl;
+        ph->next = client->idle;
+        client->idle = ph;
+        client->idle_count++;
+        curl = NULL;
+        ph = NULL;
+    }
+    pthread_mutex_unlock(&client->pool_lock);
+    free(ph);
+    if (curl)
+        curl_easy_cleanup(curl);
+}
+
+/* ---- response capture ---- */
+
+struct capture {
+    char *body;
+    size_t len, cap;
+    char *link;
+    char *content_type;
+    double retry_after; /* seconds, -1 when absent */
+    bool oom;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct capture *cap = userp;
+    size_t n = size * nmemb;
+
+    if (cap->len + n + 1 > cap->cap) {
+        size_t want = cap->cap ? cap->cap : 4096;
+        char *grown;
+        while (want < cap->len + n + 1)
+            want *= 2;
+        grown = realloc(cap->body, want);
+        if (!grown) {
+            cap->oom = true;
+            return 0; /* makes curl fail the transfer */
+        }
+        cap->body = grown;
+        cap->cap = want;
+    }
+    memcpy(cap->body + cap->len, data, n);
+    cap->len += n;
+    cap->body[cap->len] = '\0';
+    return n;
+}
+
+/* Returns a malloc'd copy of the value if `line` is header `name`. */
+static char *header_value(const char *line, size_t len, const char *name)
+{
+    size_t nlen = strlen(name);
+    const char *v, *end = line + len;
+
+    if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+        return NULL;
+    v = line + nlen + 1;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && isspace((unsigned char)end[-1]))
+        end--;
+    return strndup(v, (size_t)(end - v));
+}
+
+static void replace_str(char **slot, char *value)
+{
+    if (!value)
+        return;
+    free(*slot);
+    *slot = value;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct capture *cap = userp;
+    size_t n = size * nmemb;
+    char *v;
+
+    /* A new status line (after a retry or a 100-continue) resets state. */
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        free(cap->link);
+        cap->link = NULL;
+        cap->retry_after = -1;
+        return n;
+    }
+    replace_str(&cap->link, header_value(data, n, "Link"));
+    replace_str(&cap->content_type, header_value(data, n, "Content-Type"));
+    v = header_value(data, n, "Retry-After");
+    if (v) {
+        char *end;
+        double secs = strtod(v, &end);
+        /* Retry-After may also be an HTTP date; treat that as "a little". */
+        cap->retry_after = (end != v && secs >= 0) ? secs : 1;
+        free(v);
+    }
+    return n;
+}
+
+static void capture_reset(struct capture *cap)
+{
+    free(cap->body);
+    free(cap->link);
+    free(cap->content_type);
+    memset(cap, 0, sizeof(*cap));
+    cap->retry_after = -1;
+}
+
+/* ---- one exchange ---- */
+
+static void configure(struct http_client *client, CURL *curl,
+                      const char *method, const char *url,
+                      const struct curl_slist *headers, const char *body,
+                      size_t body_len, struct capture *cap, char *errbuf)
+{
+    curl_easy_reset(curl); /* keeps the connection cache, drops options */
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, client->opts.connect_timeout_s);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, client->opts.total_timeout_s);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "cwmfs/" CWMFS_VERSION);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, cap);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, cap);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    if (client->share)
+        curl_easy_setopt(curl, CURLOPT_SHARE, client->share);
+    if (strcmp(method, "GET") != 0)
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+}
+
+static int curl_code_to_errno(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:   return -ETIMEDOUT;
+    case CURLE_COULDNT_CONNECT:      return -ECONNREFUSED;
+    case CURLE_COULDNT_RESOLVE_HOST: return -EHOSTUNREACH;
+    case CURLE_OUT_OF_MEMORY:        return -ENOMEM;
+    default:                         return -EIO;
+    }
+}
+
+static bool is_idempotent(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "PUT") == 0 ||
+           strcmp(method, "DELETE") == 0;
+}
+
+/* Whether to try again, and how long to wait first. */
+static bool should_retry(const char *method, int rc, long status,
+                         double retry_after, int attempt, double *wait_s)
+{
+    double backoff = 0.25 * (double)(1 << attempt); /* 0.25, 0.5, 1, ... */
+
+    if (rc == 0 && status == 429) {
+        /* The server refused before doing anything: safe for any method. */
+        *wait_s = retry_after >= 0 ? retry_after : backoff;
+        return true;
+    }
+    if (!is_idempotent(method))
+        return false;
+    if (rc == -ECONNREFUSED || rc == -EIO || rc == -ETIMEDOUT ||
+        (rc == 0 && (status == 502 || status == 503 || status == 504))) {
+        *wait_s = retry_after >= 0 ? retry_after : backoff;
+        return true;
+    }
+    return false;
+}
+
+static void sleep_seconds(double s)
+{
+    struct timespec ts;
+
+    if (s <= 0)
+        return;
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+static int perform_once(struct http_client *client, CURL *curl,
+                        const char *method, const char *url,
+                        const struct curl_slist *headers, const char *body,
+                        size_t body_len, struct capture *cap, long *status,
+                        char *errbuf)
+{
+    CURLcode rc;
+
+    capture_reset(cap);
+    errbuf[0] = '\0';
+    configure(client, curl, method, url, headers, body, body_len, cap, errbuf);
+    count_stat(client, &client->stats.requests);
+    rc = curl_easy_perform(curl);
+    if (cap->oom)
+        return -ENOMEM;
+    if (rc != CURLE_OK) {
+        if (!errbuf[0])
+            snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
+        count_stat(client, &client->stats.failures);
+        return curl_code_to_errno(rc);
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    return 0;
+}
+
+int http_request(struct http_client *client, const char *method,
+                 const char *url, const struct curl_slist *headers,
+                 const char *body, size_t body_len,
+                 struct http_response *resp)
+{
+    struct capture cap = { .retry_after = -1 };
+    CURL *curl = pool_take(client);
+    long status = 0;
+    int rc = -ENOMEM;
+
+    memset(resp, 0, sizeof(*resp));
+    if (!curl)
+        return -ENOMEM;
+    for (int attempt = 0;; attempt++) {
+        double wait_s = 0;
+        struct timespec t0, t1;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        status = 0;
+        rc = perform_once(client, curl, method, url, headers, body, body_len,
+                          &cap, &status, resp->error);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_debug("%s %s -> %ld (%.1f ms)%s%s", method, url, status,
+                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                  rc ? " " : "", rc ? resp->error : "");
+        if (rc == -ENOMEM || attempt >= client->opts.max_retries ||
+            !should_retry(method, rc, status, cap.retry_after, attempt, &wait_s))
+            break;
+        if (wait_s > client->opts.max_retry_wait_s)
+            wait_s = client->opts.max_retry_wait_s;
+        log_info("%s %s: %s, retrying in %.2f s", method, url,
+                 rc ? resp->error : "server asked to retry", wait_s);
+        count_stat(client, &client->stats.retries);
+        sleep_seconds(wait_s);
+    }
+    pool_give_back(client, curl);
+    if (rc == 0) {
+        resp->status = status;
+        resp->body = cap.body ? cap.body : strdup("");
+        resp->len = cap.len;
+        resp->link = cap.link;
+        resp->content_type = cap.content_type;
+        if (!resp->body) {
+            free(cap.link);
+            free(cap.content_type);
+            return -ENOMEM;
+        }
+        return 0;
+    }
+    capture_reset(&cap);
+    return rc;
+}
+
+void http_response_free(struct http_response *resp)
+{
+    free(resp->body);
+    free(resp->link);
+    free(resp->content_type);
+    resp->body = resp->link = resp->content_type = NULL;
+}

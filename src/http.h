@@ -1,0 +1,55 @@
+/* http.h - the HTTP transport: a pool of libcurl easy handles.
+ *
+ * Each easy handle keeps its own connection cache, so reusing handles from a
+ * pool gives keep-alive without sharing a connection between threads (which
+ * libcurl 7.88 does not support).  DNS and TLS sessions are shared through a
+ * share handle with one lock per data kind.  Retries of 429 (honouring
+ * Retry-After) and of transient failures of idempotent requests live here, so
+ * callers see one logical request. */
+#ifndef CWMFS_HTTP_H
+#define CWMFS_HTTP_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+struct http_options {
+    long connect_timeout_s;  /* connect phase */
+    long total_timeout_s;    /* whole transfer, so nothing hangs in D state */
+    int max_retries;         /* for 429/502/503/504 and transport errors */
+    double max_retry_wait_s; /* cap on one Retry-After or backoff sleep */
+};
+
+struct http_response {
+    long status;      /* 0 when no response arrived */
+    char *body;       /* NUL-terminated, may be empty, never NULL on success */
+    size_t len;
+    char *link;       /* the Link header, or NULL */
+    char *content_type;
+    char error[CURL_ERROR_SIZE]; /* transport error text when status == 0 */
+};
+
+struct http_stats {
+    unsigned long requests;  /* HTTP exchanges, retries included */
+    unsigned long retries;
+    unsigned long failures;  /* transport-level failures */
+};
+
+struct http_client;
+
+void http_options_default(struct http_options *opts);
+struct http_client *http_client_new(const struct http_options *opts);
+void http_client_free(struct http_client *client);
+/* Close idle pooled handles (and their connections), e.g. before a fork. */
+void http_client_close_idle(struct http_client *client);
+
+/* One logical request.  Returns 0 when an HTTP response arrived (any status,
+ * see resp->status), or -errno for a transport failure (after retries). */
+int http_request(struct http_client *client, const char *method,
+                 const char *url, const struct curl_slist *headers,
+                 const char *body, size_t body_len,
+                 struct http_response *resp);
+void http_response_free(struct http_response *resp);
+
+void http_get_stats(struct http_client *client, struct http_stats *out);
+
+#endif

@@ -1,0 +1,23 @@
+/* log.h - leveled logging to stderr (foreground) or syslog (daemon).
+ *
+ * Messages never carry credentials: callers log URLs and statuses, never
+ * header values. */
+#ifndef CWMFS_LOG_H
+#define CWMFS_LOG_H
+
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Switch from stderr to syslog; called once the process has daemonized. */
+void log_use_syslog(void);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,190 @@
+/* main.c - cwmfs: mount the ConnectWise Manage System API as JSON files.
+ *
+ * Parses the command line and the config, checks the credentials against
+ * the server once, then hands the mountpoint to libfuse. */
+#include "api.h"
+#include "config.h"
+#include "fs.h"
+#include "inodes.h"
+#include "log.h"
+#include "options.h"
+#include "store.h"
+
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static int set_log_level(const char *name)
+{
+    static const char *const names[] = { "error", "warn", "info", "debug" };
+
+    if (!name)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(name, names[i]) == 0) {
+            log_set_level((enum log_level)i);
+            return 0;
+        }
+    fprintf(stderr, "cwmfs: unknown log_level '%s' (error, warn, info, debug)\n", name);
+    return -1;
+}
+
+static int load_config(const struct cwmfs_options *opts, struct cwm_config *cfg)
+{
+    char err[512];
+    char *path = opts->config ? strdup(opts->config) : config_default_path();
+    int rc = -1;
+
+    if (!path)
+        snprintf(err, sizeof(err), "cannot find a config path (HOME unset?)");
+    else if (config_load_file(cfg, path, opts->profile, opts->config != NULL,
+                              err, sizeof(err)) == 0 &&
+             config_apply_env(cfg, err, sizeof(err)) == 0) {
+        if (opts->ttl >= 0)
+            cfg->ttl = opts->ttl;
+        rc = config_validate(cfg, err, sizeof(err));
+    }
+    if (rc)
+        fprintf(stderr, "cwmfs: %s\n", err);
+    free(path);
+    return rc;
+}
+
+/* Discovers the codebase and proves the credentials with GET system/info,
+ * so a wrong key fails the mount instead of every later file operation. */
+static struct cwm_api *connect_api(const struct cwm_config *cfg)
+{
+    struct http_options http_opts;
+    struct api_error error;
+    struct cwm_api *api;
+    char err[512];
+    cJSON *info = NULL;
+
+    http_options_default(&http_opts);
+    api = api_new(cfg, &http_opts, err, sizeof(err));
+    if (!api) {
+        fprintf(stderr, "cwmfs: %s\n", err);
+        return NULL;
+    }
+    if (api_get(api, "info", &info, &error) != 0) {
+        fprintf(stderr, "cwmfs: cannot use %s: %s\n", api_base_url(api),
+                error.message);
+        api_free(api);
+        return NULL;
+    }
+    cJSON_Delete(info);
+    /* Drop the connection: the daemon is a forked child. */
+    http_client_close_idle(api_http(api));
+    return api;
+}
+
+static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
+{
+    struct fuse_cmdline_opts cmd;
+    struct fuse_loop_config *loop_cfg = NULL;
+    struct fuse *fuse;
+    int rc = 1;
+
+    if (fuse_parse_cmdline(args, &cmd) != 0)
+        return 1;
+    if (!cmd.mountpoint) {
+        fprintf(stderr, "cwmfs: no mountpoint given (see cwmfs -h)\n");
+        return 1;
+    }
+    if (cmd.debug)
+        log_set_level(LOG_LVL_DEBUG);
+    fuse = fuse_new(args, cwmfs_operations(), sizeof(struct fuse_operations), fs);
+    if (!fuse)
+        goto out;
+    if (fuse_mount(fuse, cmd.mountpoint) != 0)
+        goto out_destroy;
+    if (fuse_daemonize(cmd.foreground) != 0 ||
+        fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
+        goto out_unmount;
+    if (!cmd.foreground)
+        log_use_syslog();
+    if (cmd.singlethread) {
+        rc = fuse_loop(fuse) != 0;
+    } else {
+        loop_cfg = fuse_loop_cfg_create();
+        fuse_loop_cfg_set_clone_fd(loop_cfg, (unsigned)cmd.clone_fd);
+        fuse_loop_cfg_set_idle_threads(loop_cfg, cmd.max_idle_threads);
+        rc = fuse_loop_mt(fuse, loop_cfg) != 0;
+        fuse_loop_cfg_destroy(loop_cfg);
+    }
+    fuse_remove_signal_handlers(fuse_get_session(fuse));
+out_unmount:
+    fuse_unmount(fuse);
+out_destroy:
+    fuse_destroy(fuse);
+out:
+    free(cmd.mountpoint);
+    return rc;
+}
+
+static void log_summary(struct cwmfs *fs, struct cwm_api *api)
+{
+    struct http_stats hs;
+    struct cache_stats cs;
+
+    http_get_stats(api_http(api), &hs);
+    store_get_cache_stats(fs->store, &cs);
+    log_info("%lu HTTP requests (%lu retries, %lu failures); cache: %lu hits, "
+             "%lu fills, %lu coalesced", hs.requests, hs.retries, hs.failures,
+             cs.hits, cs.fills, cs.coalesced);
+}
+
+int main(int argc, char **argv)
+{
+    struct cwmfs_options opts;
+    struct fuse_args args;
+    struct cwm_config cfg;
+    struct cwmfs fs = { 0 };
+    struct cwm_api *api = NULL;
+    char err[512];
+    int rc = 1;
+
+    config_init(&cfg);
+    if (options_parse(argc, argv, &opts, &args, err, sizeof(err)) != 0) {
+        fprintf(stderr, "cwmfs: %s\n", err);
+        goto out;
+    }
+    if (opts.show_version || opts.show_help) {
+        if (opts.show_version)
+            printf("cwmfs %s (libfuse %s)\n", CWMFS_VERSION, fuse_pkgversion());
+        if (opts.show_help) {
+            options_print_usage(argv[0]);
+            fuse_cmdline_help();
+            fuse_lib_help(&args);
+        }
+        rc = 0;
+        goto out;
+    }
+    if (set_log_level(opts.log_level) != 0 || load_config(&opts, &cfg) != 0)
+        goto out;
+    api = connect_api(&cfg);
+    if (api) {
+        fs.store = store_new(api, cfg.ttl);
+        fs.inodes = inode_table_new();
+        fs.umask = opts.umask;
+        fs.uid = getuid();
+        fs.gid = getgid();
+        fs.mounted = time(NULL);
+        if (fs.store && fs.inodes) {
+            rc = run_fuse(&args, &fs);
+            log_summary(&fs, api);
+        }
+    }
+    store_free(fs.store);
+    inode_table_free(fs.inodes);
+    api_free(api);
+out:
+    config_free(&cfg);
+    options_free(&opts);
+    fuse_opt_free_args(&args);
+    return rc;
+}

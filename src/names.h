@@ -1,0 +1,52 @@
+/*
+ * names.h - reversible file names for values that come from the server.
+ *
+ * Member identifiers and ids become file names "<encoded>.json".  The
+ * server controls those values, so the encoding must never yield a name
+ * that is invalid ("/", NUL), special (".", ".."), hidden (".x") or
+ * misleading (control characters, editor backup look-alikes), and it must
+ * be injective so two values can never share a file.
+ *
+ * Encoding rule: percent-encode as %XX (uppercase hex)
+ *   - '%' and '/';
+ *   - every byte below 0x20, and 0x7f;
+ *   - a '.' at the start of the value;
+ *   - a ' ' or '~' at the end of the value.
+ * Every other byte, including UTF-8 multibyte sequences, is kept.
+ *
+ * Decoding accepts only canonical names, i.e. exactly the output of
+ * name_encode(), so each file name maps to one value and back.
+ */
+#ifndef CWMFS_NAMES_H
+#define CWMFS_NAMES_H
+
+#include <stdbool.h>
+
+/* Longest encoded stem we produce: leaves room for ".json" (and a little
+ * slack) within NAME_MAX (255). */
+#define NAME_ENCODED_MAX 250
+
+/* Encode `value`.  Returns a malloc'd string, or NULL when value is NULL
+ * or empty, when the result would exceed NAME_ENCODED_MAX bytes, or on
+ * allocation failure. */
+char *name_encode(const char *value);
+
+/* Inverse of name_encode().  Returns a malloc'd value, or NULL unless
+ * `name` is the canonical encoding of some non-empty value (rejects
+ * lowercase hex, escapes of bytes that need none, unescaped bytes that
+ * need one, malformed '%' sequences, %00, the empty string). */
+char *name_decode(const char *name);
+
+/* name_encode(value) + ".json"; NULL in the same cases. */
+char *name_for_key(const char *value);
+
+/* The value a "<encoded>.json" file name stands for: NULL unless `name`
+ * ends in ".json" and its stem decodes canonically. */
+char *key_for_name(const char *name);
+
+/* True for canonical positive decimal integers that fit in int64_t:
+ * "1", "42", "9223372036854775807"; false for "", "0", "01", "-1", "+1",
+ * "1e3", " 1". */
+bool name_is_decimal_id(const char *key);
+
+#endif /* CWMFS_NAMES_H */

@@ -1,0 +1,133 @@
+/* options.c - see options.h. */
+#include "options.h"
+
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { KEY_HELP, KEY_VERSION };
+
+#define OPT(t, field, value) { t, offsetof(struct cwmfs_options, field), value }
+
+static const struct fuse_opt option_spec[] = {
+    OPT("config=%s", config, 0),
+    OPT("ttl=%d", ttl, 0),
+    OPT("umask=%o", umask, 0),
+    OPT("log_level=%s", log_level, 0),
+    FUSE_OPT_KEY("-h", KEY_HELP),
+    FUSE_OPT_KEY("--help", KEY_HELP),
+    FUSE_OPT_KEY("-V", KEY_VERSION),
+    FUSE_OPT_KEY("--version", KEY_VERSION),
+    FUSE_OPT_END
+};
+
+/* fuse_opt_parse hands one pointer to both the templates (as a base for
+ * their offsets) and the callback, so the options must come first. */
+struct parse_state {
+    struct cwmfs_options opts;
+    char *positional[2];
+    int npositional;
+    char *err;
+    size_t errlen;
+    bool failed;
+};
+
+static int on_option(void *data, const char *arg, int key,
+                     struct fuse_args *outargs)
+{
+    struct parse_state *st = data;
+    char name[64];
+
+    (void)outargs;
+    switch (key) {
+    case KEY_HELP:
+        st->opts.show_help = true;
+        return 1; /* libfuse prints its part of the help too */
+    case KEY_VERSION:
+        st->opts.show_version = true;
+        return 1;
+    case FUSE_OPT_KEY_NONOPT:
+        if (st->npositional == 2) {
+            snprintf(st->err, st->errlen, "too many arguments at '%s'", arg);
+            st->failed = true;
+            return -1;
+        }
+        st->positional[st->npositional++] = strdup(arg);
+        return 0; /* put back (the mountpoint) after parsing */
+    case FUSE_OPT_KEY_OPT:
+        /* Keys in -o would be readable by anyone through ps(1). */
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+        if (config_is_secret_option(name)) {
+            snprintf(st->err, st->errlen,
+                     "refusing -o %s: credentials on the command line are "
+                     "visible to every user (ps); put them in the config "
+                     "file (chmod 600) or CWMFS_* environment variables",
+                     name);
+            st->failed = true;
+            return -1;
+        }
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+int options_parse(int argc, char **argv, struct cwmfs_options *opts,
+                  struct fuse_args *args, char *err, size_t errlen)
+{
+    struct parse_state st = { .err = err, .errlen = errlen };
+    int rc = 0;
+
+    st.opts.ttl = -1;
+    st.opts.umask = 077;
+    args->argc = argc;
+    args->argv = argv;
+    args->allocated = 0;
+    if (fuse_opt_parse(args, &st, option_spec, on_option) == -1) {
+        if (!st.failed)
+            snprintf(err, errlen, "invalid options");
+        rc = -1;
+    } else if (st.npositional == 2) {
+        st.opts.profile = st.positional[0];
+        st.positional[0] = NULL;
+        rc = fuse_opt_add_arg(args, st.positional[1]);
+    } else if (st.npositional == 1) {
+        rc = fuse_opt_add_arg(args, st.positional[0]);
+    }
+    free(st.positional[0]);
+    free(st.positional[1]);
+    *opts = st.opts;
+    if (rc == 0 && opts->umask > 0777) {
+        snprintf(err, errlen, "umask must be an octal number up to 777");
+        rc = -1;
+    }
+    return rc;
+}
+
+void options_free(struct cwmfs_options *opts)
+{
+    free(opts->config);
+    free(opts->profile);
+    free(opts->log_level);
+    memset(opts, 0, sizeof(*opts));
+}
+
+void options_print_usage(const char *progname)
+{
+    printf("usage: %s [options] [profile] <mountpoint>\n\n"
+           "Mounts the ConnectWise Manage System API as a tree of JSON files.\n"
+           "The profile names a section of the config file ([default] if none).\n\n"
+           "cwmfs options:\n"
+           "    -o config=FILE         config file (default ~/.config/cwmfs/config)\n"
+           "    -o ttl=SECONDS         cache lifetime of API responses (default 60)\n"
+           "    -o umask=OCTAL         mask applied to file modes (default 077)\n"
+           "    -o log_level=LEVEL     error, warn (default), info or debug\n"
+           "    -h   --help            print help\n"
+           "    -V   --version         print version\n\n"
+           "Credentials come from the config file or CWMFS_* environment\n"
+           "variables, never from the command line.\n\n",
+           progname);
+}

@@ -1,0 +1,29 @@
+/* options.h - the command line: cwmfs [options] [profile] <mountpoint>.
+ *
+ * Our own -o options are taken out of the argument list; libfuse's (-f, -d,
+ * -s, -o allow_other, ...) stay in it for fuse_parse_cmdline/fuse_new. */
+#ifndef CWMFS_OPTIONS_H
+#define CWMFS_OPTIONS_H
+
+#include <fuse.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cwmfs_options {
+    char *config;      /* -o config=FILE */
+    char *profile;     /* the optional positional before the mountpoint */
+    int ttl;           /* -o ttl=SECONDS; -1 = from the config */
+    unsigned umask;    /* -o umask=OCTAL, default 077 */
+    char *log_level;   /* -o log_level=error|warn|info|debug */
+    bool show_help;
+    bool show_version;
+};
+
+/* Parses argv into opts, leaving libfuse's arguments (and the mountpoint) in
+ * args.  Returns 0, or -1 with a one-line reason in err. */
+int options_parse(int argc, char **argv, struct cwmfs_options *opts,
+                  struct fuse_args *args, char *err, size_t errlen);
+void options_free(struct cwmfs_options *opts);
+void options_print_usage(const char *progname);
+
+#endif

@@ -1,0 +1,101 @@
+/* paths.c - see paths.h. */
+#include "paths.h"
+
+#include "names.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void node_clear(struct node *node)
+{
+    free(node->key);
+    node->key = NULL;
+}
+
+/* Splits "/a/b/c" into parent "/a/b" and name "c" (parent "/" at the top). */
+static int split_path(const char *path, char *parent, size_t size,
+                      const char **name)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = (size_t)(slash - path);
+
+    if (len >= size)
+        return -ENAMETOOLONG;
+    if (len == 0)
+        strcpy(parent, "/");
+    else {
+        memcpy(parent, path, len);
+        parent[len] = '\0';
+    }
+    *name = slash + 1;
+    return 0;
+}
+
+static bool key_fits_collection(const struct resource_type *res,
+                                const char *key)
+{
+    return !resource_keyed_by_id(res) || name_is_decimal_id(key);
+}
+
+int path_resolve(const char *path, struct node *node)
+{
+    const struct resource_type *res;
+    const char *name;
+    char parent[4096];
+    int rc;
+
+    memset(node, 0, sizeof(*node));
+    if (strcmp(path, "/") == 0) {
+        node->type = NODE_ROOT;
+        return 0;
+    }
+    res = resource_at(path);
+    if (res) {
+        node->type = res->kind == RES_COLLECTION ? NODE_DIR : NODE_SINGLETON;
+        node->res = res;
+        return 0;
+    }
+    rc = split_path(path, parent, sizeof(parent), &name);
+    if (rc)
+        return rc;
+    res = resource_at(parent);
+    if (!res || res->kind != RES_COLLECTION)
+        return -ENOENT;
+    node->res = res;
+    node->key = key_for_name(name);
+    if (node->key && key_fits_collection(res, node->key)) {
+        node->type = NODE_OBJECT;
+        return 0;
+    }
+    free(node->key);
+    node->key = NULL;
+    node->type = NODE_OTHER;
+    return 0;
+}
+
+void path_for_each_child(const char *dir,
+                         void (*fn)(void *ctx, const struct resource_type *child),
+                         void *ctx)
+{
+    char parent[256];
+
+    for (size_t i = 0; i < resource_count; i++) {
+        resource_parent(&resource_table[i], parent, sizeof(parent));
+        if (strcmp(parent, dir) == 0)
+            fn(ctx, &resource_table[i]);
+    }
+}
+
+static void count_dir(void *ctx, const struct resource_type *child)
+{
+    if (child->kind == RES_COLLECTION)
+        ++*(int *)ctx;
+}
+
+int path_count_subdirs(const char *dir)
+{
+    int n = 0;
+    path_for_each_child(dir, count_dir, &n);
+    return n;
+}

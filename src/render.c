@@ -1,0 +1,228 @@
+/*
+ * render.c - deterministic pretty JSON (JSON.stringify(v, null, 2) + "\n").
+ *
+ * We do not use cJSON_Print: it indents with tabs and formats numbers with
+ * its own rules.  Everything is appended to one growable buffer; an
+ * allocation failure latches `failed` so the printers stay free of error
+ * plumbing and the single check happens at the end.
+ */
+#include "render.h"
+
+#include <inttypes.h>
+#include <locale.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct outbuf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+
+/* Make room for `extra` more bytes plus the terminating NUL. */
+static bool buf_reserve(struct outbuf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (extra > SIZE_MAX - b->len - 1) {
+        b->failed = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *grown = realloc(b->data, cap);
+    if (!grown) {
+        b->failed = true;
+        return false;
+    }
+    b->data = grown;
+    b->cap = cap;
+    return true;
+}
+
+static void buf_append(struct outbuf *b, const char *s, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void buf_puts(struct outbuf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
+static void buf_putc(struct outbuf *b, char c)
+{
+    buf_append(b, &c, 1);
+}
+
+static void put_indent(struct outbuf *b, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        buf_append(b, "  ", 2);
+}
+
+/* The short escapes JSON defines; NULL means "use \u00xx" or "no escape". */
+static const char *short_escape(unsigned char c)
+{
+    switch (c) {
+    case '"':  return "\\\"";
+    case '\\': return "\\\\";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default:   return NULL;
+    }
+}
+
+/* Non-ASCII bytes pass through untouched: the output is UTF-8, like the
+ * server's, and \u-escaping would make names unreadable in the files. */
+static void put_string(struct outbuf *b, const char *s)
+{
+    buf_putc(b, '"');
+    if (s) {
+        const char *run = s;    /* start of bytes not yet copied */
+        for (const char *p = s; *p; p++) {
+            unsigned char c = (unsigned char)*p;
+            const char *esc = short_escape(c);
+            if (!esc && c >= 0x20)
+                continue;
+            buf_append(b, run, (size_t)(p - run));
+            if (esc) {
+                buf_puts(b, esc);
+            } else {
+                char hex[8];
+                snprintf(hex, sizeof(hex), "\\u%04x", c);
+                buf_puts(b, hex);
+            }
+            run = p + 1;
+        }
+        buf_puts(b, run);
+    }
+    buf_putc(b, '"');
+}
+
+/* snprintf honours LC_NUMERIC; JSON always wants '.'. */
+static void fix_decimal_point(char *num)
+{
+    const char *dp = localeconv()->decimal_point;
+    if (!dp || dp[0] == '\0' || dp[0] == '.' || dp[1] != '\0')
+        return;
+    char *p = strchr(num, dp[0]);
+    if (p)
+        *p = '.';
+}
+
+static void put_number(struct outbuf *b, double v)
+{
+    char num[64];
+
+    if (!isfinite(v)) {
+        buf_puts(b, "null");    /* what JSON.stringify does */
+        return;
+    }
+    /* 2^53: above it not every integer is representable, so an integer
+     * rendering could claim precision the double does not have.  Below
+     * it the int64_t cast is exact for integral values (and avoids
+     * needing floor() from libm). */
+    if (fabs(v) < 9007199254740992.0 && (double)(int64_t)v == v) {
+        snprintf(num, sizeof(num), "%" PRId64, (int64_t)v);
+        buf_puts(b, num);
+        return;
+    }
+    /* Shortest of 15/16/17 significant digits that reads back exactly;
+     * 17 always does, so the loop ends with a valid rendering. */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(num, sizeof(num), "%.*g", prec, v);
+        if (strtod(num, NULL) == v)
+            break;
+    }
+    fix_decimal_point(num);
+    buf_puts(b, num);
+}
+
+static void put_value(struct outbuf *b, const cJSON *item, int depth);
+
+/* Shared by objects and arrays: only objects print keys. */
+static void put_container(struct outbuf *b, const cJSON *item, int depth,
+                          char open, char close, bool with_keys)
+{
+    const cJSON *child = item->child;
+
+    if (!child) {
+        char empty[3] = { open, close, '\0' };
+        buf_puts(b, empty);
+        return;
+    }
+    buf_putc(b, open);
+    buf_putc(b, '\n');
+    for (; child; child = child->next) {
+        put_indent(b, depth + 1);
+        if (with_keys) {
+            put_string(b, child->string);
+            buf_append(b, ": ", 2);
+        }
+        put_value(b, child, depth + 1);
+        if (child->next)
+            buf_putc(b, ',');
+        buf_putc(b, '\n');
+    }
+    put_indent(b, depth);
+    buf_putc(b, close);
+}
+
+static void put_value(struct outbuf *b, const cJSON *item, int depth)
+{
+    if (b->failed)
+        return;
+    if (cJSON_IsObject(item)) {
+        put_container(b, item, depth, '{', '}', true);
+    } else if (cJSON_IsArray(item)) {
+        put_container(b, item, depth, '[', ']', false);
+    } else if (cJSON_IsString(item)) {
+        put_string(b, item->valuestring);
+    } else if (cJSON_IsNumber(item)) {
+        put_number(b, item->valuedouble);
+    } else if (cJSON_IsTrue(item)) {
+        buf_puts(b, "true");
+    } else if (cJSON_IsFalse(item)) {
+        buf_puts(b, "false");
+    } else if (cJSON_IsRaw(item) && item->valuestring) {
+        buf_puts(b, item->valuestring);
+    } else {
+        /* cJSON_NULL, plus malformed nodes (invalid type, raw without
+         * text): null keeps the document valid JSON. */
+        buf_puts(b, "null");
+    }
+}
+
+char *render_json(const cJSON *item, size_t *len_out)
+{
+    struct outbuf b = { 0 };
+
+    if (!item)
+        return NULL;
+    put_value(&b, item, 0);
+    buf_putc(&b, '\n');
+    if (b.failed) {
+        free(b.data);
+        return NULL;
+    }
+    if (len_out)
+        *len_out = b.len;
+    return b.data;
+}

@@ -1,0 +1,387 @@
+/* store.c - see store.h. */
+#include "store.h"
+
+#include "log.h"
+#include "names.h"
+#include "render.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the cache holds: a rendered file or a collection's names. */
+struct cached {
+    enum { CACHED_DOC, CACHED_LISTING } kind;
+    struct doc doc;
+    char **names;
+    size_t count;
+};
+
+struct store {
+    struct cwm_api *api;
+    struct cache *cache;
+    time_t started; /* mtime of files whose object carries no stamp */
+};
+
+static void cached_free(void *value)
+{
+    struct cached *c = value;
+
+    free(c->doc.text);
+    store_names_free(c->names, c->count);
+    free(c);
+}
+
+struct store *store_new(struct cwm_api *api, double ttl_seconds)
+{
+    struct store *store = calloc(1, sizeof(*store));
+
+    if (!store)
+        return NULL;
+    store->api = api;
+    store->started = time(NULL);
+    store->cache = cache_new(ttl_seconds, cached_free);
+    if (!store->cache) {
+        free(store);
+        return NULL;
+    }
+    return store;
+}
+
+void store_free(struct store *store)
+{
+    if (!store)
+        return;
+    cache_free(store->cache);
+    free(store);
+}
+
+void store_forget_all(struct store *store) { cache_forget_all(store->cache); }
+
+void store_get_cache_stats(struct store *store, struct cache_stats *out)
+{
+    cache_get_stats(store->cache, out);
+}
+
+void doc_clear(struct doc *doc)
+{
+    free(doc->text);
+    memset(doc, 0, sizeof(*doc));
+}
+
+void store_names_free(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+time_t store_parse_timestamp(const char *stamp)
+{
+    struct tm tm = { 0 };
+    const char *end;
+
+    if (!stamp)
+        return -1;
+    end = strptime(stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end)
+        return -1;
+    if (*end == '.') /* fractional seconds */
+        while (*++end >= '0' && *end <= '9')
+            ;
+    if (*end != 'Z' && *end != '\0')
+        return -1;
+    return timegm(&tm);
+}
+
+/* ---- rendering ---- */
+
+static time_t object_mtime(const struct store *store, const cJSON *obj)
+{
+    const cJSON *info = cJSON_GetObjectItemCaseSensitive(obj, "_info");
+    const cJSON *stamp = cJSON_GetObjectItemCaseSensitive(info, "lastUpdated");
+    time_t t = cJSON_IsString(stamp) ? store_parse_timestamp(stamp->valuestring) : -1;
+
+    return t >= 0 ? t : store->started;
+}
+
+static struct cached *cached_doc_from(const struct store *store,
+                                      const cJSON *json)
+{
+    struct cached *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return NULL;
+    c->kind = CACHED_DOC;
+    c->doc.text = render_json(json, &c->doc.len);
+    c->doc.mtime = object_mtime(store, json);
+    if (!c->doc.text) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* An object's key as text: the identifier, or the id in decimal. */
+static char *object_key(const struct resource_type *res, const cJSON *obj)
+{
+    const cJSON *field = cJSON_GetObjectItemCaseSensitive(obj, res->key_field);
+    char buf[32];
+
+    if (cJSON_IsString(field) && field->valuestring[0])
+        return strdup(field->valuestring);
+    if (cJSON_IsNumber(field) && field->valuedouble >= 1 &&
+        field->valuedouble < 9.2e18) {
+        snprintf(buf, sizeof(buf), "%lld", (long long)field->valuedouble);
+        return strdup(buf);
+    }
+    return NULL;
+}
+
+/* ---- cache keys ---- */
+
+static char *object_cache_key(const struct resource_type *res, const char *key)
+{
+    char *k;
+    return asprintf(&k, "obj:%s/%s", res->endpoint, key) < 0 ? NULL : k;
+}
+
+static char *list_cache_key(const struct resource_type *res)
+{
+    char *k;
+    return asprintf(&k, "list:%s", res->endpoint) < 0 ? NULL : k;
+}
+
+/* ---- use callbacks: copy out of the cache under its lock ---- */
+
+struct doc_request {
+    bool want_text;
+    struct doc *out;
+};
+
+static int copy_doc(void *ctx, const void *value)
+{
+    struct doc_request *req = ctx;
+    const struct cached *c = value;
+
+    req->out->len = c->doc.len;
+    req->out->mtime = c->doc.mtime;
+    req->out->text = NULL;
+    if (req->want_text) {
+        req->out->text = malloc(c->doc.len + 1);
+        if (!req->out->text)
+            return -ENOMEM;
+        memcpy(req->out->text, c->doc.text, c->doc.len + 1);
+    }
+    return 0;
+}
+
+struct names_request {
+    char ***names;
+    size_t *count;
+};
+
+static int copy_names(void *ctx, const void *value)
+{
+    struct names_request *req = ctx;
+    const struct cached *c = value;
+    char **copy = calloc(c->count ? c->count : 1, sizeof(*copy));
+
+    if (!copy)
+        return -ENOMEM;
+    for (size_t i = 0; i < c->count; i++) {
+        copy[i] = strdup(c->names[i]);
+        if (!copy[i]) {
+            store_names_free(copy, i);
+            return -ENOMEM;
+        }
+    }
+    *req->names = copy;
+    *req->count = c->count;
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int find_name(void *ctx, const void *value)
+{
+    const struct cached *c = value;
+    const char *name = ctx;
+
+    return bsearch(&name, c->names, c->count, sizeof(char *), cmp_names)
+               ? 0 : -ENOENT;
+}
+
+/* ---- fills: run on a miss, outside the cache lock ---- */
+
+struct fill_ctx {
+    struct store *store;
+    const struct resource_type *res;
+    const char *key;
+};
+
+static int fill_singleton(void *ctx, const char *cache_key, void **value)
+{
+    struct fill_ctx *f = ctx;
+    struct api_error err;
+    cJSON *json;
+    int rc;
+
+    (void)cache_key;
+    rc = f->res->list_endpoint
+             ? api_get_all(f->store->api, f->res->endpoint, &json, &err)
+             : api_get(f->store->api, f->res->endpoint, &json, &err);
+    if (rc)
+        return rc == -ENOENT ? -EIO : rc; /* a singleton always exists */
+    *value = cached_doc_from(f->store, json);
+    cJSON_Delete(json);
+    return *value ? 0 : -ENOMEM;
+}
+
+static int fill_object(void *ctx, const char *cache_key, void **value)
+{
+    struct fill_ctx *f = ctx;
+    struct api_error err;
+    char *escaped = api_escape_segment(f->key), *path = NULL, *key = NULL;
+    cJSON *json = NULL;
+    int rc = -ENOMEM;
+
+    (void)cache_key;
+    if (!escaped || asprintf(&path, "%s/%s", f->res->endpoint, escaped) < 0)
+        goto out;
+    rc = api_get(f->store->api, path, &json, &err);
+    if (rc)
+        goto out;
+    /* The server matches identifiers case-insensitively; a file name is
+     * exact, so "ADMIN.json" must not alias "admin.json". */
+    key = object_key(f->res, json);
+    if (!key || strcmp(key, f->key) != 0) {
+        rc = -ENOENT;
+        goto out;
+    }
+    *value = cached_doc_from(f->store, json);
+    rc = *value ? 0 : -ENOMEM;
+out:
+    cJSON_Delete(json);
+    free(key);
+    free(path);
+    free(escaped);
+    return rc;
+}
+
+/* Primes the object cache with one listed item; returns its file name, or
+ * NULL for an item that cannot be a file (no key, or an unnameable one). */
+static char *prime_object(struct store *store, const struct resource_type *res,
+                          const cJSON *item)
+{
+    char *key = object_key(res, item);
+    char *name = key ? name_for_key(key) : NULL;
+    char *ckey = name ? object_cache_key(res, key) : NULL;
+    struct cached *c = ckey ? cached_doc_from(store, item) : NULL;
+
+    /* cache_put takes c, freeing it if it cannot store it. */
+    if (!c || cache_put(store->cache, ckey, c) != 0) {
+        log_warn("%s: skipping an object whose %s cannot name a file",
+                 res->endpoint, res->key_field);
+        free(name);
+        name = NULL;
+    }
+    free(ckey);
+    free(key);
+    return name;
+}
+
+static int fill_listing(void *ctx, const char *cache_key, void **value)
+{
+    struct fill_ctx *f = ctx;
+    struct api_error err;
+    struct cached *c;
+    cJSON *items, *item;
+    int rc;
+
+    (void)cache_key;
+    rc = api_get_all(f->store->api, f->res->endpoint, &items, &err);
+    if (rc)
+        return rc == -ENOENT ? -EIO : rc; /* a collection always exists */
+    c = calloc(1, sizeof(*c));
+    if (c)
+        c->names = calloc((size_t)cJSON_GetArraySize(items) + 1, sizeof(char *));
+    if (!c || !c->names) {
+        free(c);
+        cJSON_Delete(items);
+        return -ENOMEM;
+    }
+    c->kind = CACHED_LISTING;
+    cJSON_ArrayForEach(item, items) {
+        char *name = prime_object(f->store, f->res, item);
+        if (name)
+            c->names[c->count++] = name;
+    }
+    cJSON_Delete(items);
+    qsort(c->names, c->count, sizeof(char *), cmp_names);
+    *value = c;
+    return 0;
+}
+
+/* ---- public operations ---- */
+
+int store_singleton(struct store *store, const struct resource_type *res,
+                    bool want_text, struct doc *out)
+{
+    struct fill_ctx f = { store, res, NULL };
+    struct doc_request req = { want_text, out };
+    char *ckey;
+    int rc;
+
+    if (asprintf(&ckey, "one:%s", res->endpoint) < 0)
+        return -ENOMEM;
+    rc = cache_get(store->cache, ckey, fill_singleton, &f, copy_doc, &req);
+    free(ckey);
+    return rc;
+}
+
+int store_object(struct store *store, const struct resource_type *res,
+                 const char *key, bool want_text, struct doc *out)
+{
+    struct fill_ctx f = { store, res, key };
+    struct doc_request req = { want_text, out };
+    char *okey = object_cache_key(res, key), *lkey = list_cache_key(res);
+    char *name = name_for_key(key);
+    int rc = -ENOMEM;
+
+    if (!okey || !lkey || !name)
+        goto out;
+    rc = cache_peek(store->cache, okey, copy_doc, &req);
+    if (rc != -EAGAIN)
+        goto out;
+    /* A fresh listing that lacks the name answers without a request. */
+    if (cache_peek(store->cache, lkey, find_name, name) == -ENOENT) {
+        rc = -ENOENT;
+        goto out;
+    }
+    rc = cache_get(store->cache, okey, fill_object, &f, copy_doc, &req);
+out:
+    free(name);
+    free(lkey);
+    free(okey);
+    return rc;
+}
+
+int store_list(struct store *store, const struct resource_type *res,
+               char ***names, size_t *count)
+{
+    struct fill_ctx f = { store, res, NULL };
+    struct names_request req = { names, count };
+    char *lkey = list_cache_key(res);
+    int rc;
+
+    if (!lkey)
+        return -ENOMEM;
+    rc = cache_get(store->cache, lkey, fill_listing, &f, copy_names, &req);
+    free(lkey);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/* store.h - the resources as files: API responses rendered and cached.
+ *
+ * The layer between the FUSE operations and the API client: it fetches
+ * lists and objects, renders each object once into the exact bytes a file
+ * shows, and keeps those in the TTL cache.  Listing a collection primes the
+ * cache with every object in it, so `ls -l`, `cat *` and `grep -r` after a
+ * listing cost no further requests while the TTL holds. */
+#ifndef CWMFS_STORE_H
+#define CWMFS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "api.h"
+#include "cache.h"
+#include "resources.h"
+
+/* A rendered file. */
+struct doc {
+    char *text;   /* NULL when only the attributes were asked for */
+    size_t len;
+    time_t mtime; /* from _info.lastUpdated, else the mount time */
+};
+
+struct store;
+
+struct store *store_new(struct cwm_api *api, double ttl_seconds);
+void store_free(struct store *store);
+
+/* Fill out with a singleton's (or an object's) file; with want_text false
+ * only len and mtime.  Returns 0 or -errno (-ENOENT: no such object). */
+int store_singleton(struct store *store, const struct resource_type *res,
+                    bool want_text, struct doc *out);
+int store_object(struct store *store, const struct resource_type *res,
+                 const char *key, bool want_text, struct doc *out);
+void doc_clear(struct doc *doc);
+
+/* The file names in a collection, sorted (malloc'd array of malloc'd
+ * strings; free with store_names_free). */
+int store_list(struct store *store, const struct resource_type *res,
+               char ***names, size_t *count);
+void store_names_free(char **names, size_t count);
+
+/* Drops everything cached (the "refresh now" of SIGHUP). */
+void store_forget_all(struct store *store);
+
+void store_get_cache_stats(struct store *store, struct cache_stats *out);
+
+/* Parses an ISO-8601 UTC stamp such as "2023-01-15T08:30:00Z"; -1 if not. */
+time_t store_parse_timestamp(const char *stamp);
+
+#endif
