@@ -1,0 +1,96 @@
+"""State behind the /__emulator/ test hooks: request log and fault queue."""
+
+import threading
+
+from .errors import bad_request
+
+
+class RequestLog:
+    """API calls as {"method","path","query","status"}, oldest first."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries = []
+
+    def add(self, method, path, query, status):
+        with self._lock:
+            self._entries.append({"method": method, "path": path,
+                                  "query": query, "status": status})
+
+    def snapshot(self):
+        with self._lock:
+            return list(self._entries)
+
+    def reset(self):
+        with self._lock:
+            self._entries.clear()
+
+
+class Faults:
+    """Queued failures: the next `count` matching API calls get `status`."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._faults = []
+
+    def add(self, spec):
+        if not isinstance(spec, dict) or not isinstance(spec.get("status"),
+                                                        int):
+            raise bad_request('A fault needs at least {"status": <int>}.')
+        fault = {
+            "status": spec["status"],
+            "count": int(spec.get("count", 1)),
+            "retry_after": int(spec.get("retry_after", 1)),
+            "path_contains": spec.get("path_contains"),
+            "method": (spec.get("method") or "").upper() or None,
+            "body": spec.get("body"),
+        }
+        if fault["count"] < 1:
+            raise bad_request("count must be >= 1.")
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, method, path):
+        """Consume and return the first fault matching this call, if any."""
+        with self._lock:
+            for fault in self._faults:
+                if fault["method"] and fault["method"] != method:
+                    continue
+                needle = fault["path_contains"]
+                if needle and needle.lower() not in path.lower():
+                    continue
+                fault["count"] -= 1
+                if fault["count"] <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    def pending(self):
+        with self._lock:
+            return [dict(f) for f in self._faults]
+
+    def reset(self):
+        with self._lock:
+            self._faults.clear()
+
+
+def fault_response(fault):
+    """(status, headers, body) for a triggered fault."""
+    status, headers = fault["status"], {}
+    if status == 429 or (status == 503 and fault["retry_after"]):
+        headers["Retry-After"] = str(fault["retry_after"])
+    if fault["body"] is not None:
+        return status, headers, fault["body"]
+    if status == 429:
+        return status, headers, {
+            "error": "ConnectWiseAPI",
+            "message": "Too many requests. Please try again in "
+                       f"{fault['retry_after']} seconds."}
+    code = {500: "InternalServerError", 502: "BadGateway",
+            503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(
+                status, "EmulatedFault")
+    message = (f"An error occurred while processing the request: timeout "
+               f"expired (emulated fault, status {status}).")
+    return status, headers, {"code": code, "message": message,
+                             "errors": None}
