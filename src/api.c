@@ -1,7 +1,7 @@
 /* api.c - see api.h. */
 #include "api.h"
 
-#include "log.h"
+#include "render.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -242,12 +242,9 @@ static int api_call(struct cwm_api *api, const char *method, const char *path,
         error->status = 0;
         snprintf(error->message, sizeof(error->message), "%s %s: %s",
                  method, url, resp->error);
-        log_warn("%s", error->message);
     } else if (resp->status < 200 || resp->status >= 300) {
         describe_error(resp, error);
         rc = api_status_to_errno(resp->status);
-        if (resp->status != 404)
-            log_warn("%s %s: %s", method, url, error->message);
         http_response_free(resp);
     }
     free(url);
@@ -263,11 +260,10 @@ int api_get(struct cwm_api *api, const char *path, cJSON **out,
     *out = NULL;
     if (rc)
         return rc;
-    *out = cJSON_ParseWithLength(resp.body, resp.len);
+    *out = render_parse(resp.body, resp.len);
     if (!*out) {
         snprintf(error->message, sizeof(error->message),
                  "GET %s: the server sent a body that is not JSON", path);
-        log_warn("%s", error->message);
         rc = -EIO;
     }
     http_response_free(&resp);
@@ -315,7 +311,7 @@ int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
         free(path);
         if (rc)
             break;
-        items = cJSON_ParseWithLength(resp.body, resp.len);
+        items = render_parse(resp.body, resp.len);
         more = link_has_next(resp.link);
         http_response_free(&resp);
         if (!cJSON_IsArray(items)) {

@@ -16,7 +16,7 @@
 
 struct cwm_api;
 
-/* The outcome of a call that failed at the HTTP level, for error messages. */
+/* Why a call failed, for the caller to report (this layer logs nothing). */
 struct api_error {
     long status;        /* HTTP status, 0 for a transport failure */
     char message[512];  /* the server's message (+ errors[].message), or the transport error */

@@ -157,6 +157,16 @@ static void put_number(struct outbuf *b, double v)
 
 static void put_value(struct outbuf *b, const cJSON *item, int depth);
 
+/* A number's literal from render_parse, if the value was not changed since. */
+static bool literal_matches(const cJSON *item)
+{
+    char *end;
+
+    if (!item->valuestring || !item->valuestring[0])
+        return false;
+    return strtod(item->valuestring, &end) == item->valuedouble && *end == '\0';
+}
+
 /* Shared by objects and arrays: only objects print keys. */
 static void put_container(struct outbuf *b, const cJSON *item, int depth,
                           char open, char close, bool with_keys)
@@ -196,7 +206,10 @@ static void put_value(struct outbuf *b, const cJSON *item, int depth)
     } else if (cJSON_IsString(item)) {
         put_string(b, item->valuestring);
     } else if (cJSON_IsNumber(item)) {
-        put_number(b, item->valuedouble);
+        if (literal_matches(item))
+            buf_puts(b, item->valuestring);
+        else
+            put_number(b, item->valuedouble);
     } else if (cJSON_IsTrue(item)) {
         buf_puts(b, "true");
     } else if (cJSON_IsFalse(item)) {
@@ -225,4 +238,75 @@ char *render_json(const cJSON *item, size_t *len_out)
     if (len_out)
         *len_out = b.len;
     return b.data;
+}
+
+/* ---- parsing that keeps number literals ---- */
+
+/* Finds the next number literal in JSON text at or after *pos, skipping
+ * strings; returns its start and length, or NULL at the end. */
+static const char *next_number(const char *text, size_t len, size_t *pos,
+                               size_t *num_len)
+{
+    size_t i = *pos;
+
+    while (i < len) {
+        char c = text[i];
+        if (c == '"') {
+            for (i++; i < len && text[i] != '"'; i++)
+                if (text[i] == '\\')
+                    i++;
+            i++;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t start = i;
+            while (i < len && text[i] && strchr("+-0123456789.eE", text[i]))
+                i++;
+            *pos = i;
+            *num_len = i - start;
+            return text + start;
+        } else {
+            i++;
+        }
+    }
+    *pos = len;
+    return NULL;
+}
+
+/* Walks the tree in document order (cJSON keeps it) attaching literals. */
+static bool attach_literals(cJSON *item, const char *text, size_t len,
+                            size_t *pos)
+{
+    for (; item; item = item->next) {
+        if (cJSON_IsNumber(item)) {
+            size_t n;
+            const char *lit = next_number(text, len, pos, &n);
+            if (!lit || !(item->valuestring = strndup(lit, n)))
+                return false;
+        } else if (item->child &&
+                   !attach_literals(item->child, text, len, pos)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void drop_literals(cJSON *item)
+{
+    for (; item; item = item->next) {
+        if (cJSON_IsNumber(item)) {
+            free(item->valuestring);
+            item->valuestring = NULL;
+        }
+        drop_literals(item->child);
+    }
+}
+
+cJSON *render_parse(const char *text, size_t len)
+{
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    size_t pos = 0;
+
+    /* Out of memory while attaching: fall back to our own rendering. */
+    if (root && !attach_literals(root, text, len, &pos))
+        drop_literals(root);
+    return root;
 }

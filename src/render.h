@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 
 /*
  * Render `item` as 2-space indented JSON plus a trailing newline.
@@ -25,5 +25,15 @@
  * failure or when item is NULL.
  */
 char *render_json(const cJSON *item, size_t *len_out);
+
+/*
+ * Parse JSON text like cJSON_ParseWithLength, but remember each number's
+ * literal as the server wrote it ("8.0", "1e3") in the node's valuestring,
+ * which cJSON leaves unused for numbers and frees with the node.
+ * render_json prints such a literal instead of its own rendering as long
+ * as the literal still denotes the node's value, so a file shows the
+ * server's numbers byte for byte.  NULL on a parse error.
+ */
+cJSON *render_parse(const char *text, size_t len);
 
 #endif /* CWMFS_RENDER_H */

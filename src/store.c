@@ -218,6 +218,14 @@ static int find_name(void *ctx, const void *value)
 
 /* ---- fills: run on a miss, outside the cache lock ---- */
 
+/* Reports a failed fetch (absence is not a failure worth a line). */
+static int report(int rc, const char *what, const struct api_error *err)
+{
+    if (rc && rc != -ENOENT)
+        log_warn("%s: %s", what, err->message);
+    return rc;
+}
+
 struct fill_ctx {
     struct store *store;
     const struct resource_type *res;
@@ -235,7 +243,7 @@ static int fill_singleton(void *ctx, const char *cache_key, void **value)
     rc = f->res->list_endpoint
              ? api_get_all(f->store->api, f->res->endpoint, &json, &err)
              : api_get(f->store->api, f->res->endpoint, &json, &err);
-    if (rc)
+    if (report(rc, f->res->path, &err))
         return rc == -ENOENT ? -EIO : rc; /* a singleton always exists */
     *value = cached_doc_from(f->store, json);
     cJSON_Delete(json);
@@ -253,7 +261,7 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
     (void)cache_key;
     if (!escaped || asprintf(&path, "%s/%s", f->res->endpoint, escaped) < 0)
         goto out;
-    rc = api_get(f->store->api, path, &json, &err);
+    rc = report(api_get(f->store->api, path, &json, &err), path, &err);
     if (rc)
         goto out;
     /* The server matches identifiers case-insensitively; a file name is
@@ -305,7 +313,7 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
 
     (void)cache_key;
     rc = api_get_all(f->store->api, f->res->endpoint, &items, &err);
-    if (rc)
+    if (report(rc, f->res->path, &err))
         return rc == -ENOENT ? -EIO : rc; /* a collection always exists */
     c = calloc(1, sizeof(*c));
     if (c)

@@ -205,8 +205,36 @@ static void test_stable_and_reparse(void)
     cJSON_Delete(item);
 }
 
+/* render_parse keeps the server's number literals, strings untouched. */
+static void test_parse_keeps_number_literals(void)
+{
+    const char *text = "{\"a\":8.0,\"s\":\"1.50 \\\" 2.0\",\"b\":[1E3,-0.10,7],"
+                       "\"c\":{\"d\":1.0e-5}}";
+    cJSON *root = render_parse(text, strlen(text));
+    char *out = render_json(root, NULL);
+
+    CHECK_STR_EQ(out, "{\n  \"a\": 8.0,\n  \"s\": \"1.50 \\\" 2.0\",\n"
+                      "  \"b\": [\n    1E3,\n    -0.10,\n    7\n  ],\n"
+                      "  \"c\": {\n    \"d\": 1.0e-5\n  }\n}\n");
+    free(out);
+    /* A changed value no longer matches its literal: rendered afresh. */
+    cJSON_SetNumberValue(cJSON_GetObjectItem(root, "a"), 9);
+    out = render_json(cJSON_GetObjectItem(root, "a"), NULL);
+    CHECK_STR_EQ(out, "9\n");
+    free(out);
+    /* Duplicates keep the literal too (cJSON copies valuestring). */
+    cJSON *dup = cJSON_Duplicate(cJSON_GetObjectItem(root, "c"), 1);
+    out = render_json(dup, NULL);
+    CHECK_STR_EQ(out, "{\n  \"d\": 1.0e-5\n}\n");
+    free(out);
+    cJSON_Delete(dup);
+    cJSON_Delete(root);
+    CHECK(render_parse("{\"a\":", 5) == NULL);
+}
+
 int main(void)
 {
+    test_parse_keeps_number_literals();
     test_scalars();
     test_nested();
     test_key_order();
