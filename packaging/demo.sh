@@ -60,7 +60,7 @@ cd "$mnt"
 show 'ls -l'
 show 'ls members | head -8'
 show 'cat info'
-show 'cat members/admin.json'
+show 'head -20 members/admin.json'
 show 'grep -rl "Sales" departments members | head -5'
 show "jq -r '[.identifier, .title] | @tsv' members/admin.json"
 echo

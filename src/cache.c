@@ -9,6 +9,11 @@
 #include <time.h>
 #include <uthash.h>
 
+/* After a transient failure an expired value is served and kept for this
+ * long (at most the TTL), so one user action (lookup, getattr, open) costs
+ * one failed request, not three. */
+#define STALE_GRACE_SECONDS 1.0
+
 /* Expired entries are swept every this many inserts, so probes of many
  * missing names (editors do that) cannot grow the table without bound. */
 #define SWEEP_EVERY 1024
@@ -135,7 +140,30 @@ static int use_entry(const struct entry *e, cache_use_fn use, void *use_ctx)
     return use ? use(use_ctx, e->value) : 0;
 }
 
-/* Waits for the fill in progress on e; returns what that fill produced. */
+/* A failure that says nothing about the data (the server or the network
+ * is having trouble): an expired value is better than an error then. */
+static bool is_transient(int rc)
+{
+    return rc == -EIO || rc == -ETIMEDOUT || rc == -ECONNREFUSED ||
+           rc == -EHOSTUNREACH || rc == -EAGAIN;
+}
+
+/* What a caller gets once the fill it ran or waited for has finished.  A
+ * fresh result is used even if the TTL (maybe 0) has already run out: the
+ * caller asked before it was fetched. */
+static int fill_outcome(struct cache *cache, struct entry *e, cache_use_fn use,
+                        void *use_ctx)
+{
+    if (e->fill_rc == 0 || e->fill_rc == -ENOENT)
+        return use_entry(e, use, use_ctx);
+    if (is_transient(e->fill_rc) && e->has_value) {
+        cache->stats.stale_served++;
+        return use_entry(e, use, use_ctx);
+    }
+    return e->fill_rc;
+}
+
+/* Waits for the fill in progress on e. */
 static int wait_for_fill(struct cache *cache, struct entry *e,
                          cache_use_fn use, void *use_ctx)
 {
@@ -146,11 +174,7 @@ static int wait_for_fill(struct cache *cache, struct entry *e,
     while (e->fill_gen == gen)
         pthread_cond_wait(&cache->filled, &cache->lock);
     e->waiters--;
-    /* Use the result even if the TTL (maybe 0) has already run out: we
-     * asked before it was fetched. */
-    if (e->fill_rc != 0 && e->fill_rc != -ENOENT)
-        return e->fill_rc;
-    return e->has_value ? use_entry(e, use, use_ctx) : -EAGAIN;
+    return fill_outcome(cache, e, use, use_ctx);
 }
 
 static int run_fill(struct cache *cache, struct entry *e, cache_fill_fn fill,
@@ -169,12 +193,15 @@ static int run_fill(struct cache *cache, struct entry *e, cache_fill_fn fill,
         store(cache, e, rc == 0 ? value : NULL);
         if (e->stale_on_arrival)
             e->expires = 0;
+    } else if (is_transient(rc) && e->has_value) {
+        e->expires = now_seconds() + (cache->ttl < STALE_GRACE_SECONDS
+                                          ? cache->ttl : STALE_GRACE_SECONDS);
     }
     e->fill_rc = rc;
     e->loading = false;
     e->fill_gen++;
     pthread_cond_broadcast(&cache->filled);
-    return rc == 0 || rc == -ENOENT ? use_entry(e, use, use_ctx) : rc;
+    return fill_outcome(cache, e, use, use_ctx);
 }
 
 int cache_get(struct cache *cache, const char *key, cache_fill_fn fill,

@@ -7,6 +7,11 @@
  * (a fill returning -ENOENT), so repeated lookups of a missing name cost one
  * request per TTL.
  *
+ * When a fill fails for a transient reason (-EIO, -ETIMEDOUT, -EAGAIN,
+ * connection errors) and an expired value is still held, that value is
+ * served instead of the error (rclone and gcsfuse advice: an API outage must
+ * not turn files listed a minute ago into errors); the next call tries again.
+ *
  * Values are only touched under the lock, through a "use" callback that
  * copies out what the caller needs; that keeps lifetimes trivial. */
 #ifndef CWMFS_CACHE_H
@@ -25,6 +30,7 @@ struct cache_stats {
     unsigned long hits;
     unsigned long fills;     /* misses that ran a fill */
     unsigned long coalesced; /* misses that waited for another's fill */
+    unsigned long stale_served; /* expired values served after a failed fill */
     unsigned long entries;
 };
 

@@ -9,11 +9,13 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <utlist.h>
 
 /* Kernel caching (see fuse-filesystem-notes §2): short attribute and entry
  * timeouts as rclone argues, a short negative timeout for editor probes. */
@@ -22,11 +24,24 @@
 
 struct open_file {
     struct doc doc;
+    struct open_file *prev, *next; /* in cwmfs.open_files */
 };
+
+/* Set from a SIGHUP handler: forget every cached response (rclone's
+ * answer to "how do I make it re-read?"). */
+static _Atomic int refresh_requested;
+
+void cwmfs_request_refresh(void) { refresh_requested = 1; }
 
 static struct cwmfs *fs_ctx(void)
 {
-    return fuse_get_context()->private_data;
+    struct cwmfs *fs = fuse_get_context()->private_data;
+
+    if (refresh_requested && atomic_exchange(&refresh_requested, 0)) {
+        log_info("refresh requested: forgetting every cached response");
+        store_forget_all(fs->store);
+    }
+    return fs;
 }
 
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
@@ -199,6 +214,9 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
         free(of);
         return rc;
     }
+    pthread_mutex_lock(&fs->open_lock);
+    DL_APPEND(fs->open_files, of);
+    pthread_mutex_unlock(&fs->open_lock);
     fi->fh = (uint64_t)(uintptr_t)of;
     return 0;
 }
@@ -221,16 +239,34 @@ static int fs_read(const char *path, char *buf, size_t size, off_t offset,
     return (int)n;
 }
 
+static void open_file_free(struct open_file *of)
+{
+    doc_clear(&of->doc);
+    free(of);
+}
+
 static int fs_release(const char *path, struct fuse_file_info *fi)
 {
+    struct cwmfs *fs = fs_ctx();
     struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
 
     (void)path;
-    if (of) {
-        doc_clear(&of->doc);
-        free(of);
-    }
+    pthread_mutex_lock(&fs->open_lock);
+    DL_DELETE(fs->open_files, of);
+    pthread_mutex_unlock(&fs->open_lock);
+    open_file_free(of);
     return 0;
+}
+
+static void fs_destroy(void *private_data)
+{
+    struct cwmfs *fs = private_data;
+    struct open_file *of, *tmp;
+
+    DL_FOREACH_SAFE(fs->open_files, of, tmp) {
+        DL_DELETE(fs->open_files, of);
+        open_file_free(of);
+    }
 }
 
 static int fs_statfs(const char *path, struct statvfs *sv)
@@ -253,6 +289,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static const struct fuse_operations operations = {
     .init = fs_init,
+    .destroy = fs_destroy,
     .getattr = fs_getattr,
     .readdir = fs_readdir,
     .open = fs_open,

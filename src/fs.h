@@ -3,6 +3,7 @@
 #define CWMFS_FS_H
 
 #include <fuse.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -17,8 +18,14 @@ struct cwmfs {
     uid_t uid;      /* owner shown for every file: the mounting user */
     gid_t gid;
     time_t mounted; /* mtime of directories */
+    /* Files still open: the kernel may unmount before sending their
+     * RELEASE, so destroy() frees what is left. */
+    pthread_mutex_t open_lock;
+    struct open_file *open_files;
 };
 
 const struct fuse_operations *cwmfs_operations(void);
+/* Async-signal-safe: the next operation drops every cached response. */
+void cwmfs_request_refresh(void);
 
 #endif

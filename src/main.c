@@ -12,6 +12,8 @@
 
 #include <fuse.h>
 #include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,22 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg)
     return api;
 }
 
+static void on_sighup(int sig)
+{
+    (void)sig;
+    cwmfs_request_refresh();
+}
+
+/* libfuse's handlers make SIGHUP unmount; we make it refresh instead. */
+static int install_refresh_signal(void)
+{
+    struct sigaction sa = { .sa_handler = on_sighup };
+
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    return sigaction(SIGHUP, &sa, NULL);
+}
+
 static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
 {
     struct fuse_cmdline_opts cmd;
@@ -103,7 +121,8 @@ static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
     if (fuse_mount(fuse, cmd.mountpoint) != 0)
         goto out_destroy;
     if (fuse_daemonize(cmd.foreground) != 0 ||
-        fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
+        fuse_set_signal_handlers(fuse_get_session(fuse)) != 0 ||
+        install_refresh_signal() != 0)
         goto out_unmount;
     if (!cmd.foreground)
         log_use_syslog();
@@ -113,6 +132,7 @@ static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
         loop_cfg = fuse_loop_cfg_create();
         fuse_loop_cfg_set_clone_fd(loop_cfg, (unsigned)cmd.clone_fd);
         fuse_loop_cfg_set_idle_threads(loop_cfg, cmd.max_idle_threads);
+        fuse_loop_cfg_set_max_threads(loop_cfg, cmd.max_threads);
         rc = fuse_loop_mt(fuse, loop_cfg) != 0;
         fuse_loop_cfg_destroy(loop_cfg);
     }
@@ -134,8 +154,9 @@ static void log_summary(struct cwmfs *fs, struct cwm_api *api)
     http_get_stats(api_http(api), &hs);
     store_get_cache_stats(fs->store, &cs);
     log_info("%lu HTTP requests (%lu retries, %lu failures); cache: %lu hits, "
-             "%lu fills, %lu coalesced", hs.requests, hs.retries, hs.failures,
-             cs.hits, cs.fills, cs.coalesced);
+             "%lu fills, %lu coalesced, %lu stale served", hs.requests,
+             hs.retries, hs.failures, cs.hits, cs.fills, cs.coalesced,
+             cs.stale_served);
 }
 
 int main(int argc, char **argv)
@@ -149,6 +170,7 @@ int main(int argc, char **argv)
     int rc = 1;
 
     config_init(&cfg);
+    pthread_mutex_init(&fs.open_lock, NULL);
     if (options_parse(argc, argv, &opts, &args, err, sizeof(err)) != 0) {
         fprintf(stderr, "cwmfs: %s\n", err);
         goto out;
@@ -183,6 +205,7 @@ int main(int argc, char **argv)
     inode_table_free(fs.inodes);
     api_free(api);
 out:
+    pthread_mutex_destroy(&fs.open_lock);
     config_free(&cfg);
     options_free(&opts);
     fuse_opt_free_args(&args);

@@ -336,7 +336,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         response = self._api(method, raw_path, raw_query, segments, body)
         self.server.request_log.add(method, raw_path, raw_query,
-                                    response.status)
+                                    response.status, self.headers,
+                                    self.client_address[1], body)
         self._send(response)
 
     def _api(self, method, raw_path, raw_query, segments, body):
@@ -482,6 +483,8 @@ class Hooks:
             return Response(200, {"ok": True})
         if route == ("GET", "requests"):
             return Response(200, server.request_log.snapshot())
+        if route == ("GET", "requests/detail"):
+            return Response(200, server.request_log.snapshot(detail=True))
         if route == ("POST", "requests/reset"):
             server.request_log.reset()
             return Response(204)

@@ -332,6 +332,22 @@ class HookTests(EmulatorTestCase):
         self.ok("POST", "/__emulator/requests/reset", 204, auth=False)
         self.assertEqual(self.log(), [])
 
+    def test_request_log_detail(self):
+        self.ok("PATCH", "members/2", body=[{"op": "replace", "path": "title",
+                                            "value": "Detail"}])
+        detail = self.get("/__emulator/requests/detail", auth=False).json
+        self.assertEqual(len(detail), 1)
+        entry = detail[0]
+        self.assertEqual(entry["method"], "PATCH")
+        self.assertEqual(entry["status"], 200)
+        self.assertIn("clientid", entry["headers"])
+        self.assertNotIn("authorization", entry["headers"])
+        self.assertIsInstance(entry["client_port"], int)
+        self.assertEqual(json.loads(entry["body"])[0]["value"], "Detail")
+        # the plain log keeps exactly its four keys
+        self.assertEqual(sorted(self.log()[0]),
+                         ["method", "path", "query", "status"])
+
     def test_faults(self):
         self.ok("POST", "/__emulator/faults", 201, auth=False,
                 body={"status": 429, "count": 2, "retry_after": 3,

@@ -173,6 +173,37 @@ static void test_single_flight(void)
     run_race("broken-shared", -EIO); /* waiters get the same error */
 }
 
+static int fail_with(void *ctx, const char *key, void **value)
+{
+    (void)key;
+    (void)value;
+    fills++;
+    return *(int *)ctx;
+}
+
+/* An expired value beats a transient error, not a permanent one. */
+static void test_stale_if_error(void)
+{
+    struct cache *c = cache_new(0.02, free_value);
+    struct cache_stats stats;
+    char out[64] = "";
+    int eio = -EIO, eacces = -EACCES;
+
+    cache_put(c, "k", strdup("old"));
+    usleep(40 * 1000);
+    CHECK_INT_EQ(cache_get(c, "k", fail_with, &eio, copy_value, out), 0);
+    CHECK_STR_EQ(out, "old");
+    /* kept for a short grace (here the 20 ms TTL), then tried again */
+    CHECK_INT_EQ(cache_peek(c, "k", copy_value, out), 0);
+    usleep(40 * 1000);
+    CHECK_INT_EQ(cache_peek(c, "k", copy_value, out), -EAGAIN);
+    CHECK_INT_EQ(cache_get(c, "k", fail_with, &eacces, copy_value, out), -EACCES);
+    CHECK_INT_EQ(cache_get(c, "new", fail_with, &eio, copy_value, out), -EIO);
+    cache_get_stats(c, &stats);
+    CHECK_INT_EQ(stats.stale_served, 1);
+    cache_free(c);
+}
+
 static void test_values_are_freed(void)
 {
     struct cache *c = cache_new(60, free_value);
@@ -194,6 +225,7 @@ int main(void)
     test_absence_is_cached_errors_are_not();
     test_put_forget();
     test_single_flight();
+    test_stale_if_error();
     test_values_are_freed();
     return unit_report();
 }

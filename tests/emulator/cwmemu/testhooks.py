@@ -6,20 +6,35 @@ from .errors import bad_request
 
 
 class RequestLog:
-    """API calls as {"method","path","query","status"}, oldest first."""
+    """API calls as {"method","path","query","status"}, oldest first.
+
+    Each entry also keeps details for GET /__emulator/requests/detail: the
+    request headers a client is judged by (never Authorization), the
+    client's TCP port (one port = one kept-alive connection) and the body.
+    """
+
+    HEADERS = ("accept", "accept-encoding", "clientid", "content-type",
+               "user-agent", "pagination-type")
 
     def __init__(self):
         self._lock = threading.Lock()
         self._entries = []
 
-    def add(self, method, path, query, status):
+    def add(self, method, path, query, status, headers=None, client_port=None,
+            body=b""):
+        entry = {"method": method, "path": path, "query": query,
+                 "status": status}
+        detail = dict(entry)
+        detail["headers"] = {h: headers.get(h) for h in self.HEADERS
+                             if headers is not None and h in headers}
+        detail["client_port"] = client_port
+        detail["body"] = body.decode("utf-8", "replace") if body else None
         with self._lock:
-            self._entries.append({"method": method, "path": path,
-                                  "query": query, "status": status})
+            self._entries.append((entry, detail))
 
-    def snapshot(self):
+    def snapshot(self, detail=False):
         with self._lock:
-            return list(self._entries)
+            return [d if detail else e for e, d in self._entries]
 
     def reset(self):
         with self._lock:

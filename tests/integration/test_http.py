@@ -1,0 +1,141 @@
+"""The HTTP side of a real mount: the headers ConnectWise expects, keep-alive,
+gzip, retries of 429 and 503, stale data served through an outage, a dead
+server, SIGHUP refresh and a configured codebase."""
+import json
+import os
+import signal
+import time
+import unittest
+
+from harness import Emulator, Mount, write_config, run
+
+
+class HttpTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = Emulator(members=30)
+        cls.addClassCleanup(cls.emu.stop)
+
+    def mount(self, *options, config=None):
+        mnt = Mount(self.emu.url, options, config=config)
+        self.addCleanup(self._close, mnt)
+        self.emu.reset_requests()
+        self.emu.hook("POST", "faults/reset")
+        return mnt
+
+    def _close(self, mnt):
+        rc, log = mnt.close()
+        self.assertEqual(rc, 0, log)
+
+    def detail(self):
+        return self.emu.hook("GET", "requests/detail")
+
+    def statuses(self, suffix):
+        return [r["status"] for r in self.emu.requests()
+                if r["path"].endswith("/system/" + suffix)]
+
+    def read(self, path):
+        with open(path) as f:
+            return json.load(f)
+
+    def test_headers_gzip_and_one_kept_alive_connection(self):
+        mnt = self.mount()
+        for d in ["members", "departments", "locations", "callbacks"]:
+            run(["ls", "-l", mnt.p(d)])
+        run(["cat", mnt.p("info"), mnt.p("myAccount")])
+        reqs = self.detail()
+        self.assertEqual(len(reqs), 6)  # 4 listings + 2 singletons
+        for r in reqs:
+            h = r["headers"]
+            self.assertEqual(h["accept"],
+                             "application/vnd.connectwise.com+json; version=2025.8")
+            self.assertEqual(h["clientid"], "11111111-2222-4333-8444-555555555555")
+            self.assertIn("gzip", h["accept-encoding"])
+            self.assertTrue(h["user-agent"].startswith("cwmfs/"))
+        self.assertEqual(len({r["client_port"] for r in reqs}), 1,
+                         "sequential calls must reuse one connection")
+
+    def test_429_is_retried_after_retry_after(self):
+        mnt = self.mount()
+        self.emu.hook("POST", "faults", {"status": 429, "retry_after": 1,
+                                         "path_contains": "members/admin"})
+        start = time.monotonic()
+        self.assertEqual(self.read(mnt.p("members", "admin.json"))["id"], 1)
+        self.assertGreaterEqual(time.monotonic() - start, 0.9)
+        self.assertEqual(self.statuses("members/admin"), [429, 200])
+
+    def test_503_is_retried(self):
+        expected = len(self.emu.curl_all("callbacks"))
+        mnt = self.mount()
+        self.emu.hook("POST", "faults", {"status": 503, "count": 2,
+                                         "path_contains": "callbacks"})
+        self.assertEqual(len(os.listdir(mnt.p("callbacks"))), expected)
+        self.assertEqual(self.statuses("callbacks"), [503, 503, 200])
+
+    def test_500_is_an_error_without_cached_data(self):
+        mnt = self.mount()
+        self.emu.hook("POST", "faults", {"status": 500,
+                                         "path_contains": "members/admin"})
+        with self.assertRaises(OSError) as ctx:
+            self.read(mnt.p("members", "admin.json"))
+        self.assertEqual(ctx.exception.errno, 5)  # EIO
+        self.assertEqual(self.statuses("members/admin"), [500])
+        self.assertIn("members/admin", mnt.errors())
+
+    def test_outage_serves_the_last_good_copy(self):
+        mnt = self.mount("ttl=1")
+        before = self.read(mnt.p("members", "admin.json"))
+        time.sleep(2.2)  # TTL and the kernel's attribute timeout run out
+        self.emu.hook("POST", "faults", {"status": 500, "count": 1,
+                                         "path_contains": "members/admin"})
+        self.assertEqual(self.read(mnt.p("members", "admin.json")), before)
+        self.assertEqual(self.statuses("members/admin"), [200, 500])
+
+    def test_refresh_on_sighup(self):
+        mnt = self.mount("ttl=3600")
+        self.read(mnt.p("members", "admin.json"))
+        self.emu.hook("PATCH", "objects/members/1", {"title": "After HUP"})
+        os.kill(mnt.proc.pid, signal.SIGHUP)
+        time.sleep(1.2)  # the kernel's attribute timeout
+        self.assertEqual(self.read(mnt.p("members", "admin.json"))["title"],
+                         "After HUP")
+        self.assertTrue(os.path.ismount(mnt.path), "SIGHUP must not unmount")
+
+    def test_configured_codebase_skips_discovery(self):
+        cfg_dir = os.path.join(self.emu.tmp, "cb")
+        os.makedirs(cfg_dir, exist_ok=True)
+        cfg = write_config(cfg_dir, self.emu.url, codebase="v4_6_release/")
+        self.emu.reset_requests()
+        mnt = Mount(self.emu.url, config=cfg)
+        try:
+            paths = [r["path"] for r in self.emu.requests()]
+            self.assertEqual(paths, ["/v4_6_release/apis/3.0/system/info"])
+        finally:
+            mnt.close()
+
+
+class DeadServerTest(unittest.TestCase):
+    """A server that goes away: errors, not hangs."""
+
+    def test_stopped_server_gives_eio(self):
+        emu = Emulator(members=3)
+        try:
+            mnt = Mount(emu.url)
+        except Exception:
+            emu.stop()
+            raise
+        try:
+            emu.stop()
+            start = time.monotonic()
+            with self.assertRaises(OSError) as ctx:
+                os.stat(mnt.p("members", "admin.json"))
+            self.assertIn(ctx.exception.errno, (5, 111))  # EIO, ECONNREFUSED
+            self.assertLess(time.monotonic() - start, 10)
+        finally:
+            rc, log = mnt.close()
+            self.assertEqual(rc, 0, log)
+
+
+if __name__ == "__main__":
+    unittest.main()
