@@ -147,12 +147,13 @@ def clean_env():
 class Mount:
     """cwmfs mounted in the foreground (-f) on a fresh directory."""
 
-    def __init__(self, url, options=(), profile=None, config=None, env=None):
+    def __init__(self, url, options=(), profile=None, config=None, env=None,
+                 flags=()):
         self.tmp = tempfile.mkdtemp(prefix="cwmfs-mnt-")
         self.path = os.path.join(self.tmp, "mnt")
         os.mkdir(self.path)
         self.config = config or write_config(self.tmp, url)
-        args = [CWMFS_BIN, "-f", "-o", "config=" + self.config]
+        args = [CWMFS_BIN, "-f", *flags, "-o", "config=" + self.config]
         for opt in options:
             args += ["-o", opt]
         if profile:

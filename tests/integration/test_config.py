@@ -123,6 +123,21 @@ class ConfigTest(unittest.TestCase):
                                  "members/admin.json": 0o644,
                                  "departments": 0o755})
 
+    def test_debug_and_single_thread_never_log_credentials(self):
+        import base64
+        cfg = write_config(self.tmp, self.emu.url)
+        mnt = Mount(self.emu.url, config=cfg, flags=("-d", "-s"))
+        try:
+            with open(mnt.p("members", "admin.json")) as f:
+                self.assertIn("admin", f.read())
+        finally:
+            rc, log = mnt.close()
+        self.assertEqual(rc, 0, log)
+        self.assertIn("/system/members/admin -> 200", log)  # -d logs requests
+        token = base64.b64encode(("demo+testpub:" + PRIVATE).encode()).decode()
+        for secret in (PRIVATE, token, "Authorization"):
+            self.assertNotIn(secret, log)
+
     def test_version_and_help(self):
         res = run([CWMFS_BIN, "-V"])
         self.assertEqual(res.returncode, 0)
