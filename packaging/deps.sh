@@ -10,7 +10,8 @@ CWMFS_PACKAGES=(
   # run
   fuse3 ca-certificates
   # tests: the emulator, and the real programs the integration tests drive
-  python3 curl jq procps findutils grep
+  python3 curl jq procps findutils grep sed coreutils
+  vim nano emacs-nox tmux
 )
 
 missing=()

@@ -270,6 +270,34 @@ int api_get(struct cwm_api *api, const char *path, cJSON **out,
     return rc;
 }
 
+int api_send(struct cwm_api *api, const char *method, const char *path,
+             const cJSON *body, cJSON **out, struct api_error *error)
+{
+    struct http_response resp;
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (body && !text)
+        return -ENOMEM;
+    rc = api_call(api, method, path, text, &resp, error);
+    free(text);
+    if (rc)
+        return rc;
+    if (out && resp.len > 0) {
+        *out = render_parse(resp.body, resp.len);
+        if (!*out) {
+            snprintf(error->message, sizeof(error->message),
+                     "%s %s: the server answered with a body that is not JSON",
+                     method, path);
+            rc = -EIO;
+        }
+    }
+    http_response_free(&resp);
+    return rc;
+}
+
 /* True when a Link header offers rel="next". */
 static bool link_has_next(const char *link)
 {

@@ -42,6 +42,12 @@ int api_get(struct cwm_api *api, const char *path, cJSON **out,
 int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
                 struct api_error *error);
 
+/* PATCH, PUT, POST or DELETE system/<path> with a JSON body (or NULL).  On
+ * success *out (when out is not NULL) is the parsed answer, NULL for an
+ * empty one (204).  Returns 0 or -errno as api_get. */
+int api_send(struct cwm_api *api, const char *method, const char *path,
+             const cJSON *body, cJSON **out, struct api_error *error);
+
 /* Maps an HTTP status to the errno a file operation should report. */
 int api_status_to_errno(long status);
 

@@ -1,4 +1,5 @@
-/* fs.h - the FUSE operations: thin glue between the kernel and the store. */
+/* fs.h - the FUSE operations: thin glue between the kernel and the store,
+ * the local files and the committer. */
 #ifndef CWMFS_FS_H
 #define CWMFS_FS_H
 
@@ -7,21 +8,31 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "commit.h"
+#include "errlog.h"
 #include "inodes.h"
+#include "local.h"
 #include "store.h"
+
+struct open_file;
+struct invalidator;
 
 /* Everything a mounted filesystem needs; fuse's private_data. */
 struct cwmfs {
     struct store *store;
     struct inode_table *inodes;
-    mode_t umask;   /* applied to every mode shown */
-    uid_t uid;      /* owner shown for every file: the mounting user */
+    struct local *local;
+    struct errlog *errlog;
+    struct committer committer;
+    mode_t umask;   /* applied to the modes of API-backed files */
+    uid_t uid;      /* owner shown for API-backed files: the mounting user */
     gid_t gid;
     time_t mounted; /* mtime of directories */
     /* Files still open: the kernel may unmount before sending their
      * RELEASE, so destroy() frees what is left. */
     pthread_mutex_t open_lock;
     struct open_file *open_files;
+    struct invalidator *invalidator; /* started in init */
 };
 
 const struct fuse_operations *cwmfs_operations(void);

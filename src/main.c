@@ -6,12 +6,15 @@
 #include "config.h"
 #include "fs.h"
 #include "inodes.h"
+#include "local.h"
 #include "log.h"
+#include "errlog.h"
 #include "options.h"
 #include "store.h"
 
 #include <fuse.h>
 #include <fuse_lowlevel.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -131,7 +134,9 @@ static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
     } else {
         loop_cfg = fuse_loop_cfg_create();
         fuse_loop_cfg_set_clone_fd(loop_cfg, (unsigned)cmd.clone_fd);
-        fuse_loop_cfg_set_idle_threads(loop_cfg, cmd.max_idle_threads);
+        /* UINT_MAX means "not given"; libfuse 3.14 warns if passed on. */
+        if (cmd.max_idle_threads != UINT_MAX)
+            fuse_loop_cfg_set_idle_threads(loop_cfg, cmd.max_idle_threads);
         fuse_loop_cfg_set_max_threads(loop_cfg, cmd.max_threads);
         rc = fuse_loop_mt(fuse, loop_cfg) != 0;
         fuse_loop_cfg_destroy(loop_cfg);
@@ -192,15 +197,23 @@ int main(int argc, char **argv)
     if (api) {
         fs.store = store_new(api, cfg.ttl);
         fs.inodes = inode_table_new();
+        fs.local = local_new();
+        fs.errlog = errlog_new();
         fs.umask = opts.umask;
         fs.uid = getuid();
         fs.gid = getgid();
         fs.mounted = time(NULL);
-        if (fs.store && fs.inodes) {
+        if (fs.store && fs.inodes && fs.local && fs.errlog &&
+            committer_init(&fs.committer, fs.store, fs.errlog,
+                           opts.write_mode && strcmp(opts.write_mode, "put") == 0,
+                           opts.max_deletes) == 0) {
             rc = run_fuse(&args, &fs);
             log_summary(&fs, api);
         }
+        committer_destroy(&fs.committer);
     }
+    local_free(fs.local);
+    errlog_free(fs.errlog);
     store_free(fs.store);
     inode_table_free(fs.inodes);
     api_free(api);

@@ -17,6 +17,8 @@ static const struct fuse_opt option_spec[] = {
     OPT("ttl=%d", ttl, 0),
     OPT("umask=%o", umask, 0),
     OPT("log_level=%s", log_level, 0),
+    OPT("write_mode=%s", write_mode, 0),
+    OPT("max_deletes=%d", max_deletes, 0),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -83,6 +85,7 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
 
     st.opts.ttl = -1;
     st.opts.umask = 077;
+    st.opts.max_deletes = 10;
     args->argc = argc;
     args->argv = argv;
     args->allocated = 0;
@@ -103,6 +106,14 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
     if (rc == 0 && opts->umask > 0777) {
         snprintf(err, errlen, "umask must be an octal number up to 777");
         rc = -1;
+    } else if (rc == 0 && opts->write_mode &&
+               strcmp(opts->write_mode, "patch") != 0 &&
+               strcmp(opts->write_mode, "put") != 0) {
+        snprintf(err, errlen, "write_mode must be patch or put");
+        rc = -1;
+    } else if (rc == 0 && opts->max_deletes < 0) {
+        snprintf(err, errlen, "max_deletes must be 0 or more");
+        rc = -1;
     }
     return rc;
 }
@@ -112,6 +123,7 @@ void options_free(struct cwmfs_options *opts)
     free(opts->config);
     free(opts->profile);
     free(opts->log_level);
+    free(opts->write_mode);
     memset(opts, 0, sizeof(*opts));
 }
 
@@ -125,6 +137,9 @@ void options_print_usage(const char *progname)
            "    -o ttl=SECONDS         cache lifetime of API responses (default 60)\n"
            "    -o umask=OCTAL         mask applied to file modes (default 077)\n"
            "    -o log_level=LEVEL     error, warn (default), info or debug\n"
+           "    -o write_mode=MODE     patch (default: smallest JSON Patch) or put\n"
+           "    -o max_deletes=N       DELETEs allowed per minute (default 10)\n"
+           "    -o ro                  read-only mount\n"
            "    -h   --help            print help\n"
            "    -V   --version         print version\n\n"
            "Credentials come from the config file or CWMFS_* environment\n"

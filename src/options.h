@@ -15,6 +15,8 @@ struct cwmfs_options {
     int ttl;           /* -o ttl=SECONDS; -1 = from the config */
     unsigned umask;    /* -o umask=OCTAL, default 077 */
     char *log_level;   /* -o log_level=error|warn|info|debug */
+    char *write_mode;  /* -o write_mode=patch|put */
+    int max_deletes;   /* -o max_deletes=N per minute, default 10 */
     bool show_help;
     bool show_version;
 };

@@ -32,10 +32,21 @@ static int split_path(const char *path, char *parent, size_t size,
     return 0;
 }
 
-static bool key_fits_collection(const struct resource_type *res,
-                                const char *key)
+int path_parent(const char *path, char *buf, size_t size)
 {
-    return !resource_keyed_by_id(res) || name_is_decimal_id(key);
+    const char *name;
+    return split_path(path, buf, size, &name);
+}
+
+const char *path_display(const char *path)
+{
+    return path[0] == '/' && path[1] ? path + 1 : path;
+}
+
+static bool is_meta_path(const char *path)
+{
+    size_t n = strlen(META_DIR);
+    return strncmp(path, META_DIR, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
 int path_resolve(const char *path, struct node *node)
@@ -50,6 +61,10 @@ int path_resolve(const char *path, struct node *node)
         node->type = NODE_ROOT;
         return 0;
     }
+    if (is_meta_path(path)) {
+        node->type = NODE_META;
+        return 0;
+    }
     res = resource_at(path);
     if (res) {
         node->type = res->kind == RES_COLLECTION ? NODE_DIR : NODE_SINGLETON;
@@ -59,18 +74,18 @@ int path_resolve(const char *path, struct node *node)
     rc = split_path(path, parent, sizeof(parent), &name);
     if (rc)
         return rc;
-    res = resource_at(parent);
-    if (!res || res->kind != RES_COLLECTION)
-        return -ENOENT;
-    node->res = res;
-    node->key = key_for_name(name);
-    if (node->key && key_fits_collection(res, node->key)) {
-        node->type = NODE_OBJECT;
+    if (strcmp(parent, "/") == 0) {
+        node->type = NODE_OTHER; /* not a table row: scratch at the top */
         return 0;
     }
-    free(node->key);
-    node->key = NULL;
-    node->type = NODE_OTHER;
+    res = resource_at(parent);
+    if (!res || res->kind != RES_COLLECTION)
+        return -ENOENT; /* below a file, or a directory that does not exist */
+    node->res = res;
+    node->key = key_for_name(name);
+    node->type = node->key ? NODE_OBJECT : NODE_OTHER;
+    node->new_object_name = node->key && resource_keyed_by_id(res) &&
+                            !name_is_decimal_id(node->key);
     return 0;
 }
 

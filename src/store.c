@@ -6,6 +6,8 @@
 #include "render.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <uthash.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +20,20 @@ struct cached {
     size_t count;
 };
 
+/* An mtime shown instead of the server's stamp (see store_update). */
+struct mtime_pin {
+    char *cache_key;
+    time_t server; /* while the object's lastUpdated is this... */
+    time_t shown;  /* ...its file shows this */
+    UT_hash_handle hh;
+};
+
 struct store {
     struct cwm_api *api;
     struct cache *cache;
     time_t started; /* mtime of files whose object carries no stamp */
+    pthread_mutex_t pins_lock;
+    struct mtime_pin *pins;
 };
 
 static void cached_free(void *value)
@@ -41,6 +53,7 @@ struct store *store_new(struct cwm_api *api, double ttl_seconds)
         return NULL;
     store->api = api;
     store->started = time(NULL);
+    pthread_mutex_init(&store->pins_lock, NULL);
     store->cache = cache_new(ttl_seconds, cached_free);
     if (!store->cache) {
         free(store);
@@ -49,11 +62,24 @@ struct store *store_new(struct cwm_api *api, double ttl_seconds)
     return store;
 }
 
+static void pin_free(struct mtime_pin *pin)
+{
+    free(pin->cache_key);
+    free(pin);
+}
+
 void store_free(struct store *store)
 {
+    struct mtime_pin *pin, *tmp;
+
     if (!store)
         return;
     cache_free(store->cache);
+    HASH_ITER(hh, store->pins, pin, tmp) {
+        HASH_DEL(store->pins, pin);
+        pin_free(pin);
+    }
+    pthread_mutex_destroy(&store->pins_lock);
     free(store);
 }
 
@@ -106,8 +132,53 @@ static time_t object_mtime(const struct store *store, const cJSON *obj)
     return t >= 0 ? t : store->started;
 }
 
-static struct cached *cached_doc_from(const struct store *store,
-                                      const cJSON *json)
+static void pin_mtime(struct store *store, const char *cache_key,
+                      time_t server, time_t shown)
+{
+    struct mtime_pin *pin;
+
+    pthread_mutex_lock(&store->pins_lock);
+    HASH_FIND_STR(store->pins, cache_key, pin);
+    if (!pin && (pin = calloc(1, sizeof(*pin))) != NULL) {
+        if ((pin->cache_key = strdup(cache_key)) == NULL) {
+            free(pin);
+            pin = NULL;
+        } else {
+            HASH_ADD_KEYPTR(hh, store->pins, pin->cache_key,
+                            strlen(pin->cache_key), pin);
+        }
+    }
+    if (pin) {
+        pin->server = server;
+        pin->shown = shown;
+    }
+    pthread_mutex_unlock(&store->pins_lock);
+}
+
+/* The mtime a file shows: the server's stamp, unless a pin replaces it.
+ * A pin whose stamp the server has moved past is dropped. */
+static time_t shown_mtime(struct store *store, const char *cache_key,
+                          time_t server)
+{
+    struct mtime_pin *pin;
+    time_t shown = server;
+
+    if (!cache_key)
+        return server;
+    pthread_mutex_lock(&store->pins_lock);
+    HASH_FIND_STR(store->pins, cache_key, pin);
+    if (pin && pin->server == server) {
+        shown = pin->shown;
+    } else if (pin) {
+        HASH_DEL(store->pins, pin);
+        pin_free(pin);
+    }
+    pthread_mutex_unlock(&store->pins_lock);
+    return shown;
+}
+
+static struct cached *cached_doc_from(struct store *store, const cJSON *json,
+                                      const char *cache_key)
 {
     struct cached *c = calloc(1, sizeof(*c));
 
@@ -115,7 +186,7 @@ static struct cached *cached_doc_from(const struct store *store,
         return NULL;
     c->kind = CACHED_DOC;
     c->doc.text = render_json(json, &c->doc.len);
-    c->doc.mtime = object_mtime(store, json);
+    c->doc.mtime = shown_mtime(store, cache_key, object_mtime(store, json));
     if (!c->doc.text) {
         free(c);
         return NULL;
@@ -245,7 +316,7 @@ static int fill_singleton(void *ctx, const char *cache_key, void **value)
              : api_get(f->store->api, f->res->endpoint, &json, &err);
     if (report(rc, f->res->path, &err))
         return rc == -ENOENT ? -EIO : rc; /* a singleton always exists */
-    *value = cached_doc_from(f->store, json);
+    *value = cached_doc_from(f->store, json, NULL);
     cJSON_Delete(json);
     return *value ? 0 : -ENOMEM;
 }
@@ -258,7 +329,6 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
     cJSON *json = NULL;
     int rc = -ENOMEM;
 
-    (void)cache_key;
     if (!escaped || asprintf(&path, "%s/%s", f->res->endpoint, escaped) < 0)
         goto out;
     rc = report(api_get(f->store->api, path, &json, &err), path, &err);
@@ -271,7 +341,7 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
         rc = -ENOENT;
         goto out;
     }
-    *value = cached_doc_from(f->store, json);
+    *value = cached_doc_from(f->store, json, cache_key);
     rc = *value ? 0 : -ENOMEM;
 out:
     cJSON_Delete(json);
@@ -289,7 +359,7 @@ static char *prime_object(struct store *store, const struct resource_type *res,
     char *key = object_key(res, item);
     char *name = key ? name_for_key(key) : NULL;
     char *ckey = name ? object_cache_key(res, key) : NULL;
-    struct cached *c = ckey ? cached_doc_from(store, item) : NULL;
+    struct cached *c = ckey ? cached_doc_from(store, item, ckey) : NULL;
 
     /* cache_put takes c, freeing it if it cannot store it. */
     if (!c || cache_put(store->cache, ckey, c) != 0) {
@@ -392,4 +462,128 @@ int store_list(struct store *store, const struct resource_type *res,
     rc = cache_get(store->cache, lkey, fill_listing, &f, copy_names, &req);
     free(lkey);
     return rc;
+}
+
+/* ---- writes ---- */
+
+static char *object_path(const struct resource_type *res, const char *id)
+{
+    char *escaped = api_escape_segment(id), *path = NULL;
+
+    if (escaped && asprintf(&path, "%s/%s", res->endpoint, escaped) < 0)
+        path = NULL;
+    free(escaped);
+    return path;
+}
+
+/* Caches the server's answer under its key; the listing is forgotten when
+ * the set of names may have changed. */
+static int remember_answer(struct store *store, const struct resource_type *res,
+                           const cJSON *answer, const char *old_key,
+                           time_t shown, char **key_out)
+{
+    char *key = object_key(res, answer), *okey = NULL, *lkey;
+    struct cached *c = NULL;
+    int rc = -ENOMEM;
+
+    if (!key) {
+        key = old_key ? strdup(old_key) : NULL;
+        log_warn("%s: the server's answer names no %s", res->endpoint,
+                 res->key_field);
+    }
+    if (key && (okey = object_cache_key(res, key)) != NULL) {
+        if (shown)
+            pin_mtime(store, okey, object_mtime(store, answer), shown);
+        if ((c = cached_doc_from(store, answer, okey)) != NULL)
+            rc = cache_put(store->cache, okey, c);
+    }
+    free(okey);
+    if (!old_key || !key || strcmp(old_key, key) != 0) {
+        if (old_key && (okey = object_cache_key(res, old_key)) != NULL) {
+            cache_put(store->cache, okey, NULL); /* that name is gone now */
+            free(okey);
+        }
+        if ((lkey = list_cache_key(res)) != NULL) {
+            cache_forget(store->cache, lkey);
+            free(lkey);
+        }
+    }
+    if (key_out && rc == 0)
+        *key_out = key;
+    else
+        free(key);
+    return rc;
+}
+
+int store_fetch_fresh(struct store *store, const struct resource_type *res,
+                      const char *id, cJSON **out, struct api_error *err)
+{
+    char *path = object_path(res, id);
+    int rc;
+
+    *out = NULL;
+    if (!path)
+        return -ENOMEM;
+    rc = api_get(store->api, path, out, err);
+    free(path);
+    return rc;
+}
+
+int store_update(struct store *store, const struct resource_type *res,
+                 const char *old_key, const char *id, const char *method,
+                 const cJSON *body, time_t shown, struct api_error *err)
+{
+    char *path = object_path(res, id);
+    cJSON *answer = NULL;
+    int rc;
+
+    if (!path)
+        return -ENOMEM;
+    rc = api_send(store->api, method, path, body, &answer, err);
+    if (rc == 0 && !cJSON_IsObject(answer))
+        rc = -EIO;
+    if (rc == 0)
+        rc = remember_answer(store, res, answer, old_key, shown, NULL);
+    cJSON_Delete(answer);
+    free(path);
+    return rc;
+}
+
+int store_create(struct store *store, const struct resource_type *res,
+                 const cJSON *body, time_t shown, char **new_key,
+                 struct api_error *err)
+{
+    cJSON *answer = NULL;
+    int rc = api_send(store->api, "POST", res->endpoint, body, &answer, err);
+
+    *new_key = NULL;
+    if (rc == 0 && !cJSON_IsObject(answer))
+        rc = -EIO;
+    if (rc == 0)
+        rc = remember_answer(store, res, answer, NULL, shown, new_key);
+    cJSON_Delete(answer);
+    return rc;
+}
+
+int store_delete(struct store *store, const struct resource_type *res,
+                 const char *key, const char *id, struct api_error *err)
+{
+    char *path = object_path(res, id), *okey, *lkey;
+    int rc;
+
+    if (!path)
+        return -ENOMEM;
+    rc = api_send(store->api, "DELETE", path, NULL, NULL, err);
+    free(path);
+    if (rc)
+        return rc;
+    if ((okey = object_cache_key(res, key)) != NULL) {
+        cache_put(store->cache, okey, NULL);
+        free(okey);
+    }
+    if ((lkey = list_cache_key(res)) != NULL) {
+        cache_forget(store->cache, lkey);
+        free(lkey);
+    }
+    return 0;
 }

@@ -42,6 +42,31 @@ int store_list(struct store *store, const struct resource_type *res,
                char ***names, size_t *count);
 void store_names_free(char **names, size_t count);
 
+/* ---- writes: one request each; on success the cache holds the server's
+ * answer, so the file shows it at once ---- */
+
+/* GET <endpoint>/<id> past the cache: what the server holds right now. */
+int store_fetch_fresh(struct store *store, const struct resource_type *res,
+                      const char *id, cJSON **out, struct api_error *err);
+/* PATCH (a JSON Patch array) or PUT (a whole object) to <endpoint>/<id>;
+ * old_key is the file's key, which an identifier change retires.
+ *
+ * shown_mtime (0: none) is the mtime the writer's file showed; the file
+ * keeps showing it while the server's lastUpdated stays what this answer
+ * says.  Editors record the mtime right after saving and later warn "file
+ * changed on disk" if it moves; the server's stamp (its clock, its grain)
+ * would move it. */
+int store_update(struct store *store, const struct resource_type *res,
+                 const char *old_key, const char *id, const char *method,
+                 const cJSON *body, time_t shown_mtime, struct api_error *err);
+/* POST <endpoint>; *new_key (malloc'd) names the created object's file. */
+int store_create(struct store *store, const struct resource_type *res,
+                 const cJSON *body, time_t shown_mtime, char **new_key,
+                 struct api_error *err);
+/* DELETE <endpoint>/<id>. */
+int store_delete(struct store *store, const struct resource_type *res,
+                 const char *key, const char *id, struct api_error *err);
+
 /* Drops everything cached (the "refresh now" of SIGHUP). */
 void store_forget_all(struct store *store);
 

@@ -227,3 +227,297 @@ class MountedTestCase(unittest.TestCase):
 
     def setUp(self):
         self.emu.reset_requests()
+
+
+# ---------------------------------------------------------------------------
+# The write side: the emulator's request log with bodies, files as the mount
+# renders them, errno-precise syscalls, and real editors driven through tmux.
+
+import ctypes
+import itertools
+import shlex
+
+RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
+AT_FDCWD = -100
+ESTALE = 116
+
+
+def pretty(obj):
+    """What a file holds: 2-space JSON in the server's key order."""
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def api_calls(emu, method=None):
+    """The logged API calls, oldest first, as dicts with method, path
+    (relative to system/, e.g. "members/1"), query, status and body (parsed
+    JSON when it parses, else the raw text, None when empty)."""
+    out = []
+    for r in emu.hook("GET", "requests/detail"):
+        if method is not None and r["method"] != method:
+            continue
+        body = r.get("body")
+        if body:
+            try:
+                body = json.loads(body)
+            except ValueError:
+                pass
+        path = r["path"]
+        if "/system/" in path:
+            path = path.split("/system/", 1)[1]
+        elif path.endswith("/system"):
+            path = ""
+        out.append({"method": r["method"], "path": path,
+                    "query": r["query"], "status": r["status"],
+                    "body": body})
+    return out
+
+
+def writes(emu):
+    """Every logged call that is not a GET (POST, PUT, PATCH, DELETE)."""
+    return [c for c in api_calls(emu) if c["method"] != "GET"]
+
+
+def patches(emu):
+    return api_calls(emu, "PATCH")
+
+
+def puts(emu):
+    return api_calls(emu, "PUT")
+
+
+def posts(emu):
+    return api_calls(emu, "POST")
+
+
+def deletes(emu):
+    return api_calls(emu, "DELETE")
+
+
+def object_gets(emu, *paths):
+    """GETs of one object, under any of its spellings ("members/1",
+    "members/admin"), ignoring case as the server does."""
+    wanted = {p.lower() for p in paths}
+    return [c for c in api_calls(emu, "GET") if c["path"].lower() in wanted]
+
+
+def read_text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def stamp_epoch(stamp):
+    """ConnectWise's "2026-01-02T03:04:05Z" as POSIX seconds."""
+    import calendar
+    return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def write_close(path, data, flags=os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                fsync=False):
+    """open/write[/fsync]/close with plain syscalls, so the errno of the
+    commit (close or fsync) reaches the caller as OSError.  The descriptor
+    is always closed; an fsync error wins over a later close error."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd = os.open(path, flags, 0o600)
+    error = None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if fsync:
+            os.fsync(fd)
+    except OSError as exc:
+        error = exc
+    try:
+        os.close(fd)
+    except OSError as exc:
+        error = error or exc
+    if error is not None:
+        raise error
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def renameat2(old, new, flags):
+    """renameat2(2) through libc, raising OSError with its errno."""
+    res = _libc.renameat2(AT_FDCWD, os.fsencode(old), AT_FDCWD,
+                          os.fsencode(new), ctypes.c_uint(flags))
+    if res != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), old, None, new)
+
+
+def cwmfs_errors(mnt):
+    """/.cwmfs/errors of a mount, read as a person would, with cat."""
+    res = run(["cat", mnt.p(".cwmfs", "errors")])
+    if res.returncode != 0:
+        raise AssertionError("cat /.cwmfs/errors failed: " + res.stderr)
+    return res.stdout
+
+
+def cwmfs_rejected(mnt, rel):
+    """The text cwmfs refused for rel (e.g. "members/admin.json")."""
+    return read_text(mnt.p(".cwmfs", "rejected", *rel.split("/")))
+
+
+_tmux_ids = itertools.count(1)
+
+
+class Tmux:
+    """One program in a detached tmux session on a private tmux server (-L),
+    so it can be driven by keystrokes and read off the screen.  close()
+    kills that server (and the program with it); register it as a cleanup
+    after the mount's, so it runs first."""
+
+    FAILURES = ("Read-only file system", "Permission denied",
+                "Invalid argument", "Operation not permitted",
+                "Stale file handle", "Input/output error",
+                "Device or resource busy", "No such file or directory")
+
+    def __init__(self, argv, cwd, width=120, height=40):
+        self.socket = "cwmfs-test-%d-%d" % (os.getpid(), next(_tmux_ids))
+        self.home = tempfile.mkdtemp(prefix="cwmfs-home-")
+        self.rc_file = os.path.join(self.home, "rc")
+        env = dict(editor_env(), HOME=self.home)
+        self.env = env
+        command = "%s; echo $? > %s" % (shlex.join(argv),
+                                        shlex.quote(self.rc_file))
+        res = run(["tmux", "-L", self.socket, "-f", "/dev/null",
+                   "new-session", "-d", "-s", "main", "-x", str(width),
+                   "-y", str(height), "-c", cwd, command], env=env)
+        if res.returncode != 0:
+            self.close()
+            raise RuntimeError("tmux did not start: " + res.stderr)
+
+    def _tmux(self, *args):
+        return run(["tmux", "-L", self.socket, *args], env=self.env)
+
+    def send(self, *keys):
+        """Key names as tmux knows them: "C-x", "Enter", "M-x", "Escape"."""
+        self._tmux("send-keys", "-t", "main", *keys)
+
+    def type(self, text):
+        """Literal text, as typed."""
+        self._tmux("send-keys", "-t", "main", "-l", text)
+
+    def screen(self):
+        res = self._tmux("capture-pane", "-p", "-t", "main")
+        return res.stdout if res.returncode == 0 else ""
+
+    def wait_for(self, text, timeout=15, fail=FAILURES):
+        """Polls the screen until text shows; AssertionError (with the
+        screen) on timeout, on one of the fail strings, or if the program
+        ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            bad = [f for f in fail if f in screen]
+            if bad:
+                raise AssertionError("%r on screen while waiting for %r:\n%s"
+                                     % (bad[0], text, screen))
+            if self.exited() or time.monotonic() > deadline:
+                raise AssertionError("%r did not show within %ss%s:\n%s" % (
+                    text, timeout,
+                    " (the program ended)" if self.exited() else "", screen))
+            time.sleep(0.1)
+
+    def exited(self):
+        return os.path.exists(self.rc_file)
+
+    def wait_exit(self, timeout=15):
+        """The program's exit status, once it ended by itself."""
+        deadline = time.monotonic() + timeout
+        while not self.exited():
+            if time.monotonic() > deadline:
+                raise AssertionError("the program did not exit within %ss:\n%s"
+                                     % (timeout, self.screen()))
+            time.sleep(0.1)
+        time.sleep(0.05)
+        with open(self.rc_file) as f:
+            return int(f.read().strip() or "-1")
+
+    def close(self):
+        run(["tmux", "-L", self.socket, "kill-server"], env=self.env)
+        sock = os.path.join(self.env.get("TMUX_TMPDIR") or "/tmp",
+                            "tmux-%d" % os.getuid(), self.socket)
+        try:
+            os.unlink(sock)
+        except OSError:
+            pass
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def editor_base():
+    """A directory for mounts that editors treat as ordinary places.
+
+    vim's 'backupskip' and emacs's backup-enable-predicate skip backups
+    for files under /tmp and $TMPDIR, which would hide the rename-based
+    saves these tests are about; so editor mounts live under /var/tmp (or
+    the source tree) and editors run with TMPDIR=/tmp."""
+    for base in ("/var/tmp", os.path.join(SOURCE_DIR, "build")):
+        if os.path.isdir(base) and os.access(base, os.W_OK) and \
+                not base.startswith(tempfile.gettempdir().rstrip("/") + "/"):
+            return base
+    raise unittest.SkipTest("no writable directory outside /tmp for mounts")
+
+
+def mount_outside_tmp(url, options=()):
+    """Mount() whose directory is under editor_base(), not under /tmp."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = editor_base()
+    try:
+        return Mount(url, options)
+    finally:
+        tempfile.tempdir = saved
+
+
+def editor_env():
+    """The environment editors run in: no CWMFS_*, TMPDIR=/tmp, UTF-8."""
+    env = dict(clean_env(), TMPDIR="/tmp", LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    env.pop("TMUX", None)
+    return env
+
+
+class WriteTestCase(unittest.TestCase):
+    """A fresh emulator per test (so counts and data start clean) and
+    mounts made with self.mount(), each checked at unmount like
+    MountedTestCase's."""
+
+    members = 40
+    emulator_args = ()
+    mount_options = ("ttl=60",)
+
+    def setUp(self):
+        self.emu = Emulator(members=self.members,
+                            extra_args=self.emulator_args)
+        self.addCleanup(self.emu.stop)
+
+    def mount(self, *options, outside_tmp=False):
+        """A mount checked at cleanup; outside_tmp: see editor_base()."""
+        options = options or self.mount_options
+        mnt = mount_outside_tmp(self.emu.url, options) if outside_tmp \
+            else Mount(self.emu.url, options)
+        self.addCleanup(self._close_mount, mnt)
+        return mnt
+
+    def _close_mount(self, mnt):
+        rc, log = mnt.close()
+        bad = [m for m in SANITIZER_MARKS if m in log]
+        if rc != 0 or bad:
+            raise AssertionError("cwmfs exited %d at unmount; stderr:\n%s"
+                                 % (rc, log))
+
+    def tmux(self, argv, cwd):
+        """A program in tmux, killed at cleanup (before any unmount made
+        earlier in the test)."""
+        t = Tmux(argv, cwd)
+        self.addCleanup(t.close)
+        return t
+
+    def reset(self):
+        """Forget the request log and any queued fault."""
+        self.emu.reset_requests()
+        self.emu.hook("POST", "faults/reset")

@@ -50,7 +50,7 @@ class TreeTest(MountedTestCase):
         res = run(["ls", "-a", self.mnt.path])
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertEqual(sorted(res.stdout.split()), sorted(
-            [".", "..", "info", "myAccount", "mySecurity", "members",
+            [".", "..", ".cwmfs", "info", "myAccount", "mySecurity", "members",
              "securityRoles", "departments", "locations", "callbacks",
              "apiReports"]))
         self.assertIn("types", os.listdir(self.mnt.p("members")))
@@ -108,13 +108,20 @@ class TreeTest(MountedTestCase):
         self.assertEqual(os.stat(self.mnt.p("members")).st_nlink, 3)
 
     def test_find_sees_every_file(self):
-        res = run(["find", self.mnt.path, "-type", "f"])
+        prune = ["-path", self.mnt.p(".cwmfs"), "-prune", "-o"]
+        res = run(["find", self.mnt.path, *prune, "-type", "f", "-print"])
         self.assertEqual(res.returncode, 0, res.stderr)
         expected = len(SINGLETONS) + sum(
             len(self.emu.curl_all(e)) for e, _, _ in COLLECTIONS.values())
         self.assertEqual(len(res.stdout.splitlines()), expected)
-        dirs = run(["find", self.mnt.path, "-type", "d"]).stdout.split()
+        dirs = run(["find", self.mnt.path, *prune, "-type", "d",
+                    "-print"]).stdout.split()
         self.assertEqual(len(dirs), 1 + len(COLLECTIONS))
+        # cwmfs's own files: the error log and the rejected texts
+        meta = run(["find", self.mnt.p(".cwmfs")]).stdout.split()
+        self.assertEqual(sorted(os.path.relpath(p, self.mnt.path) for p in meta),
+                         [".cwmfs", ".cwmfs/errors", ".cwmfs/rejected",
+                          ".cwmfs/rejected/callbacks", ".cwmfs/rejected/members"])
 
     def test_grep_r_finds_what_the_api_holds(self):
         members = self.emu.curl_all("members")
@@ -143,10 +150,11 @@ class TreeTest(MountedTestCase):
             with self.subTest(rel=rel):
                 self.assertFalse(os.path.exists(self.mnt.p(rel)))
 
-    def test_writes_are_refused_for_now(self):
-        with self.assertRaises(OSError):
-            with open(self.mnt.p("info"), "w") as f:
-                f.write("{}")
+    def test_read_only_resources_refuse_writes(self):
+        for rel in ["info", "departments/1.json", "members/types/1.json"]:
+            with self.subTest(rel=rel):
+                with self.assertRaises(PermissionError):
+                    open(self.mnt.p(rel), "w").close()
 
 
 class RequestCountTest(unittest.TestCase):

@@ -1,0 +1,111 @@
+/* local.h - files that live in the mount's memory, not (yet) on the server.
+ *
+ * Editors and tools need more than the API offers: scratch files (vim's
+ * 4913 and .x.swp, emacs's #x# and .#x, sed's sedXXXXXX), a resource file
+ * being rewritten between open() and its commit, a new file not yet posted,
+ * and a resource renamed away (vim and emacs back up by renaming) that must
+ * look absent without being deleted.  Each is a node here, keyed by path.
+ *
+ * Nodes are reference counted: the table holds one reference while the
+ * node is linked under its path, each open handle one more, so a node
+ * unlinked or replaced while open keeps working for its holders.  One mutex
+ * guards the table and every node's contents; nothing under it blocks. */
+#ifndef CWMFS_LOCAL_H
+#define CWMFS_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+enum local_kind {
+    LOCAL_SCRATCH, /* never sent to the API */
+    LOCAL_SYMLINK, /* scratch symlink (emacs's lock); data is the target */
+    LOCAL_DRAFT,   /* a new resource file, posted at its commit */
+    LOCAL_EDIT,    /* a server resource being rewritten; base is its origin */
+    LOCAL_HIDDEN,  /* a resource renamed away: absent here, kept on the server */
+};
+
+struct local_node;
+struct local;
+
+/* What a node holds, copied out for a commit or a stat. */
+struct local_view {
+    enum local_kind kind;
+    char *path;        /* copies (view_clear frees them) */
+    char *data;        /* NULL unless asked for */
+    size_t len;
+    char *base;        /* EDIT, HIDDEN: the server text the edit started from */
+    mode_t mode;
+    uid_t uid;
+    gid_t gid;
+    struct timespec mtime;
+    bool dirty;        /* written since the last commit */
+    bool linked;       /* still reachable by its path */
+};
+
+struct local *local_new(void);
+void local_free(struct local *local);
+
+/* The node at path with a new reference, or NULL. */
+struct local_node *local_get(struct local *local, const char *path);
+/* Creates a node at path (replacing and unlinking any node there) and
+ * returns it with a reference for the caller.  base may be NULL; mtime NULL
+ * means now (a copy of a server file keeps that file's mtime: emacs reopens
+ * a file it just saved and compares). */
+struct local_node *local_create(struct local *local, const char *path,
+                                enum local_kind kind, mode_t mode, uid_t uid,
+                                gid_t gid, const char *data, size_t len,
+                                const char *base, const time_t *mtime);
+/* Drops a reference taken by local_get/local_create/local_ref. */
+void local_put(struct local *local, struct local_node *node);
+void local_ref(struct local *local, struct local_node *node);
+
+/* Unlinks the node at path; -ENOENT if none. */
+int local_unlink(struct local *local, const char *path);
+/* Unlinks this node if it is still linked (at whatever path). */
+void local_unlink_node(struct local *local, struct local_node *node);
+/* Moves the node at from to to, replacing what is there. */
+int local_rename(struct local *local, const char *from, const char *to);
+
+int local_read(struct local *local, struct local_node *node, char *buf,
+               size_t size, off_t off);
+int local_write(struct local *local, struct local_node *node, const char *buf,
+                size_t size, off_t off);
+int local_truncate(struct local *local, struct local_node *node, off_t size);
+void local_set_attr(struct local *local, struct local_node *node,
+                    const mode_t *mode, const uid_t *uid, const gid_t *gid,
+                    const struct timespec *mtime);
+/* After a successful commit: clean, and `base` (if given) is the new origin. */
+void local_mark_committed(struct local *local, struct local_node *node,
+                          const char *base);
+
+/* Changes what a node is (a moved draft becomes scratch, and back). */
+void local_set_kind(struct local *local, struct local_node *node,
+                    enum local_kind kind);
+/* Unlinks an EDIT node held only by the caller's handle and the table, so
+ * the path shows the server's file again.  Returns whether it did. */
+bool local_drop_if_idle(struct local *local, struct local_node *node);
+
+/* Copies the node's state; with_data also copies its bytes. */
+int local_view(struct local *local, struct local_node *node, bool with_data,
+               struct local_view *out);
+void local_view_clear(struct local_view *view);
+
+/* Calls fn for each node directly inside directory dir (any kind). */
+void local_for_each_in(struct local *local, const char *dir,
+                       void (*fn)(void *ctx, const char *name,
+                                  enum local_kind kind),
+                       void *ctx);
+
+/* ---- what readers were last shown ----
+ * The base of an edit is the text the user read, not whatever the server
+ * holds when the save arrives: otherwise a save would silently undo a
+ * change someone made meanwhile.  The last text served for each path is
+ * kept (bounded: the oldest entries go first). */
+void local_note_served(struct local *local, const char *path, const char *text,
+                       size_t len);
+/* malloc'd copy, or NULL. */
+char *local_served(struct local *local, const char *path);
+
+#endif
