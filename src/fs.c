@@ -73,10 +73,13 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     cfg->negative_timeout = KERNEL_NEGATIVE_TIMEOUT;
     /* Drop cached pages on open when mtime or size changed. */
     cfg->auto_cache = 1;
-    /* hard_remove stays off: libfuse then renames a file unlinked while open
-     * to .fuse_hiddenXXXX (see is_libfuse_hide), so fstat() by its holder
-     * keeps working. */
-    cfg->hard_remove = 0;
+    /* Unlink means unlink.  Without this libfuse renames a file that is
+     * open to .fuse_hiddenXXXX, both when it is unlinked and when another
+     * file is renamed onto it (sed -i while less holds the file): the two
+     * look alike here, and the second must never become a DELETE.  The
+     * price: fstat() of a file unlinked while open fails (ESTALE) for its
+     * holder; read and write go on working. */
+    cfg->hard_remove = 1;
     fs->invalidator = invalidator_start(fuse_get_context()->fuse);
     return fs;
 }
@@ -902,52 +905,6 @@ static int rename_local(struct cwmfs *fs, const char *from, const char *to,
     return rc;
 }
 
-/* libfuse renames a file that is unlinked while open to .fuse_hiddenXXXX
- * and unlinks that name at the last close.  Such a rename is the user's
- * unlink, not an editor's rename-away. */
-static bool is_libfuse_hide(const char *to)
-{
-    const char *name = strrchr(to, '/');
-    return name && strncmp(name + 1, ".fuse_hidden", 12) == 0;
-}
-
-/* The user's unlink of an open file: the server object goes now (a DELETE
- * if it is one); its holders keep the bytes under the hidden name. */
-static int unlink_while_open(struct cwmfs *fs, const char *from, const char *to,
-                             const struct node *fnode, enum presence fp,
-                             const struct local_view *src)
-{
-    struct doc doc = { 0 };
-    struct local_node *ln;
-    int rc = 0;
-
-    if (fp == SERVER_FILE || src->kind == LOCAL_EDIT) {
-        if (fp == SERVER_FILE)
-            rc = server_doc(fs, fnode, true, &doc);
-        if (rc == 0)
-            rc = commit_delete(&fs->committer, from, fnode);
-        if (rc) {
-            doc_clear(&doc);
-            invalidator_queue(fs->invalidator, META_DIR "/errors");
-            return rc;
-        }
-    }
-    if (fp == SERVER_FILE) {
-        ln = local_create(fs->local, to, LOCAL_SCRATCH,
-                          resource_mode(fs, fnode->res), fs->uid, fs->gid,
-                          doc.text, doc.len, NULL, &doc.mtime);
-        rc = ln ? 0 : -ENOMEM;
-    } else {
-        rc = local_rename(fs->local, from, to);
-        ln = rc == 0 ? local_get(fs->local, to) : NULL;
-        if (ln)
-            local_set_kind(fs->local, ln, LOCAL_SCRATCH);
-    }
-    local_put(fs->local, ln);
-    doc_clear(&doc);
-    return rc;
-}
-
 static int do_rename(struct cwmfs *fs, const char *from, const char *to,
                      unsigned int flags)
 {
@@ -974,8 +931,6 @@ static int do_rename(struct cwmfs *fs, const char *from, const char *to,
         rc = -EEXIST;
     else if (strcmp(from, to) == 0)
         rc = 0;
-    else if (is_libfuse_hide(to))
-        rc = unlink_while_open(fs, from, to, &fnode, fp, &src);
     else if (tnode.type == NODE_OBJECT)
         /* Onto a resource name: a commit; a server file moved onto another
          * would be POST + DELETE, so it is refused (never EXDEV, which mv
