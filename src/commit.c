@@ -161,7 +161,7 @@ static int post_new(struct committer *c, const char *path,
 {
     const char *field = node->res->key_field;
     const cJSON *named = cJSON_GetObjectItemCaseSensitive(body, field);
-    struct api_error err;
+    struct api_error err = { 0 };
     char *key = NULL;
     int rc;
 
@@ -200,7 +200,7 @@ static int send_update(struct committer *c, const char *path,
                        const cJSON *patch, const cJSON *theirs,
                        const char *text, size_t len, time_t shown)
 {
-    struct api_error err;
+    struct api_error err = { 0 };
     cJSON *merged = NULL;
     int rc;
 
@@ -230,7 +230,7 @@ static int update_existing(struct committer *c, const char *path,
     cJSON *base = render_parse(base_text, strlen(base_text));
     cJSON *patch = NULL, *theirs = NULL;
     char *id = base ? id_of(base) : NULL, conflicts[256];
-    struct api_error err;
+    struct api_error err = { 0 };
     int rc;
 
     if (!base || !id) {
@@ -343,7 +343,7 @@ static bool guard_allows_delete(struct committer *c)
 int commit_delete(struct committer *c, const char *path, const struct node *node)
 {
     struct doc doc = { 0 };
-    struct api_error err;
+    struct api_error err = { 0 };
     cJSON *obj = NULL;
     char *id = NULL;
     int rc;

@@ -64,7 +64,7 @@ static int load_config(const struct cwmfs_options *opts, struct cwm_config *cfg)
 static struct cwm_api *connect_api(const struct cwm_config *cfg)
 {
     struct http_options http_opts;
-    struct api_error error;
+    struct api_error error = { 0 };
     struct cwm_api *api;
     char err[512];
     cJSON *info = NULL;

@@ -306,7 +306,7 @@ struct fill_ctx {
 static int fill_singleton(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
-    struct api_error err;
+    struct api_error err = { 0 };
     cJSON *json;
     int rc;
 
@@ -324,7 +324,7 @@ static int fill_singleton(void *ctx, const char *cache_key, void **value)
 static int fill_object(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
-    struct api_error err;
+    struct api_error err = { 0 };
     char *escaped = api_escape_segment(f->key), *path = NULL, *key = NULL;
     cJSON *json = NULL;
     int rc = -ENOMEM;
@@ -376,7 +376,7 @@ static char *prime_object(struct store *store, const struct resource_type *res,
 static int fill_listing(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
-    struct api_error err;
+    struct api_error err = { 0 };
     struct cached *c;
     cJSON *items, *item;
     int rc;
@@ -540,8 +540,11 @@ int store_update(struct store *store, const struct resource_type *res,
     if (!path)
         return -ENOMEM;
     rc = api_send(store->api, method, path, body, &answer, err);
-    if (rc == 0 && !cJSON_IsObject(answer))
+    if (rc == 0 && !cJSON_IsObject(answer)) {
+        snprintf(err->message, sizeof(err->message),
+                 "%s %s: the answer is not an object", method, path);
         rc = -EIO;
+    }
     if (rc == 0)
         rc = remember_answer(store, res, answer, old_key, shown, NULL);
     cJSON_Delete(answer);
@@ -557,8 +560,11 @@ int store_create(struct store *store, const struct resource_type *res,
     int rc = api_send(store->api, "POST", res->endpoint, body, &answer, err);
 
     *new_key = NULL;
-    if (rc == 0 && !cJSON_IsObject(answer))
+    if (rc == 0 && !cJSON_IsObject(answer)) {
+        snprintf(err->message, sizeof(err->message),
+                 "POST %s: the answer is not an object", res->endpoint);
         rc = -EIO;
+    }
     if (rc == 0)
         rc = remember_answer(store, res, answer, NULL, shown, new_key);
     cJSON_Delete(answer);
