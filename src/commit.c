@@ -172,7 +172,9 @@ static int post_new(struct committer *c, const char *path,
         return refuse(c, path, -EINVAL, text, len,
                       "a new object gets its id from the server: remove \"id\" "
                       "(to change an existing object, save it under its own name)");
-    if (!node->new_object_name) {
+    /* Objects named by identifier take it from the file name; ids are
+     * always the server's to give. */
+    if (!resource_keyed_by_id(node->res)) {
         if (named && !(cJSON_IsString(named) && strcmp(named->valuestring, node->key) == 0))
             return refuse(c, path, -EINVAL, text, len,
                           "the body's %s disagrees with the file name "

@@ -366,6 +366,16 @@ class CreateTest(RulesTestCase):
         self.assertShowsServer("callbacks/%d.json" % new_id,
                                "callbacks/%d" % new_id)
 
+    def test_create_callback_under_an_unused_id_name(self):
+        # "77.json" names no callback yet: the server still picks the id.
+        path = self.mnt.p("callbacks", "77.json")
+        write_close(path, json.dumps(NEW_CALLBACK))
+        calls = writes(self.emu)
+        self.assertEqual([(c["method"], c["path"]) for c in calls],
+                         [("POST", "callbacks")])
+        self.assertEqual(calls[0]["body"], NEW_CALLBACK)
+        self.assertFalse(os.path.exists(path))
+
     def test_created_by_rename_from_scratch(self):
         tmp = self.mnt.p("members", "draft.tmp")
         write_close(tmp, json.dumps(dict(NEW_MEMBER, identifier="renamed")))
