@@ -103,6 +103,19 @@ static int install_refresh_signal(void)
     return sigaction(SIGHUP, &sa, NULL);
 }
 
+/* Names the mount "cwmfs:<profile>" in mount(8) and /proc/mounts. */
+static int add_fsname(struct fuse_args *args, const char *profile)
+{
+    char opt[128];
+    const char *name = profile ? profile : "default";
+
+    if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789._-") != strlen(name) || strlen(name) > 64)
+        name = "profile"; /* commas or backslashes would break -o parsing */
+    snprintf(opt, sizeof(opt), "-ofsname=cwmfs:%s,subtype=cwmfs", name);
+    return fuse_opt_add_arg(args, opt);
+}
+
 static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
 {
     struct fuse_cmdline_opts cmd;
@@ -191,7 +204,8 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    if (set_log_level(opts.log_level) != 0 || load_config(&opts, &cfg) != 0)
+    if (set_log_level(opts.log_level) != 0 || load_config(&opts, &cfg) != 0 ||
+        add_fsname(&args, opts.profile) != 0)
         goto out;
     api = connect_api(&cfg);
     if (api) {
