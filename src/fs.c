@@ -648,8 +648,6 @@ static int commit_node(struct cwmfs *fs, struct local_node *ln)
     if (rc == 0) {
         rc = commit_save(&fs->committer, v.path, &node, v.base, v.data, v.len,
                          v.mtime.tv_sec, &result);
-        if (rc)
-            invalidator_queue(fs->invalidator, META_DIR "/errors");
         /* Tried: a refusal is not retried until the text changes again. */
         local_mark_committed(fs->local, ln, rc == 0 ? result.answer : NULL);
         if (rc == 0 && result.sent) {
@@ -763,8 +761,6 @@ static int fs_unlink(const char *path)
         rc = local_unlink(fs->local, path); /* scratch, symlink, draft */
     } else if (node.type == NODE_OBJECT && (ln || server_has(fs, &node))) {
         rc = commit_delete(&fs->committer, path, &node);
-        if (rc)
-            invalidator_queue(fs->invalidator, META_DIR "/errors");
         if (rc == 0 && ln)
             local_unlink(fs->local, path);
         if (rc == 0)
@@ -853,8 +849,6 @@ static int rename_commit(struct cwmfs *fs, const char *from, const char *to,
         return rc;
     rc = commit_save(&fs->committer, to, to_node, base, src->data, src->len,
                      src->mtime.tv_sec, &result);
-    if (rc)
-        invalidator_queue(fs->invalidator, META_DIR "/errors");
     if (rc == 0 && !result.sent && !base) {
         /* An empty file renamed onto a new name: a draft there, as touch. */
         rc = local_rename(fs->local, from, to);
