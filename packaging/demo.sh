@@ -63,5 +63,8 @@ show 'cat info'
 show 'head -20 members/admin.json'
 show 'grep -rl "Sales" departments members | head -5'
 show "jq -r '[.identifier, .title] | @tsv' members/admin.json"
+show "sed -i 's/\"title\": \".*\"/\"title\": \"Chief Demo Officer\"/' members/admin.json  # one PATCH"
+show "jq -r .title members/admin.json"
+show "echo '{ not json' > members/admin.json; tail -n 1 .cwmfs/errors  # refused, nothing sent"
 echo
 echo "Still mounted at $mnt.  Stop with: packaging/demo.sh stop ${1:-}"
