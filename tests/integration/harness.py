@@ -204,6 +204,34 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:")
 
 
+def close_checked(mnt):
+    """Unmounts; fails unless cwmfs exited 0 without a sanitizer report."""
+    rc, log = mnt.close()
+    if rc != 0 or any(m in log for m in SANITIZER_MARKS):
+        raise AssertionError("cwmfs exited %d at unmount; stderr:\n%s"
+                             % (rc, log))
+
+
+class EmulatorTestCase(unittest.TestCase):
+    """One emulator per test class; self.mount() makes a fresh mount that is
+    unmounted and checked (close_checked) when the test ends."""
+
+    members = 40
+
+    @classmethod
+    def setUpClass(cls):
+        cls.emu = Emulator(members=cls.members)
+        cls.addClassCleanup(cls.emu.stop)
+
+    def mount(self, *options, reset=True, **kw):
+        """A new mount; reset: start the request log after mounting."""
+        mnt = Mount(self.emu.url, options, **kw)
+        self.addCleanup(close_checked, mnt)
+        if reset:
+            self.emu.reset_requests()
+        return mnt
+
+
 class MountedTestCase(unittest.TestCase):
     """One emulator and one mount per test class, checked at teardown."""
 
@@ -215,15 +243,7 @@ class MountedTestCase(unittest.TestCase):
         cls.emu = Emulator(members=cls.members)
         cls.addClassCleanup(cls.emu.stop)
         cls.mnt = Mount(cls.emu.url, cls.mount_options)
-        cls.addClassCleanup(cls._close_mount)
-
-    @classmethod
-    def _close_mount(cls):
-        rc, log = cls.mnt.close()
-        bad = [m for m in SANITIZER_MARKS if m in log]
-        if rc != 0 or bad:
-            raise AssertionError("cwmfs exited %d at unmount; stderr:\n%s"
-                                 % (rc, log))
+        cls.addClassCleanup(close_checked, cls.mnt)
 
     def setUp(self):
         self.emu.reset_requests()
@@ -500,15 +520,8 @@ class WriteTestCase(unittest.TestCase):
         options = options or self.mount_options
         mnt = mount_outside_tmp(self.emu.url, options) if outside_tmp \
             else Mount(self.emu.url, options)
-        self.addCleanup(self._close_mount, mnt)
+        self.addCleanup(close_checked, mnt)
         return mnt
-
-    def _close_mount(self, mnt):
-        rc, log = mnt.close()
-        bad = [m for m in SANITIZER_MARKS if m in log]
-        if rc != 0 or bad:
-            raise AssertionError("cwmfs exited %d at unmount; stderr:\n%s"
-                                 % (rc, log))
 
     def tmux(self, argv, cwd):
         """A program in tmux, killed at cleanup (before any unmount made

@@ -2,20 +2,16 @@
 (keys in -o, a readable key file, plain http to a remote host, bad keys)."""
 import os
 import shutil
-import subprocess
 import tempfile
 import unittest
 
-from harness import (CWMFS_BIN, PRIVATE, Emulator, Mount, clean_env, run,
-                     write_config)
+from harness import (CWMFS_BIN, PRIVATE, EmulatorTestCase, Mount, clean_env,
+                     run, write_config)
 
 
-class ConfigTest(unittest.TestCase):
+class ConfigTest(EmulatorTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = Emulator(members=5)
-        cls.addClassCleanup(cls.emu.stop)
+    members = 5
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="cwmfs-cfg-")
@@ -37,13 +33,9 @@ class ConfigTest(unittest.TestCase):
         return lines[0]
 
     def mount_ok(self, config, profile=None, env=None):
-        mnt = Mount(self.emu.url, config=config, profile=profile, env=env)
-        try:
-            with open(mnt.p("members", "admin.json")) as f:
-                self.assertIn('"identifier": "admin"', f.read())
-        finally:
-            rc, log = mnt.close()
-            self.assertEqual(rc, 0, log)
+        mnt = self.mount(config=config, profile=profile, env=env)
+        with open(mnt.p("members", "admin.json")) as f:
+            self.assertIn('"identifier": "admin"', f.read())
 
     def test_keys_in_options_are_refused(self):
         cfg = write_config(self.tmp, self.emu.url)
@@ -112,13 +104,10 @@ class ConfigTest(unittest.TestCase):
 
     def test_umask_option(self):
         cfg = write_config(self.tmp, self.emu.url)
-        mnt = Mount(self.emu.url, ["umask=022"], config=cfg)
-        try:
-            modes = {p: os.stat(mnt.p(p)).st_mode & 0o777
-                     for p in ["info", "members", "members/admin.json",
-                               "departments"]}
-        finally:
-            mnt.close()
+        mnt = self.mount("umask=022", config=cfg)
+        modes = {p: os.stat(mnt.p(p)).st_mode & 0o777
+                 for p in ["info", "members", "members/admin.json",
+                           "departments"]}
         self.assertEqual(modes, {"info": 0o444, "members": 0o755,
                                  "members/admin.json": 0o644,
                                  "departments": 0o755})
@@ -131,7 +120,7 @@ class ConfigTest(unittest.TestCase):
             with open(mnt.p("members", "admin.json")) as f:
                 self.assertIn("admin", f.read())
         finally:
-            rc, log = mnt.close()
+            rc, log = mnt.close()  # the log is checked below
         self.assertEqual(rc, 0, log)
         self.assertIn("/system/members/admin -> 200", log)  # -d logs requests
         token = base64.b64encode(("demo+testpub:" + PRIVATE).encode()).decode()

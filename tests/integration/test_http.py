@@ -7,26 +7,16 @@ import signal
 import time
 import unittest
 
-from harness import Emulator, Mount, write_config, run
+from harness import (Emulator, EmulatorTestCase, Mount, close_checked,
+                     write_config, run)
 
 
-class HttpTest(unittest.TestCase):
+class HttpTest(EmulatorTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = Emulator(members=30)
-        cls.addClassCleanup(cls.emu.stop)
+    members = 30
 
-    def mount(self, *options, config=None):
-        mnt = Mount(self.emu.url, options, config=config)
-        self.addCleanup(self._close, mnt)
-        self.emu.reset_requests()
+    def setUp(self):
         self.emu.hook("POST", "faults/reset")
-        return mnt
-
-    def _close(self, mnt):
-        rc, log = mnt.close()
-        self.assertEqual(rc, 0, log)
 
     def detail(self):
         return self.emu.hook("GET", "requests/detail")
@@ -97,7 +87,7 @@ class HttpTest(unittest.TestCase):
         self.read(mnt.p("members", "admin.json"))
         self.emu.hook("PATCH", "objects/members/1", {"title": "After HUP"})
         os.kill(mnt.proc.pid, signal.SIGHUP)
-        time.sleep(1.2)  # the kernel's attribute timeout
+        time.sleep(1.2)  # the kernel's 1 s name cache
         self.assertEqual(self.read(mnt.p("members", "admin.json"))["title"],
                          "After HUP")
         self.assertTrue(os.path.ismount(mnt.path), "SIGHUP must not unmount")
@@ -107,12 +97,9 @@ class HttpTest(unittest.TestCase):
         os.makedirs(cfg_dir, exist_ok=True)
         cfg = write_config(cfg_dir, self.emu.url, codebase="v4_6_release/")
         self.emu.reset_requests()
-        mnt = Mount(self.emu.url, config=cfg)
-        try:
-            paths = [r["path"] for r in self.emu.requests()]
-            self.assertEqual(paths, ["/v4_6_release/apis/3.0/system/info"])
-        finally:
-            mnt.close()
+        self.mount(config=cfg, reset=False)
+        paths = [r["path"] for r in self.emu.requests()]
+        self.assertEqual(paths, ["/v4_6_release/apis/3.0/system/info"])
 
 
 class DeadServerTest(unittest.TestCase):
@@ -120,21 +107,15 @@ class DeadServerTest(unittest.TestCase):
 
     def test_stopped_server_gives_eio(self):
         emu = Emulator(members=3)
-        try:
-            mnt = Mount(emu.url)
-        except Exception:
-            emu.stop()
-            raise
-        try:
-            emu.stop()
-            start = time.monotonic()
-            with self.assertRaises(OSError) as ctx:
-                os.stat(mnt.p("members", "admin.json"))
-            self.assertIn(ctx.exception.errno, (5, 111))  # EIO, ECONNREFUSED
-            self.assertLess(time.monotonic() - start, 10)
-        finally:
-            rc, log = mnt.close()
-            self.assertEqual(rc, 0, log)
+        self.addCleanup(emu.stop)
+        mnt = Mount(emu.url)
+        self.addCleanup(close_checked, mnt)
+        emu.stop()
+        start = time.monotonic()
+        with self.assertRaises(OSError) as ctx:
+            os.stat(mnt.p("members", "admin.json"))
+        self.assertIn(ctx.exception.errno, (5, 111))  # EIO, ECONNREFUSED
+        self.assertLess(time.monotonic() - start, 10)
 
 
 if __name__ == "__main__":

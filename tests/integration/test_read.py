@@ -5,9 +5,11 @@ import json
 import os
 import stat
 import threading
+import time
 import unittest
 
-from harness import Emulator, Mount, MountedTestCase, run
+from harness import (Emulator, EmulatorTestCase, Mount, MountedTestCase,
+                     close_checked, run)
 
 SINGLETONS = {"info": "info", "myAccount": "myAccount",
               "mySecurity": "mySecurity"}
@@ -157,31 +159,15 @@ class TreeTest(MountedTestCase):
                     open(self.mnt.p(rel), "w").close()
 
 
-class RequestCountTest(unittest.TestCase):
+class RequestCountTest(EmulatorTestCase):
     """Exact HTTP request counts, each on a fresh mount (cold caches)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = Emulator(members=40)
-        cls.addClassCleanup(cls.emu.stop)
-
-    def mount(self, *options):
-        mnt = Mount(self.emu.url, options)
-        self.addCleanup(self._close, mnt)
-        self.emu.reset_requests()
-        return mnt
-
-    def _close(self, mnt):
-        rc, log = mnt.close()
-        self.assertEqual(rc, 0, log)
 
     def api_requests(self):
         return [(r["method"], r["path"].split("/system/", 1)[1], r["query"])
                 for r in self.emu.requests()]
 
     def test_mount_checks_credentials_once(self):
-        mnt = Mount(self.emu.url)
-        self.addCleanup(self._close, mnt)
+        self.mount(reset=False)
         paths = [r["path"] for r in self.emu.requests()]
         self.assertEqual(paths[-2:], ["/login/companyinfo/demo",
                                       "/v4_6_release/apis/3.0/system/info"])
@@ -260,70 +246,54 @@ class RequestCountTest(unittest.TestCase):
                          [("GET", "departments", "pageSize=1000&page=1")])
 
 
-class LargeOrgTest(unittest.TestCase):
+class LargeOrgTest(EmulatorTestCase):
     """2,500 members: three pages of 1000, then nothing more."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = Emulator(members=2500)
-        cls.addClassCleanup(cls.emu.stop)
+    members = 2500
 
     def test_three_pages_then_cache(self):
-        mnt = Mount(self.emu.url)
-        try:
-            self.emu.reset_requests()
-            res = run(["ls", "-l", mnt.p("members")])
-            self.assertEqual(res.returncode, 0, res.stderr)
-            files = [l for l in res.stdout.splitlines() if l.endswith(".json")]
-            self.assertEqual(len(files), 2500)
-            res = run(["grep", "-rl", '"identifier"', mnt.p("members")])
-            self.assertEqual(len(res.stdout.splitlines()), 2500)
-            gets = [(r["path"].split("/system/")[1], r["query"])
-                    for r in self.emu.requests()]
-            self.assertEqual(gets, [
-                ("members", "pageSize=1000&page=1"),
-                ("members", "pageSize=1000&page=2"),
-                ("members", "pageSize=1000&page=3"),
-                ("members/types", "pageSize=1000&page=1")])
-            # spot-check content against the API
-            want = self.emu.curl("members/2500")
-            path = mnt.p("members", encode_name(want["identifier"]))
-            with open(path, encoding="utf-8") as f:
-                self.assertEqual(f.read(), pretty(want))
-        finally:
-            rc, log = mnt.close()
-            self.assertEqual(rc, 0, log)
+        mnt = self.mount()
+        res = run(["ls", "-l", mnt.p("members")])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        files = [l for l in res.stdout.splitlines() if l.endswith(".json")]
+        self.assertEqual(len(files), 2500)
+        res = run(["grep", "-rl", '"identifier"', mnt.p("members")])
+        self.assertEqual(len(res.stdout.splitlines()), 2500)
+        gets = [(r["path"].split("/system/")[1], r["query"])
+                for r in self.emu.requests()]
+        self.assertEqual(gets, [
+            ("members", "pageSize=1000&page=1"),
+            ("members", "pageSize=1000&page=2"),
+            ("members", "pageSize=1000&page=3"),
+            ("members/types", "pageSize=1000&page=1")])
+        # spot-check content against the API
+        want = self.emu.curl("members/2500")
+        path = mnt.p("members", encode_name(want["identifier"]))
+        with open(path, encoding="utf-8") as f:
+            self.assertEqual(f.read(), pretty(want))
 
 
-class TtlTest(unittest.TestCase):
+class TtlTest(EmulatorTestCase):
     """After the TTL a changed object shows its new content; before, not."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = Emulator(members=10)
-        cls.addClassCleanup(cls.emu.stop)
+    members = 10
 
     def test_expiry(self):
-        mnt = Mount(self.emu.url, ["ttl=2"])
-        try:
-            path = mnt.p("members", "admin.json")
-            with open(path) as f:
-                before = json.load(f)
-            self.emu.hook("PATCH", "objects/members/1", {"title": "Changed Title"})
-            self.emu.reset_requests()
-            with open(path) as f:
-                self.assertEqual(json.load(f)["title"], before["title"])
-            self.assertEqual(self.emu.requests(), [], "served from cache")
-            import time
-            time.sleep(3.2)  # TTL 2 s + the kernel's 1 s attribute timeout
-            with open(path) as f:
-                after = json.load(f)
-            self.assertEqual(after["title"], "Changed Title")
-            self.assertEqual(after, self.emu.curl("members/1"))
-            self.assertEqual(os.stat(path).st_size, len(pretty(after).encode()))
-        finally:
-            rc, log = mnt.close()
-            self.assertEqual(rc, 0, log)
+        mnt = self.mount("ttl=2")
+        path = mnt.p("members", "admin.json")
+        with open(path) as f:
+            before = json.load(f)
+        self.emu.hook("PATCH", "objects/members/1", {"title": "Changed Title"})
+        self.emu.reset_requests()
+        with open(path) as f:
+            self.assertEqual(json.load(f)["title"], before["title"])
+        self.assertEqual(self.emu.requests(), [], "served from cache")
+        time.sleep(3.2)  # the TTL of 2 s, and the kernel's 1 s name cache
+        with open(path) as f:
+            after = json.load(f)
+        self.assertEqual(after["title"], "Changed Title")
+        self.assertEqual(after, self.emu.curl("members/1"))
+        self.assertEqual(os.stat(path).st_size, len(pretty(after).encode()))
 
 
 class EncodedNamesTest(MountedTestCase):
@@ -340,7 +310,7 @@ class EncodedNamesTest(MountedTestCase):
                          {"id": 900 + i, "identifier": ident,
                           "firstName": "Tricky", "lastName": str(i)})
         cls.mnt = Mount(cls.emu.url)
-        cls.addClassCleanup(cls._close_mount)
+        cls.addClassCleanup(close_checked, cls.mnt)
 
     def test_names_are_encoded_and_reversible(self):
         names = set(os.listdir(self.mnt.p("members")))
@@ -363,14 +333,12 @@ class EncodedNamesTest(MountedTestCase):
 
     def test_lookup_without_listing_uses_the_decoded_identifier(self):
         mnt = Mount(self.emu.url)
-        try:
-            self.emu.reset_requests()
-            with open(mnt.p("members", "a%2Fb.json")) as f:
-                self.assertEqual(json.load(f)["identifier"], "a/b")
-            self.assertEqual([r["path"].split("/system/")[1]
-                              for r in self.emu.requests()], ["members/a%2Fb"])
-        finally:
-            mnt.close()
+        self.addCleanup(close_checked, mnt)
+        self.emu.reset_requests()
+        with open(mnt.p("members", "a%2Fb.json")) as f:
+            self.assertEqual(json.load(f)["identifier"], "a/b")
+        self.assertEqual([r["path"].split("/system/")[1]
+                          for r in self.emu.requests()], ["members/a%2Fb"])
 
 
 if __name__ == "__main__":
