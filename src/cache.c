@@ -61,8 +61,6 @@ struct cache *cache_new(double ttl_seconds, cache_free_fn free_value)
     return cache;
 }
 
-double cache_ttl(const struct cache *cache) { return cache->ttl; }
-
 static void drop_value(struct cache *cache, struct entry *e)
 {
     if (e->value)

@@ -36,7 +36,6 @@ struct cache_stats {
 
 struct cache *cache_new(double ttl_seconds, cache_free_fn free_value);
 void cache_free(struct cache *cache);
-double cache_ttl(const struct cache *cache);
 
 /* Fresh value → use(); otherwise fill (or wait for the fill in progress)
  * then use().  A cached absence returns -ENOENT without calling use(). */

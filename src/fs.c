@@ -614,8 +614,10 @@ static int fs_write(const char *path, const char *buf, size_t size,
 
 /* ---- commits ---- */
 
-static void forget_served_and_invalidate(struct cwmfs *fs, const char *path,
-                                         const struct commit_result *r)
+/* After a commit: the answer is what the user now has read, and the
+ * kernel drops what it cached of the old file. */
+static void show_answer(struct cwmfs *fs, const char *path,
+                        const struct commit_result *r)
 {
     const char *shown = r->new_path ? r->new_path : path;
 
@@ -652,7 +654,7 @@ static int commit_node(struct cwmfs *fs, struct local_node *ln)
         local_mark_committed(fs->local, ln, rc == 0 ? result.answer : NULL);
         if (rc == 0 && result.sent) {
             local_unlink_node(fs->local, ln);
-            forget_served_and_invalidate(fs, v.path, &result);
+            show_answer(fs, v.path, &result);
         }
         commit_result_clear(&result);
         node_clear(&node);
@@ -859,7 +861,7 @@ static int rename_commit(struct cwmfs *fs, const char *from, const char *to,
     } else if (rc == 0) {
         local_unlink(fs->local, from);
         local_unlink(fs->local, to); /* drafts, edits, hidden: superseded */
-        forget_served_and_invalidate(fs, to, &result);
+        show_answer(fs, to, &result);
         invalidator_queue(fs->invalidator, from);
     }
     commit_result_clear(&result);

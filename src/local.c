@@ -172,13 +172,6 @@ struct local_node *local_create(struct local *local, const char *path,
     return node;
 }
 
-void local_ref(struct local *local, struct local_node *node)
-{
-    pthread_mutex_lock(&local->lock);
-    node->refs++;
-    pthread_mutex_unlock(&local->lock);
-}
-
 void local_put(struct local *local, struct local_node *node)
 {
     if (!node)

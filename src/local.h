@@ -57,9 +57,8 @@ struct local_node *local_create(struct local *local, const char *path,
                                 enum local_kind kind, mode_t mode, uid_t uid,
                                 gid_t gid, const char *data, size_t len,
                                 const char *base, const time_t *mtime);
-/* Drops a reference taken by local_get/local_create/local_ref. */
+/* Drops a reference taken by local_get or local_create. */
 void local_put(struct local *local, struct local_node *node);
-void local_ref(struct local *local, struct local_node *node);
 
 /* Unlinks the node at path; -ENOENT if none. */
 int local_unlink(struct local *local, const char *path);

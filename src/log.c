@@ -10,7 +10,6 @@ static _Atomic int current_level = LOG_LVL_WARN;
 static _Atomic int to_syslog;
 
 void log_set_level(enum log_level level) { current_level = level; }
-enum log_level log_get_level(void) { return (enum log_level)current_level; }
 
 void log_use_syslog(void)
 {

@@ -8,7 +8,6 @@
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 /* Switch from stderr to syslog; called once the process has daemonized. */
 void log_use_syslog(void);
 

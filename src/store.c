@@ -431,14 +431,18 @@ int store_object(struct store *store, const struct resource_type *res,
 {
     struct fill_ctx f = { store, res, key };
     struct doc_request req = { want_text, out };
-    char *okey = object_cache_key(res, key), *lkey = list_cache_key(res);
-    char *name = name_for_key(key);
+    char *okey = object_cache_key(res, key), *lkey = NULL, *name = NULL;
     int rc = -ENOMEM;
 
-    if (!okey || !lkey || !name)
+    if (!okey)
         goto out;
+    /* Every stat comes here (the kernel caches no attributes): a hit
+     * costs one key and one lookup, nothing more. */
     rc = cache_peek(store->cache, okey, copy_doc, &req);
     if (rc != -EAGAIN)
+        goto out;
+    rc = -ENOMEM;
+    if (!(lkey = list_cache_key(res)) || !(name = name_for_key(key)))
         goto out;
     /* A fresh listing that lacks the name answers without a request. */
     if (cache_peek(store->cache, lkey, find_name, name) == -ENOENT) {

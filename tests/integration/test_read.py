@@ -45,6 +45,23 @@ def encode_name(key):
     return "".join(out) + ".json"
 
 
+def at_once(n, fn):
+    """Runs fn in n threads released together; returns what they returned."""
+    barrier = threading.Barrier(n)
+    results = []
+
+    def run_one():
+        barrier.wait()
+        results.append(fn())
+
+    threads = [threading.Thread(target=run_one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
 class TreeTest(MountedTestCase):
     """Content equality for every path, with ls, cat, stat, find, grep, jq."""
 
@@ -210,37 +227,19 @@ class RequestCountTest(EmulatorTestCase):
 
     def test_concurrent_reads_make_one_request(self):
         mnt = self.mount()
-        barrier = threading.Barrier(8)
-        results = []
 
-        def reader():
-            barrier.wait()
+        def read_admin():
             with open(mnt.p("members", "admin.json"), "rb") as f:
-                results.append(f.read())
+                return f.read()
 
-        threads = [threading.Thread(target=reader) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        results = at_once(8, read_admin)
         self.assertEqual(len(results), 8)
         self.assertEqual(len(set(results)), 1)
         self.assertEqual(self.api_requests(), [("GET", "members/admin", "")])
 
     def test_concurrent_listings_make_one_request(self):
         mnt = self.mount()
-        barrier = threading.Barrier(6)
-        out = []
-
-        def lister():
-            barrier.wait()
-            out.append(sorted(os.listdir(mnt.p("departments"))))
-
-        threads = [threading.Thread(target=lister) for _ in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        out = at_once(6, lambda: sorted(os.listdir(mnt.p("departments"))))
         self.assertEqual(len(out), 6)
         self.assertEqual(self.api_requests(),
                          [("GET", "departments", "pageSize=1000&page=1")])
