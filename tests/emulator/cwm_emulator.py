@@ -17,6 +17,8 @@ import gzip
 import json
 import os
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -334,19 +336,43 @@ class Handler(BaseHTTPRequestHandler):
             response = self.server.hooks.handle(method, segments[1:], body)
             self._send(response)
             return
-        response = self._api(method, raw_path, raw_query, segments, body)
+        fault = self.server.faults.take(method, raw_path)
+        action = fault["action"] if fault else "respond"
+        if action == "reset":
+            self._reset(method, raw_path, raw_query, body, applied=False)
+            return
+        if fault and action == "respond":
+            status, headers, fault_body = fault_response(fault)
+            response = Response(status, fault_body, headers)
+        else:
+            response = self._api(method, raw_path, raw_query, segments, body)
         self.server.request_log.add(method, raw_path, raw_query,
                                     response.status, self.headers,
                                     self.client_address[1], body)
+        if action == "apply_then_reset":
+            self._reset(method, raw_path, raw_query, body, applied=True)
+            return
+        if action == "apply_then_delay":
+            time.sleep(fault["delay_ms"] / 1000.0)
         self._send(response)
+
+    def _reset(self, method, raw_path, raw_query, body, applied):
+        """Drops the connection with no answer (an RST, as a crashed proxy
+        would); the log says whether the request was applied."""
+        if not applied:
+            self.server.request_log.add(method, raw_path, raw_query, 0,
+                                        self.headers, self.client_address[1],
+                                        body)
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+        except OSError:
+            pass
 
     def _api(self, method, raw_path, raw_query, segments, body):
         server = self.server
         try:
-            fault = server.faults.take(method, raw_path)
-            if fault:
-                status, headers, fault_body = fault_response(fault)
-                return Response(status, fault_body, headers)
             latency = server.options["latency_ms"]
             if latency:
                 time.sleep(latency / 1000.0)

@@ -353,9 +353,13 @@ class Store:
         obj = _require_object(obj)
         with self.lock:
             obj = copy.deepcopy(obj)
-            obj_id = coll.take_id(obj.get("id"))
-            obj = {"id": obj_id, **{k: v for k, v in obj.items()
-                                    if k != "id"}}
+            wanted = obj.get("id")
+            # A hostile server's id (5.5, 1e300) is shown as given; the
+            # object is stored under a fresh integer.
+            hostile = isinstance(wanted, float)
+            obj_id = coll.take_id(None if hostile else wanted)
+            obj = {"id": wanted if hostile else obj_id,
+                   **{k: v for k, v in obj.items() if k != "id"}}
             coll.objects[obj_id] = obj
             coll.catalog.learn(obj)
             return obj

@@ -42,18 +42,35 @@ class RequestLog:
 
 
 class Faults:
-    """Queued failures: the next `count` matching API calls get `status`."""
+    """Queued failures: the next `count` matching API calls fail.
+
+    `action` says how:
+      "respond" (default)  answer `status` without doing anything;
+      "reset"              close the connection without an answer, not applied;
+      "apply_then_reset"   do the request, then close without an answer (the
+                           client cannot tell whether it was applied);
+      "apply_then_delay"   do the request, then wait `delay_ms` before the
+                           answer (a client timing out cannot tell either).
+    """
+
+    ACTIONS = ("respond", "reset", "apply_then_reset", "apply_then_delay")
 
     def __init__(self):
         self._lock = threading.Lock()
         self._faults = []
 
     def add(self, spec):
-        if not isinstance(spec, dict) or not isinstance(spec.get("status"),
-                                                        int):
+        if not isinstance(spec, dict):
+            raise bad_request('A fault is a JSON object.')
+        action = spec.get("action", "respond")
+        if action not in self.ACTIONS:
+            raise bad_request(f"action must be one of {self.ACTIONS}.")
+        if action == "respond" and not isinstance(spec.get("status"), int):
             raise bad_request('A fault needs at least {"status": <int>}.')
         fault = {
-            "status": spec["status"],
+            "action": action,
+            "delay_ms": int(spec.get("delay_ms", 0)),
+            "status": spec.get("status", 0),
             "count": int(spec.get("count", 1)),
             "retry_after": int(spec.get("retry_after", 1)),
             "path_contains": spec.get("path_contains"),
