@@ -238,12 +238,15 @@ static int api_call(struct cwm_api *api, const char *method, const char *path,
         return -ENOMEM;
     rc = http_request(api->http, method, url, api->headers, body,
                       body ? strlen(body) : 0, resp);
+    error->outcome_unknown = false;
     if (rc) {
         error->status = 0;
+        error->outcome_unknown = resp->outcome_unknown;
         snprintf(error->message, sizeof(error->message), "%s %s: %s",
                  method, url, resp->error);
     } else if (resp->status < 200 || resp->status >= 300) {
         describe_error(resp, error);
+        error->outcome_unknown = resp->status == 504 && strcmp(method, "GET");
         rc = api_status_to_errno(resp->status);
         http_response_free(resp);
     }

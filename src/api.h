@@ -7,6 +7,7 @@
 #define CWMFS_API_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -20,6 +21,9 @@ struct cwm_api;
 struct api_error {
     long status;        /* HTTP status, 0 for a transport failure */
     char message[512];  /* the server's message (+ errors[].message), or the transport error */
+    /* A write whose answer never came: the server may have applied it
+     * (a transport failure after sending, or a 504 from a gateway). */
+    bool outcome_unknown;
 };
 
 /* Builds the client; discovers the codebase through /login/companyinfo when

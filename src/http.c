@@ -263,6 +263,21 @@ static void capture_reset(struct capture *cap)
 
 /* ---- one exchange ---- */
 
+/* Safe to send again after a failure that may have reached the server.
+ * DELETE is idempotent in HTTP's sense, but a second one answers 404 for
+ * an object the first removed: the caller looks instead. */
+static bool is_idempotent(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "PUT") == 0;
+}
+
+/* Whether a failed transfer can have reached the server: anything after
+ * the connection was made. */
+static bool may_have_arrived(int rc)
+{
+    return rc != -ECONNREFUSED && rc != -EHOSTUNREACH && rc != -ENOMEM;
+}
+
 static void configure(struct http_client *client, CURL *curl,
                       const char *method, const char *url,
                       const struct curl_slist *headers, const char *body,
@@ -288,6 +303,10 @@ static void configure(struct http_client *client, CURL *curl,
         curl_easy_setopt(curl, CURLOPT_SHARE, client->share);
     if (strcmp(method, "GET") != 0)
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    /* libcurl resends a request whose reused connection died before any
+     * answer; only a fresh connection rules that out. */
+    if (!is_idempotent(method))
+        curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
     if (body) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -305,11 +324,6 @@ static int curl_code_to_errno(CURLcode rc)
     }
 }
 
-static bool is_idempotent(const char *method)
-{
-    return strcmp(method, "GET") == 0 || strcmp(method, "PUT") == 0 ||
-           strcmp(method, "DELETE") == 0;
-}
 
 /* Whether to try again, and how long to wait first. */
 static bool should_retry(const char *method, int rc, long status,
@@ -420,6 +434,7 @@ int http_request(struct http_client *client, const char *method,
         return 0;
     }
     capture_reset(&cap);
+    resp->outcome_unknown = !is_idempotent(method) && may_have_arrived(rc);
     return rc;
 }
 

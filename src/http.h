@@ -4,8 +4,14 @@
  * pool gives keep-alive without sharing a connection between threads (which
  * libcurl 7.88 does not support).  DNS and TLS sessions are shared through a
  * share handle with one lock per data kind.  Retries of 429 (honouring
- * Retry-After) and of transient failures of idempotent requests live here, so
- * callers see one logical request. */
+ * Retry-After) and of transient failures of GET and PUT live here, so
+ * callers see one logical request.
+ *
+ * POST, PATCH and DELETE are never sent twice by this layer: they go out on
+ * a fresh connection (libcurl silently resends a request whose reused
+ * connection turns out closed, and the server may have applied the first),
+ * and a transport failure after sending is reported as outcome_unknown for
+ * the caller to resolve by looking. */
 #ifndef CWMFS_HTTP_H
 #define CWMFS_HTTP_H
 
@@ -26,6 +32,9 @@ struct http_response {
     char *link;       /* the Link header, or NULL */
     char *content_type;
     char error[CURL_ERROR_SIZE]; /* transport error text when status == 0 */
+    /* A transport failure of a request that changes something, after the
+     * request may have reached the server: it may have been applied. */
+    int outcome_unknown;
 };
 
 struct http_stats {
