@@ -28,6 +28,7 @@ struct entry {
     unsigned waiters;      /* callers sleeping on this entry */
     unsigned long fill_gen;/* bumped when a fill finishes */
     int fill_rc;           /* result of the last fill */
+    unsigned long version; /* of the value (or absence) held */
     UT_hash_handle hh;
 };
 
@@ -38,6 +39,7 @@ struct cache {
     double ttl;
     cache_free_fn free_value;
     unsigned long inserts;
+    unsigned long clock;   /* the last version handed out */
     struct cache_stats stats;
 };
 
@@ -123,11 +125,13 @@ static struct entry *entry_for(struct cache *cache, const char *key)
     return e;
 }
 
-static void store(struct cache *cache, struct entry *e, void *value)
+static void store(struct cache *cache, struct entry *e, void *value,
+                  unsigned long version)
 {
     drop_value(cache, e);
     e->value = value;
     e->has_value = true;
+    e->version = version;
     e->expires = now_seconds() + cache->ttl;
 }
 
@@ -178,6 +182,7 @@ static int wait_for_fill(struct cache *cache, struct entry *e,
 static int run_fill(struct cache *cache, struct entry *e, cache_fill_fn fill,
                     void *fill_ctx, cache_use_fn use, void *use_ctx)
 {
+    unsigned long version = ++cache->clock;
     void *value = NULL;
     int rc;
 
@@ -187,8 +192,13 @@ static int run_fill(struct cache *cache, struct entry *e, cache_fill_fn fill,
     pthread_mutex_unlock(&cache->lock);
     rc = fill(fill_ctx, e->key, &value);
     pthread_mutex_lock(&cache->lock);
-    if (rc == 0 || rc == -ENOENT) {
-        store(cache, e, rc == 0 ? value : NULL);
+    if ((rc == 0 || rc == -ENOENT) && e->has_value && e->version > version) {
+        /* A write's answer arrived while we fetched: it is newer. */
+        if (value)
+            cache->free_value(value);
+        rc = e->value ? 0 : -ENOENT;
+    } else if (rc == 0 || rc == -ENOENT) {
+        store(cache, e, rc == 0 ? value : NULL, version);
         if (e->stale_on_arrival)
             e->expires = 0;
     } else if (is_transient(rc) && e->has_value) {
@@ -239,21 +249,46 @@ int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
     return rc;
 }
 
-int cache_put(struct cache *cache, const char *key, void *value)
+unsigned long cache_version(struct cache *cache)
+{
+    unsigned long v;
+
+    pthread_mutex_lock(&cache->lock);
+    v = ++cache->clock;
+    pthread_mutex_unlock(&cache->lock);
+    return v;
+}
+
+/* version 0: the newest there is. */
+static int put(struct cache *cache, const char *key, void *value,
+               unsigned long version)
 {
     struct entry *e;
+    bool newer_held = false;
 
     pthread_mutex_lock(&cache->lock);
     e = entry_for(cache, key);
-    if (e)
-        store(cache, e, value);
+    if (e && version == 0)
+        version = ++cache->clock;
+    if (e && e->has_value && e->version > version)
+        newer_held = true;
+    else if (e)
+        store(cache, e, value, version);
     pthread_mutex_unlock(&cache->lock);
-    if (!e) {
-        if (value)
-            cache->free_value(value);
-        return -ENOMEM;
-    }
-    return 0;
+    if ((!e || newer_held) && value)
+        cache->free_value(value);
+    return e ? 0 : -ENOMEM;
+}
+
+int cache_put(struct cache *cache, const char *key, void *value)
+{
+    return put(cache, key, value, 0);
+}
+
+int cache_put_versioned(struct cache *cache, const char *key, void *value,
+                        unsigned long version)
+{
+    return put(cache, key, value, version ? version : 1);
 }
 
 static void forget_entry(struct cache *cache, struct entry *e)

@@ -13,7 +13,12 @@
  * not turn files listed a minute ago into errors); the next call tries again.
  *
  * Values are only touched under the lock, through a "use" callback that
- * copies out what the caller needs; that keeps lifetimes trivial. */
+ * copies out what the caller needs; that keeps lifetimes trivial.
+ *
+ * Every stored value carries a version from one counter: older data never
+ * replaces newer.  A fetch takes a version before it asks the server
+ * (cache_version), so a listing that started before a save and ends after
+ * it cannot put the old object back over the save's answer. */
 #ifndef CWMFS_CACHE_H
 #define CWMFS_CACHE_H
 
@@ -44,8 +49,15 @@ int cache_get(struct cache *cache, const char *key, cache_fill_fn fill,
 /* Like cache_get without filling: -EAGAIN when no fresh entry exists. */
 int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
                void *use_ctx);
-/* Stores (replaces) a value, fresh for one TTL; NULL records absence. */
+/* Stores (replaces) a value, fresh for one TTL; NULL records absence.
+ * The value is the newest there is (a write's answer). */
 int cache_put(struct cache *cache, const char *key, void *value);
+/* A version for data about to be fetched: take it before the request. */
+unsigned long cache_version(struct cache *cache);
+/* Like cache_put for data fetched under `version`: dropped (and freed)
+ * when the key already holds newer data.  Returns 0 either way. */
+int cache_put_versioned(struct cache *cache, const char *key, void *value,
+                        unsigned long version);
 /* Forgets a key, or every key; a fill in progress is kept but its result
  * will be stale on arrival. */
 void cache_forget(struct cache *cache, const char *key);
