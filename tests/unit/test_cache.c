@@ -217,8 +217,55 @@ static void test_values_are_freed(void)
     CHECK_INT_EQ(frees, 2);
 }
 
+/* A listing asked before a save and answering after it must not put the
+ * old object back. */
+static void test_older_data_never_replaces_newer(void)
+{
+    struct cache *c = cache_new(60, free_value);
+    unsigned long listing = cache_version(c);
+    char out[64] = "";
+
+    frees = 0;
+    CHECK_INT_EQ(cache_put(c, "obj", strdup("saved")), 0);
+    CHECK_INT_EQ(cache_put_versioned(c, "obj", strdup("listed"), listing), 0);
+    CHECK_INT_EQ(cache_peek(c, "obj", copy_value, out), 0);
+    CHECK_STR_EQ(out, "saved");
+    CHECK_INT_EQ(frees, 1); /* the old copy was dropped */
+    /* newer listed data does replace it */
+    CHECK_INT_EQ(cache_put_versioned(c, "obj", strdup("relisted"),
+                                     cache_version(c)), 0);
+    CHECK_INT_EQ(cache_peek(c, "obj", copy_value, out), 0);
+    CHECK_STR_EQ(out, "relisted");
+    cache_free(c);
+}
+
+/* A fill whose request was sent before a write's answer arrived keeps
+ * the answer. */
+static struct cache *racing_cache;
+
+static int fill_racing_a_write(void *ctx, const char *key, void **value)
+{
+    (void)ctx;
+    cache_put(racing_cache, key, strdup("written"));
+    *value = strdup("fetched before");
+    return *value ? 0 : -ENOMEM;
+}
+
+static void test_fill_loses_to_a_newer_write(void)
+{
+    char out[64] = "";
+
+    racing_cache = cache_new(60, free_value);
+    CHECK_INT_EQ(cache_get(racing_cache, "obj", fill_racing_a_write, NULL,
+                           copy_value, out), 0);
+    CHECK_STR_EQ(out, "written");
+    cache_free(racing_cache);
+}
+
 int main(void)
 {
+    test_older_data_never_replaces_newer();
+    test_fill_loses_to_a_newer_write();
     test_hit_after_fill();
     test_ttl_expiry();
     test_zero_ttl_still_answers();
