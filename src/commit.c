@@ -13,21 +13,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <uthash.h>
 
 #define DELETE_WINDOW_SECONDS 60.0
 
 /* Fields the server manages: never sent, never compared. */
 static const char *const server_managed[] = { "_info", NULL };
 
+/* A mutex per object being committed, alive while anyone holds or waits. */
+struct object_lock {
+    char *path;
+    pthread_mutex_t mutex;
+    int users;
+    UT_hash_handle hh;
+};
+
 int committer_init(struct committer *c, struct store *store,
-                   struct errlog *errlog, bool use_put, int max_deletes)
+                   struct errlog *errlog, struct reads *reads, bool use_put,
+                   int max_deletes)
 {
     memset(c, 0, sizeof(*c));
     c->store = store;
     c->errlog = errlog;
+    c->reads = reads;
     c->use_put = use_put;
     c->max_deletes = max_deletes;
     pthread_mutex_init(&c->guard_lock, NULL);
+    pthread_mutex_init(&c->locks_lock, NULL);
     if (max_deletes > 0) {
         c->delete_times = calloc((size_t)max_deletes, sizeof(double));
         if (!c->delete_times)
@@ -42,6 +54,45 @@ void committer_destroy(struct committer *c)
 {
     free(c->delete_times);
     pthread_mutex_destroy(&c->guard_lock);
+    pthread_mutex_destroy(&c->locks_lock);
+}
+
+struct object_lock *commit_lock(struct committer *c, const char *path)
+{
+    struct object_lock *lock;
+
+    pthread_mutex_lock(&c->locks_lock);
+    HASH_FIND_STR(c->locks, path, lock);
+    if (!lock && (lock = calloc(1, sizeof(*lock))) != NULL) {
+        if (!(lock->path = strdup(path))) {
+            free(lock);
+            lock = NULL;
+        } else {
+            pthread_mutex_init(&lock->mutex, NULL);
+            HASH_ADD_KEYPTR(hh, c->locks, lock->path, strlen(lock->path), lock);
+        }
+    }
+    if (lock)
+        lock->users++;
+    pthread_mutex_unlock(&c->locks_lock);
+    if (lock)
+        pthread_mutex_lock(&lock->mutex);
+    return lock; /* NULL only without memory: the commit runs unserialised */
+}
+
+void commit_unlock(struct committer *c, struct object_lock *lock)
+{
+    if (!lock)
+        return;
+    pthread_mutex_unlock(&lock->mutex);
+    pthread_mutex_lock(&c->locks_lock);
+    if (--lock->users == 0) {
+        HASH_DEL(c->locks, lock);
+        pthread_mutex_destroy(&lock->mutex);
+        free(lock->path);
+        free(lock);
+    }
+    pthread_mutex_unlock(&c->locks_lock);
 }
 
 void commit_result_clear(struct commit_result *r)
@@ -113,18 +164,6 @@ static cJSON *parse_user_text(const char *text, size_t len, char *why,
     return NULL;
 }
 
-/* The object's id as a path segment ("42"), or NULL. */
-static char *id_of(const cJSON *obj)
-{
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
-    char buf[32];
-
-    if (!cJSON_IsNumber(id))
-        return NULL;
-    snprintf(buf, sizeof(buf), "%lld", (long long)id->valuedouble);
-    return strdup(buf);
-}
-
 static bool allows(const struct node *node, unsigned verb)
 {
     return (node->res->verbs & verb) != 0;
@@ -155,161 +194,343 @@ static char *path_for_key(const char *path, const char *key)
 
 /* ---- a new object: POST ---- */
 
-static int post_new(struct committer *c, const char *path,
-                    const struct node *node, cJSON *body, const char *text,
-                    size_t len, time_t shown, struct commit_result *result)
+/* Validates a new object's body, filling in the identifier from the file
+ * name.  Returns 0 or a refusal. */
+static int check_new(struct committer *c, const struct save *s, cJSON *body)
 {
+    const struct node *node = s->node;
     const char *field = node->res->key_field;
     const cJSON *named = cJSON_GetObjectItemCaseSensitive(body, field);
-    struct api_error err = { 0 };
-    char *key = NULL;
-    int rc;
 
     if (!allows(node, VERB_POST))
-        return refuse(c, path, -EACCES, text, len,
-                      "%s cannot be created through the API", node->res->path + 1);
+        return refuse(c, s->path, -EACCES, s->text, s->len,
+                      "%s cannot be created through the API",
+                      node->res->path + 1);
     if (cJSON_GetObjectItemCaseSensitive(body, "id"))
-        return refuse(c, path, -EINVAL, text, len,
+        return refuse(c, s->path, -EINVAL, s->text, s->len,
                       "a new object gets its id from the server: remove \"id\" "
                       "(to change an existing object, save it under its own name)");
     /* Objects named by identifier take it from the file name; ids are
      * always the server's to give. */
     if (!resource_keyed_by_id(node->res)) {
-        if (named && !(cJSON_IsString(named) && strcmp(named->valuestring, node->key) == 0))
-            return refuse(c, path, -EINVAL, text, len,
+        if (named && !(cJSON_IsString(named) &&
+                       strcmp(named->valuestring, node->key) == 0))
+            return refuse(c, s->path, -EINVAL, s->text, s->len,
                           "the body's %s disagrees with the file name "
                           "(rename the file or fix \"%s\")", field, field);
         if (!named && !cJSON_AddStringToObject(body, field, node->key))
             return -ENOMEM;
     }
     cJSON_DeleteItemFromObjectCaseSensitive(body, "_info");
-    rc = store_create(c->store, node->res, body, shown, &key, &err);
+    return 0;
+}
+
+/* The POST's answer was lost: did the server create the object? */
+static int resolve_lost_post(struct committer *c, const struct save *s,
+                             const cJSON *body, const struct api_error *sent,
+                             char **key)
+{
+    struct api_error err = { 0 };
+    cJSON *found = NULL;
+    int rc = store_find_posted(c->store, s->node->res, body, &found, &err);
+
+    if (rc == 0)
+        rc = store_remember(c->store, s->node->res, found, NULL,
+                            s->shown_mtime, key);
+    cJSON_Delete(found);
+    if (rc == 0) {
+        log_warn("%s: the server's answer to POST was lost (%s); looked, "
+                 "and it created the object", path_display(s->path),
+                 sent->message);
+        return 0;
+    }
+    if (rc == -ENOENT)
+        return refuse(c, s->path, -EIO, s->text, s->len,
+                      "the server's answer was lost (%s); looked, and it did "
+                      "not create the object: save again", sent->message);
+    return refuse(c, s->path, -EIO, s->text, s->len,
+                  "outcome unknown: the server's answer was lost (%s) and "
+                  "looking failed (%s); list the folder before saving again",
+                  sent->message, err.message);
+}
+
+static int post_new(struct committer *c, const struct save *s, cJSON *body,
+                    struct commit_result *result)
+{
+    struct api_error err = { 0 };
+    char *key = NULL;
+    int rc = check_new(c, s, body);
+
     if (rc)
-        return refuse(c, path, rc, text, len, "the server refused to create it: %s",
-                      err.message);
+        return rc;
+    rc = store_create(c->store, s->node->res, body, s->shown_mtime, &key, &err);
+    if (rc && err.outcome_unknown)
+        rc = resolve_lost_post(c, s, body, &err, &key);
+    else if (rc)
+        return refuse(c, s->path, rc, s->text, s->len,
+                      "the server refused to create it: %s", err.message);
+    if (rc)
+        return rc;
     result->sent = true;
-    result->new_path = path_for_key(path, key);
-    fetch_answer(c, node, key, result);
-    log_info("%s: created", path_display(result->new_path ? result->new_path : path));
+    result->new_path = path_for_key(s->path, key);
+    fetch_answer(c, s->node, key, result);
+    log_info("%s: created", path_display(result->new_path ? result->new_path
+                                                          : s->path));
     free(key);
     return 0;
 }
 
 /* ---- an existing object: PATCH or PUT ---- */
 
-static int send_update(struct committer *c, const char *path,
-                       const struct node *node, const char *id,
-                       const cJSON *patch, const cJSON *theirs,
-                       const char *text, size_t len, time_t shown)
+/* What one update sends, and what it was checked against. */
+struct update {
+    char *id;       /* the object's id, as the API addresses it */
+    cJSON *base;    /* the writer's base, parsed; NULL when unknown */
+    cJSON *patch;   /* the writer's changes */
+    cJSON *theirs;  /* the server's copy just before sending */
+};
+
+static void update_clear(struct update *u)
+{
+    free(u->id);
+    cJSON_Delete(u->base);
+    cJSON_Delete(u->patch);
+    cJSON_Delete(u->theirs);
+}
+
+/* Fields someone else changed between our check and our write: the answer
+ * differs from their copy outside our patch.  Kept, but worth a line. */
+static void note_concurrent_change(const struct save *s, const struct update *u,
+                                   const cJSON *answer)
+{
+    cJSON *moved = jsonpatch_diff(u->theirs, answer, server_managed);
+    const cJSON *op;
+    char names[256] = "";
+    size_t used = 0;
+
+    cJSON_ArrayForEach(op, moved) {
+        const char *key = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(op, "path"));
+        const cJSON *mine;
+        bool ours = false;
+        cJSON_ArrayForEach(mine, u->patch)
+            ours |= strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                               mine, "path")), key) == 0;
+        if (!ours && used < sizeof(names))
+            used += (size_t)snprintf(names + used, sizeof(names) - used,
+                                     "%s%s", used ? "," : "", key);
+    }
+    cJSON_Delete(moved);
+    if (used)
+        log_warn("%s: saved; meanwhile someone else changed %s on the server "
+                 "(kept)", path_display(s->path), names);
+}
+
+/* The write's answer was lost: look, and tell the truth. */
+static int resolve_lost_update(struct committer *c, const struct save *s,
+                               const struct update *u,
+                               const struct api_error *sent)
 {
     struct api_error err = { 0 };
-    cJSON *merged = NULL;
+    cJSON *now = NULL;
+    int rc = store_fetch_fresh(c->store, s->node->res, u->id, &now, &err);
+    int applied = rc == 0 ? jsonpatch_applied_in(u->patch, now) : -1;
+
+    if (applied == 1)
+        rc = store_remember(c->store, s->node->res, now, s->node->key,
+                            s->shown_mtime, NULL);
+    cJSON_Delete(now);
+    if (applied == 1 && rc == 0) {
+        log_warn("%s: the server's answer was lost (%s); looked, and it has "
+                 "the change", path_display(s->path), sent->message);
+        return 0;
+    }
+    if (applied == 0)
+        return refuse(c, s->path, -EIO, s->text, s->len,
+                      "the server's answer was lost (%s); looked, and it did "
+                      "not apply the change: save again", sent->message);
+    return refuse(c, s->path, -EIO, s->text, s->len,
+                  "outcome unknown: the server's answer was lost (%s) and "
+                  "looking failed (%s); reopen the file to see what it holds",
+                  sent->message, err.message);
+}
+
+static int send_update(struct committer *c, const struct save *s,
+                       const struct update *u)
+{
+    struct api_error err = { 0 };
+    cJSON *merged = NULL, *answer = NULL;
     int rc;
 
     if (c->use_put) {
-        merged = cJSON_Duplicate(theirs, true);
-        if (!merged || jsonpatch_apply(merged, patch) != 0) {
+        merged = cJSON_Duplicate(u->theirs, true);
+        if (!merged || jsonpatch_apply(merged, u->patch) != 0) {
             cJSON_Delete(merged);
             return -ENOMEM;
         }
     }
-    rc = store_update(c->store, node->res, node->key, id,
-                      c->use_put ? "PUT" : "PATCH", c->use_put ? merged : patch,
-                      shown, &err);
+    rc = store_update(c->store, s->node->res, s->node->key, u->id,
+                      c->use_put ? "PUT" : "PATCH", c->use_put ? merged : u->patch,
+                      s->shown_mtime, &answer, &err);
     cJSON_Delete(merged);
+    if (rc == 0)
+        note_concurrent_change(s, u, answer);
+    cJSON_Delete(answer);
+    if (rc && err.outcome_unknown)
+        return resolve_lost_update(c, s, u, &err);
     if (rc)
-        return refuse(c, path, rc, text, len, "the server refused the change: %s",
-                      err.message);
+        return refuse(c, s->path, rc, s->text, s->len,
+                      "the server refused the change: %s", err.message);
     return 0;
 }
 
-static int update_existing(struct committer *c, const char *path,
-                           const struct node *node, const cJSON *mine,
-                           const char *base_text, const char *text,
-                           size_t len, time_t shown,
-                           struct commit_result *result)
+/* The object's id: from the writer's base, else from the file as the
+ * mount has it.  Refuses an id the API cannot address (5.5, 1e300). */
+static int find_id(struct committer *c, const struct save *s, struct update *u)
 {
-    cJSON *base = render_parse(base_text, strlen(base_text));
-    cJSON *patch = NULL, *theirs = NULL;
-    char *id = base ? id_of(base) : NULL, conflicts[256];
+    struct doc doc = { 0 };
+    cJSON *current = NULL;
+    int rc = 0;
+
+    if (u->base) {
+        u->id = store_object_id(u->base);
+    } else if ((rc = store_object(c->store, s->node->res, s->node->key, true,
+                                  &doc)) == 0) {
+        current = render_parse(doc.text, doc.len);
+        u->id = current ? store_object_id(current) : NULL;
+    }
+    cJSON_Delete(current);
+    doc_clear(&doc);
+    if (rc)
+        return rc;
+    if (!u->id)
+        return refuse(c, s->path, -EACCES, s->text, s->len,
+                      "read-only: its id is not a whole number the API can "
+                      "address, so a change could reach another object");
+    return 0;
+}
+
+static bool same_id(const cJSON *a, const cJSON *b)
+{
+    return cJSON_Compare(cJSON_GetObjectItemCaseSensitive(a, "id"),
+                         cJSON_GetObjectItemCaseSensitive(b, "id"), true);
+}
+
+/* Without a base: refuse when the server's copy is not the one the mount
+ * last showed (the writer may have started from either), then send only
+ * the fields whose values differ from the server's. */
+static int patch_without_base(struct committer *c, const struct save *s,
+                              const cJSON *mine, struct update *u)
+{
+    uint64_t shown;
+    size_t len;
+    char *text;
+    bool moved = false;
+
+    if (reads_last_shown(c->reads, s->path, &shown)) {
+        if (!(text = render_json(u->theirs, &len)))
+            return -ENOMEM;
+        moved = reads_fingerprint(text, len) != shown;
+        free(text);
+    }
+    if (moved)
+        return refuse(c, s->path, -ESTALE, s->text, s->len,
+                      "changed on the server since this mount last showed it, "
+                      "and this save was not read through the mount, so it "
+                      "may undo that change; read the file again and redo "
+                      "your edit");
+    u->patch = jsonpatch_diff(u->theirs, mine, server_managed);
+    if (!u->patch)
+        return -ENOMEM;
+    jsonpatch_drop_removes(u->patch);
+    return 0;
+}
+
+static int check_and_send(struct committer *c, const struct save *s,
+                          const cJSON *mine, struct update *u)
+{
     struct api_error err = { 0 };
+    char conflicts[256];
     int rc;
 
-    if (!base || !id) {
-        rc = refuse(c, path, -EIO, text, len, "cannot tell which object this is");
-        goto out;
-    }
-    if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(base, "id"),
-                       cJSON_GetObjectItemCaseSensitive(mine, "id"), true)) {
-        rc = refuse(c, path, -EINVAL, text, len,
+    if (!allows(s->node, c->use_put ? VERB_PUT : VERB_PATCH))
+        return refuse(c, s->path, -EACCES, s->text, s->len,
+                      "%s is read-only in the API", s->node->res->path + 1);
+    rc = store_fetch_fresh(c->store, s->node->res, u->id, &u->theirs, &err);
+    if (rc)
+        return refuse(c, s->path, rc, s->text, s->len,
+                      "cannot check the server's copy: %s", err.message);
+    if (!same_id(u->theirs, mine))
+        return refuse(c, s->path, -EINVAL, s->text, s->len,
+                      "\"id\" was changed or removed; it names the object and "
+                      "cannot change (to create an object, save a new file)");
+    if (!u->base && (rc = patch_without_base(c, s, mine, u)) != 0)
+        return rc;
+    if (jsonpatch_is_empty(u->patch))
+        return 0;
+    if (u->base && jsonpatch_conflicts(u->base, u->patch, u->theirs, conflicts,
+                                       sizeof(conflicts)))
+        return refuse(c, s->path, -ESTALE, s->text, s->len,
+                      "changed on the server since you opened it, in the same "
+                      "fields: %s; reopen the file and make your change again",
+                      conflicts);
+    return send_update(c, s, u);
+}
+
+static int update_existing(struct committer *c, const struct save *s,
+                           const cJSON *mine, struct commit_result *result)
+{
+    struct update u = { 0 };
+    int rc = 0;
+
+    if (s->base && !(u.base = render_parse(s->base, strlen(s->base))))
+        rc = refuse(c, s->path, -EIO, s->text, s->len,
+                    "cannot tell which object this is");
+    if (rc == 0)
+        rc = find_id(c, s, &u);
+    if (rc == 0 && u.base && !same_id(u.base, mine))
+        rc = refuse(c, s->path, -EINVAL, s->text, s->len,
                     "\"id\" was changed or removed; it names the object and "
                     "cannot change (to create an object, save a new file)");
-        goto out;
-    }
-    rc = -ENOMEM;
-    patch = jsonpatch_diff(base, mine, server_managed);
-    if (!patch)
-        goto out;
-    rc = 0;
-    if (jsonpatch_is_empty(patch))
-        goto out; /* an unchanged save sends nothing */
-    if (!allows(node, c->use_put ? VERB_PUT : VERB_PATCH)) {
-        rc = refuse(c, path, -EACCES, text, len, "%s is read-only in the API",
-                    node->res->path + 1);
-        goto out;
-    }
-    rc = store_fetch_fresh(c->store, node->res, id, &theirs, &err);
-    if (rc) {
-        rc = refuse(c, path, rc, text, len, "cannot check the server's copy: %s",
-                    err.message);
-        goto out;
-    }
-    if (jsonpatch_conflicts(base, patch, theirs, conflicts, sizeof(conflicts))) {
-        rc = refuse(c, path, -ESTALE, text, len,
-                    "changed on the server since you opened it, in the same "
-                    "fields: %s; reopen the file and make your change again",
-                    conflicts);
-        goto out;
-    }
-    rc = send_update(c, path, node, id, patch, theirs, text, len, shown);
-    if (rc == 0) {
+    if (rc == 0 && u.base && !(u.patch = jsonpatch_diff(u.base, mine,
+                                                        server_managed)))
+        rc = -ENOMEM;
+    /* An unchanged save sends nothing, and needs no check either. */
+    if (rc == 0 && !(u.base && jsonpatch_is_empty(u.patch)))
+        rc = check_and_send(c, s, mine, &u);
+    if (rc == 0 && u.theirs && !jsonpatch_is_empty(u.patch)) {
         result->sent = true;
-        fetch_answer(c, node, node->key, result);
-        log_info("%s: saved", path_display(path));
+        fetch_answer(c, s->node, s->node->key, result);
+        log_info("%s: saved", path_display(s->path));
     }
-out:
-    cJSON_Delete(base);
-    cJSON_Delete(patch);
-    cJSON_Delete(theirs);
-    free(id);
+    update_clear(&u);
     return rc;
 }
 
-int commit_save(struct committer *c, const char *path, const struct node *node,
-                const char *base, const char *text, size_t len,
-                time_t shown_mtime, struct commit_result *result)
+int commit_save(struct committer *c, const struct save *s,
+                struct commit_result *result)
 {
     char why[128];
     cJSON *mine;
     int rc;
 
     memset(result, 0, sizeof(*result));
-    if (!base && is_blank(text, len))
+    if (!s->existing && is_blank(s->text, s->len))
         return 0; /* touch new.json: nothing to post yet */
-    if (is_blank(text, len))
-        return refuse(c, path, -EINVAL, text, len,
+    if (is_blank(s->text, s->len))
+        return refuse(c, s->path, -EINVAL, s->text, s->len,
                       "the file is empty; an object cannot be emptied "
                       "(rm deletes it)");
-    mine = parse_user_text(text, len, why, sizeof(why));
+    mine = parse_user_text(s->text, s->len, why, sizeof(why));
     if (!mine)
-        return refuse(c, path, -EINVAL, text, len, "%s", why);
+        return refuse(c, s->path, -EINVAL, s->text, s->len, "%s", why);
     if (!cJSON_IsObject(mine))
-        rc = refuse(c, path, -EINVAL, text, len, "expected a JSON object {...}");
-    else if (!base)
-        rc = post_new(c, path, node, mine, text, len, shown_mtime, result);
+        rc = refuse(c, s->path, -EINVAL, s->text, s->len,
+                    "expected a JSON object {...}");
+    else if (!s->existing)
+        rc = post_new(c, s, mine, result);
     else
-        rc = update_existing(c, path, node, mine, base, text, len, shown_mtime,
-                             result);
+        rc = update_existing(c, s, mine, result);
     cJSON_Delete(mine);
     return rc;
 }
@@ -342,6 +563,31 @@ static bool guard_allows_delete(struct committer *c)
     return ok;
 }
 
+/* The DELETE's answer was lost: is the object gone? */
+static int resolve_lost_delete(struct committer *c, const char *path,
+                               const struct node *node, const char *id,
+                               const struct api_error *sent)
+{
+    struct api_error err = { 0 };
+    cJSON *still = NULL;
+    int rc = store_fetch_fresh(c->store, node->res, id, &still, &err);
+
+    cJSON_Delete(still);
+    if (rc == -ENOENT) {
+        store_note_deleted(c->store, node->res, node->key);
+        log_warn("%s: the server's answer to DELETE was lost (%s); looked, "
+                 "and it is gone", path_display(path), sent->message);
+        return 0;
+    }
+    if (rc == 0)
+        return refuse(c, path, -EIO, NULL, 0,
+                      "the server's answer was lost (%s); looked, and it was "
+                      "not deleted", sent->message);
+    return refuse(c, path, -EIO, NULL, 0,
+                  "outcome unknown: the server's answer was lost (%s) and "
+                  "looking failed (%s)", sent->message, err.message);
+}
+
 int commit_delete(struct committer *c, const char *path, const struct node *node)
 {
     struct doc doc = { 0 };
@@ -357,18 +603,22 @@ int commit_delete(struct committer *c, const char *path, const struct node *node
     if (rc)
         return rc;
     obj = render_parse(doc.text, doc.len);
-    id = obj ? id_of(obj) : NULL;
+    id = obj ? store_object_id(obj) : NULL;
     if (!id)
-        rc = refuse(c, path, -EIO, NULL, 0, "cannot tell which object this is");
+        rc = refuse(c, path, -EACCES, NULL, 0,
+                    "read-only: its id is not a whole number the API can "
+                    "address, so a DELETE could reach another object");
     else if (!guard_allows_delete(c))
         rc = refuse(c, path, -EPERM, NULL, 0,
                     "refusing to delete: more than %d deletes in a minute "
                     "(a guard against mass deletion; -o max_deletes=N changes it)",
                     c->max_deletes);
     else if ((rc = store_delete(c->store, node->res, node->key, id, &err)) != 0)
-        rc = refuse(c, path, rc, NULL, 0, "the server refused to delete it: %s",
-                    err.message);
-    else
+        rc = err.outcome_unknown
+                 ? resolve_lost_delete(c, path, node, id, &err)
+                 : refuse(c, path, rc, NULL, 0,
+                          "the server refused to delete it: %s", err.message);
+    if (rc == 0)
         log_info("%s: deleted", path_display(path));
     cJSON_Delete(obj);
     free(id);

@@ -36,7 +36,16 @@ struct open_file {
     struct local_node *node;  /* or a local file */
     mode_t mode;              /* for fstat of a doc */
     uint64_t ino;             /* for fstat after unlink (path is NULL then) */
+    pid_t process;            /* writers: the process that opened it */
     bool writer;              /* opened for writing: its close commits */
+    /* Writers of resource files: the text their saves start from (what
+     * this handle, or else its process, read; NULL when unknown). */
+    char *base;
+    unsigned long id;         /* names this handle as a node's last writer */
+    unsigned long wrote_gen;  /* the node's generation at our last write */
+    unsigned long outcome_gen;/* the generation our last commit settled */
+    int outcome;              /* and how (0 or -errno), told on every flush */
+    bool emptied;             /* truncated to nothing, nothing written yet */
     struct open_file *prev, *next; /* in cwmfs.open_files */
 };
 
@@ -87,6 +96,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 static void open_file_free(struct cwmfs *fs, struct open_file *of)
 {
     doc_clear(&of->doc);
+    free(of->base);
     local_put(fs->local, of->node);
     free(of);
 }
@@ -123,9 +133,18 @@ static void fill_dir_stat(struct cwmfs *fs, const char *path, struct stat *st)
     st->st_mtime = st->st_ctime = st->st_atime = fs->mounted;
 }
 
-static mode_t resource_mode(struct cwmfs *fs, const struct resource_type *res)
+/* The process behind the current request (FUSE names the thread). */
+static pid_t caller_process(struct cwmfs *fs)
 {
-    return (resource_is_writable(res) ? 0644 : 0444) & ~fs->umask;
+    return reads_process_of(fs->reads, fuse_get_context()->pid);
+}
+
+static mode_t resource_mode(struct cwmfs *fs, const struct resource_type *res,
+                            const struct doc *doc)
+{
+    bool writable = resource_is_writable(res) && !(doc && doc->read_only);
+
+    return (writable ? 0644 : 0444) & ~fs->umask;
 }
 
 static void fill_file_stat(struct cwmfs *fs, uint64_t ino, mode_t mode,
@@ -231,7 +250,8 @@ static int fs_getattr(const char *path, struct stat *st,
         rc = server_doc(fs, &node, false, &doc);
         if (rc == 0)
             fill_file_stat(fs, inode_for_path(fs->inodes, path),
-                           resource_mode(fs, node.res), doc.len, doc.mtime, st);
+                           resource_mode(fs, node.res, &doc), doc.len,
+                           doc.mtime, st);
     }
     node_clear(&node);
     return rc;
@@ -369,7 +389,9 @@ static int attach(struct cwmfs *fs, const char *path,
                   struct fuse_file_info *fi, struct open_file *of)
 {
     of->ino = inode_for_path(fs->inodes, path);
+    of->id = atomic_fetch_add(&fs->next_handle_id, 1) + 1;
     of->writer = wants_write(fi);
+    of->process = of->writer ? caller_process(fs) : 0; /* whose save */
     pthread_mutex_lock(&fs->open_lock);
     DL_APPEND(fs->open_files, of);
     pthread_mutex_unlock(&fs->open_lock);
@@ -377,20 +399,25 @@ static int attach(struct cwmfs *fs, const char *path,
     return 0;
 }
 
-/* A handle on a local node (taking over the caller's reference). */
+/* A handle on a local node (taking over the caller's reference and base). */
 static int open_local(struct cwmfs *fs, const char *path,
-                      struct fuse_file_info *fi, struct local_node *ln)
+                      struct fuse_file_info *fi, struct local_node *ln,
+                      char *base)
 {
     struct open_file *of = calloc(1, sizeof(*of));
     int rc = 0;
 
     if (!of) {
         local_put(fs->local, ln);
+        free(base);
         return -ENOMEM;
     }
     of->node = ln;
-    if ((fi->flags & O_TRUNC) && wants_write(fi))
-        rc = local_truncate(fs->local, ln, 0);
+    of->base = base;
+    if ((fi->flags & O_TRUNC) && wants_write(fi)) {
+        rc = local_truncate(fs->local, ln, 0, 0, NULL);
+        of->emptied = true;
+    }
     if (rc) {
         open_file_free(fs, of);
         return rc;
@@ -419,39 +446,43 @@ static bool can_update(const struct resource_type *res)
     return (res->verbs & (VERB_PATCH | VERB_PUT)) != 0;
 }
 
-/* The text an edit of an existing object starts from: what the user was
- * last shown, else the server's current text. */
-static char *edit_base(struct cwmfs *fs, const char *path, const struct doc *doc)
-{
-    char *served = local_served(fs->local, path);
-    return served ? served : strndup(doc->text, doc->len);
-}
-
-/* Opening a server object for writing makes a local EDIT node. */
+/* Opening a server object for writing makes a local EDIT node.  The
+ * handle's base is what it reads (the server's text), or with O_TRUNC,
+ * which reads nothing, what its process read before. */
 static int open_for_edit(struct cwmfs *fs, const char *path,
                          const struct node *node, struct fuse_file_info *fi)
 {
     struct doc doc = { 0 };
     struct local_node *ln;
     bool trunc = fi->flags & O_TRUNC;
+    pid_t process = caller_process(fs);
     char *base;
     int rc;
 
     if (!can_update(node->res))
         return -EACCES;
     rc = server_doc(fs, node, true, &doc);
-    if (rc)
+    if (rc == 0 && doc.read_only)
+        rc = -EACCES;
+    if (rc) {
+        doc_clear(&doc);
         return rc;
-    base = edit_base(fs, path, &doc);
-    ln = base ? local_create(fs->local, path, LOCAL_EDIT, 0644, fs->uid,
-                             fs->gid, doc.text, trunc ? 0 : doc.len, base,
-                             trunc ? NULL : &doc.mtime)
-              : NULL;
-    free(base);
+    }
+    if (trunc) {
+        base = reads_base(fs->reads, process, path);
+    } else {
+        reads_note(fs->reads, process, path, doc.text, doc.len);
+        base = strndup(doc.text, doc.len);
+    }
+    ln = local_create(fs->local, path, LOCAL_EDIT, 0644, fs->uid, fs->gid,
+                      doc.text, trunc ? 0 : doc.len, trunc ? NULL : &doc.mtime);
     doc_clear(&doc);
-    if (!ln)
+    if (!ln || (!trunc && !base)) {
+        local_put(fs->local, ln);
+        free(base);
         return -ENOMEM;
-    return open_local(fs, path, fi, ln);
+    }
+    return open_local(fs, path, fi, ln, base);
 }
 
 static int open_meta(struct cwmfs *fs, const char *path,
@@ -476,6 +507,27 @@ static int open_meta(struct cwmfs *fs, const char *path,
     return open_snapshot(fs, path, fi, &doc, st.st_mode & 07777);
 }
 
+/* An object file being rewritten: a reader is shown the server's copy
+ * until the writer's text is saved, never a half-written file that it
+ * could, say, copy back as its own save. */
+static struct local_node *local_to_open(struct cwmfs *fs, const char *path,
+                                        const struct fuse_file_info *fi)
+{
+    struct local_node *ln = local_get(fs->local, path);
+    struct local_view v;
+    bool edit;
+
+    if (!ln || wants_write(fi))
+        return ln;
+    edit = local_view(fs->local, ln, false, &v) == 0 && v.kind == LOCAL_EDIT;
+    local_view_clear(&v);
+    if (edit) {
+        local_put(fs->local, ln);
+        ln = NULL;
+    }
+    return ln;
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
     struct cwmfs *fs = fs_ctx();
@@ -489,14 +541,18 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
         return rc;
     if (node.type == NODE_META) {
         rc = open_meta(fs, path, fi);
-    } else if ((ln = local_get(fs->local, path)) != NULL) {
+    } else if ((ln = local_to_open(fs, path, fi)) != NULL) {
         struct local_view v;
         rc = local_view(fs->local, ln, false, &v);
         if (rc == 0 && v.kind == LOCAL_HIDDEN)
             rc = -ENOENT;
         local_view_clear(&v);
         if (rc == 0)
-            rc = open_local(fs, path, fi, ln);
+            /* Another writer's text: this one's base is its own reading. */
+            rc = open_local(fs, path, fi, ln,
+                            wants_write(fi) ? reads_base(fs->reads,
+                                                         caller_process(fs), path)
+                                            : NULL);
         else
             local_put(fs->local, ln);
     } else if (node.type != NODE_SINGLETON && node.type != NODE_OBJECT) {
@@ -505,8 +561,9 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
         rc = node.type == NODE_OBJECT ? open_for_edit(fs, path, &node, fi)
                                       : -EACCES;
     } else if ((rc = server_doc(fs, &node, true, &doc)) == 0) {
-        local_note_served(fs->local, path, doc.text, doc.len);
-        rc = open_snapshot(fs, path, fi, &doc, resource_mode(fs, node.res));
+        if (node.type == NODE_OBJECT)
+            reads_note(fs->reads, caller_process(fs), path, doc.text, doc.len);
+        rc = open_snapshot(fs, path, fi, &doc, resource_mode(fs, node.res, &doc));
     }
     node_clear(&node);
     return rc;
@@ -519,39 +576,38 @@ static bool server_has(struct cwmfs *fs, const struct node *node)
     return node->type == NODE_OBJECT && server_doc(fs, node, false, &doc) == 0;
 }
 
+/* A file created at a resource name: an edit of the object the server
+ * has (vim and emacs write anew after renaming the file away), else a new
+ * object.  *base gets what the creating process read of it. */
 static struct local_node *create_resource_node(struct cwmfs *fs,
                                                const char *path,
                                                const struct node *node,
-                                               int *rc)
+                                               char **base, int *rc)
 {
     struct local_node *hidden = local_get(fs->local, path), *ln = NULL;
     struct local_view v = { 0 };
-    struct doc doc = { 0 };
-    char *base = NULL;
+    bool existing;
 
     *rc = 0;
-    if (hidden && local_view(fs->local, hidden, false, &v) == 0 &&
-        v.kind == LOCAL_HIDDEN) {
-        /* Created where a resource was renamed away (vim, emacs backups):
-         * an edit of that object, based on what it was. */
-        base = v.base;
-        v.base = NULL;
-    } else if (server_has(fs, node) &&
-               server_doc(fs, node, true, &doc) == 0) {
-        base = edit_base(fs, path, &doc);
-        doc_clear(&doc);
-    }
+    *base = NULL;
+    existing = (hidden && local_view(fs->local, hidden, false, &v) == 0 &&
+                v.kind == LOCAL_HIDDEN) ||
+               server_has(fs, node);
     local_view_clear(&v);
     local_put(fs->local, hidden);
-    if (base ? !can_update(node->res) : !(node->res->verbs & VERB_POST)) {
+    if (existing ? !can_update(node->res) : !(node->res->verbs & VERB_POST)) {
         *rc = -EACCES;
-    } else {
-        ln = local_create(fs->local, path, base ? LOCAL_EDIT : LOCAL_DRAFT,
-                          0644, fs->uid, fs->gid, NULL, 0, base, NULL);
-        if (!ln)
-            *rc = -ENOMEM;
+        return NULL;
     }
-    free(base);
+    if (existing)
+        *base = reads_base(fs->reads, caller_process(fs), path);
+    ln = local_create(fs->local, path, existing ? LOCAL_EDIT : LOCAL_DRAFT,
+                      0644, fs->uid, fs->gid, NULL, 0, NULL);
+    if (!ln) {
+        *rc = -ENOMEM;
+        free(*base);
+        *base = NULL;
+    }
     return ln;
 }
 
@@ -561,22 +617,23 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     struct fuse_context *ctx = fuse_get_context();
     struct local_node *ln = NULL;
     struct node node;
+    char *base = NULL;
     int rc;
 
     rc = path_resolve(path, &node);
     if (rc)
         return rc;
     if (node.type == NODE_OBJECT)
-        ln = create_resource_node(fs, path, &node, &rc);
+        ln = create_resource_node(fs, path, &node, &base, &rc);
     else if (node.type == NODE_OTHER)
         ln = local_create(fs->local, path, LOCAL_SCRATCH, mode & 07777,
-                          ctx->uid, ctx->gid, NULL, 0, NULL, NULL);
+                          ctx->uid, ctx->gid, NULL, 0, NULL);
     else
         rc = node.type == NODE_META ? -EACCES : -EEXIST;
     if (rc == 0 && !ln)
         rc = -ENOMEM;
     node_clear(&node);
-    return rc ? rc : open_local(fs, path, fi, ln);
+    return rc ? rc : open_local(fs, path, fi, ln, base);
 }
 
 /* ---- reading and writing ---- */
@@ -609,68 +666,125 @@ static int fs_write(const char *path, const char *buf, size_t size,
     (void)path;
     if (!of->node)
         return -EBADF;
-    return local_write(fs_ctx()->local, of->node, buf, size, offset);
+    return local_write(fs_ctx()->local, of->node, buf, size, offset, of->id,
+                       &of->wrote_gen);
 }
 
-/* ---- commits ---- */
+/* ---- commits ----
+ * A resource file's text is sent when the handle that wrote it last is
+ * flushed (close, fsync).  Each writer is told what became of its own
+ * text, on every later flush too, until it writes again: an error is never
+ * handed to another writer, nor forgotten after one report.  A writer whose
+ * text another writer overwrote before it was sent is told EBUSY. */
 
-/* After a commit: the answer is what the user now has read, and the
+/* After a commit: the answer is what the writer has now read, and the
  * kernel drops what it cached of the old file. */
-static void show_answer(struct cwmfs *fs, const char *path,
+static void show_answer(struct cwmfs *fs, pid_t writer, const char *path,
                         const struct commit_result *r)
 {
     const char *shown = r->new_path ? r->new_path : path;
 
     if (r->answer)
-        local_note_served(fs->local, shown, r->answer, r->answer_len);
+        reads_note(fs->reads, writer, shown, r->answer, r->answer_len);
     invalidator_queue(fs->invalidator, path);
     if (r->new_path)
         invalidator_queue(fs->invalidator, r->new_path);
 }
 
-/* Sends a written resource node to the API if it changed.  After a
- * success the path shows the server's answer; after a refusal the text
- * stays in the node (for its holders) and in /.cwmfs/rejected. */
-static int commit_node(struct cwmfs *fs, struct local_node *ln)
+/* Sends the node's text as of now (its object's lock held). */
+static int send_node(struct cwmfs *fs, struct open_file *of,
+                     const struct local_view *v)
 {
     struct commit_result result;
-    struct local_view v;
     struct node node;
-    int rc = local_view(fs->local, ln, true, &v);
+    int rc = path_resolve(v->path, &node);
 
-    if (rc)
-        return rc;
-    if (!v.dirty || (v.kind != LOCAL_EDIT && v.kind != LOCAL_DRAFT)) {
-        local_view_clear(&v);
-        return 0;
-    }
-    rc = path_resolve(v.path, &node);
     if (rc == 0 && node.type != NODE_OBJECT)
         rc = -EIO; /* cannot happen: only resource names hold these kinds */
     if (rc == 0) {
-        rc = commit_save(&fs->committer, v.path, &node, v.base, v.data, v.len,
-                         v.mtime.tv_sec, &result);
-        /* Tried: a refusal is not retried until the text changes again. */
-        local_mark_committed(fs->local, ln, rc == 0 ? result.answer : NULL);
+        struct save save = { v->path, &node, v->kind == LOCAL_EDIT, of->base,
+                             v->data, v->len, v->mtime.tv_sec };
+        rc = commit_save(&fs->committer, &save, &result);
+        local_mark_committed(fs->local, of->node, v->gen, rc);
         if (rc == 0 && result.sent) {
-            local_unlink_node(fs->local, ln);
-            show_answer(fs, v.path, &result);
+            local_unlink_node(fs->local, of->node);
+            show_answer(fs, of->process, v->path, &result);
+            if (result.answer) { /* this handle's next save starts here */
+                free(of->base);
+                of->base = strndup(result.answer, result.answer_len);
+            }
         }
         commit_result_clear(&result);
-        node_clear(&node);
     }
+    node_clear(&node);
+    return rc;
+}
+
+/* Settles what this handle wrote: sends the node's text if this handle
+ * wrote it last, and remembers the outcome for later flushes. */
+static int commit_handle(struct cwmfs *fs, struct open_file *of)
+{
+    struct object_lock *lock;
+    struct local_view v;
+    int rc;
+
+    if (of->outcome_gen >= of->wrote_gen)
+        return of->outcome;
+    if ((rc = local_view(fs->local, of->node, false, &v)) != 0)
+        return rc;
+    /* Serialised per file: a second writer's flush waits for ours. */
+    lock = commit_lock(&fs->committer, v.path);
+    local_view_clear(&v);
+    rc = local_view(fs->local, of->node, true, &v);
+    if (rc == 0 && v.last_writer != of->id) {
+        errlog_record(fs->errlog, v.path, -EBUSY,
+                      "another writer replaced this text before it was saved",
+                      NULL, 0);
+        rc = -EBUSY;
+    } else if (rc == 0 && (v.kind == LOCAL_EDIT || v.kind == LOCAL_DRAFT)) {
+        rc = v.gen > v.committed_gen ? send_node(fs, of, &v) : v.commit_rc;
+    }
+    if (rc != -ENOMEM) {
+        of->outcome_gen = of->wrote_gen;
+        of->outcome = rc;
+    }
+    commit_unlock(&fs->committer, lock);
     local_view_clear(&v);
     return rc;
 }
 
-/* Only a writer's close commits: a reader closing the same file halfway
- * through someone's write must not send half a file. */
+/* A handle that only emptied the file (open with O_TRUNC, nothing written
+ * yet) is not a save: bash closes such a duplicate before it writes
+ * through the other.  Still the emptied text is no object: say so quietly
+ * to the close, and in the errlog only if it is left that way. */
+static int emptied_outcome(struct cwmfs *fs, struct open_file *of, bool last)
+{
+    struct local_view v;
+    int rc = local_view(fs->local, of->node, false, &v);
+    bool empty = rc == 0 && v.kind == LOCAL_EDIT && v.len == 0 &&
+                 v.gen > v.committed_gen;
+
+    if (empty && last) {
+        errlog_record(fs->errlog, v.path, -EINVAL,
+                      "the file was emptied and closed; an object cannot be "
+                      "emptied (rm deletes it), the server's copy is unchanged",
+                      "", 0);
+        local_mark_committed(fs->local, of->node, v.gen, -EINVAL);
+    }
+    local_view_clear(&v);
+    return rc ? rc : empty ? -EINVAL : 0;
+}
+
 static int fs_flush(const char *path, struct fuse_file_info *fi)
 {
     struct open_file *of = handle_of(fi);
 
     (void)path;
-    return of->node && of->writer ? commit_node(fs_ctx(), of->node) : 0;
+    if (!of->node || !of->writer)
+        return 0; /* a reader's close must not send half a writer's file */
+    if (of->wrote_gen)
+        return commit_handle(fs_ctx(), of);
+    return of->emptied ? emptied_outcome(fs_ctx(), of, false) : 0;
 }
 
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
@@ -679,30 +793,54 @@ static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
     return fs_flush(path, fi);
 }
 
+/* The end of a handle on a local node. */
+static void release_local(struct cwmfs *fs, struct open_file *of)
+{
+    struct local_view v;
+
+    if (of->writer && of->wrote_gen)
+        commit_handle(fs, of); /* settled already unless flush was missed */
+    else if (of->writer && of->emptied)
+        emptied_outcome(fs, of, true);
+    /* The last writer gone: the path shows the server's file again (a
+     * refused text is kept in /.cwmfs/rejected). */
+    if (local_view(fs->local, of->node, false, &v) == 0) {
+        if (local_drop_if_idle(fs->local, of->node))
+            invalidator_queue(fs->invalidator, v.path);
+        local_view_clear(&v);
+    }
+}
+
 static int fs_release(const char *path, struct fuse_file_info *fi)
 {
     struct cwmfs *fs = fs_ctx();
     struct open_file *of = handle_of(fi);
 
     (void)path;
-    if (of->node) {
-        /* Normally flush committed already; this catches a missed flush. */
-        if (of->writer)
-            commit_node(fs, of->node);
-        /* The last writer gone: the path shows the server's file again
-         * (a refused text is kept in /.cwmfs/rejected). */
-        struct local_view v;
-        if (local_view(fs->local, of->node, false, &v) == 0) {
-            if (local_drop_if_idle(fs->local, of->node))
-                invalidator_queue(fs->invalidator, v.path);
-            local_view_clear(&v);
-        }
-    }
+    if (of->node)
+        release_local(fs, of);
     pthread_mutex_lock(&fs->open_lock);
     DL_DELETE(fs->open_files, of);
     pthread_mutex_unlock(&fs->open_lock);
     open_file_free(fs, of);
     return 0;
+}
+
+/* ftruncate: to nothing before any write is emptying (see
+ * emptied_outcome); any other size is a write. */
+static int truncate_handle(struct cwmfs *fs, struct open_file *of, off_t size)
+{
+    unsigned long gen;
+    int rc;
+
+    if (!of->node)
+        return -EBADF;
+    rc = local_truncate(fs->local, of->node, size, of->id, &gen);
+    if (rc == 0 && size == 0 && !of->wrote_gen)
+        of->emptied = true;
+    else if (rc == 0)
+        of->wrote_gen = gen;
+    return rc;
 }
 
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
@@ -715,9 +853,9 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     int rc;
 
     if (of)
-        return of->node ? local_truncate(fs->local, of->node, size) : -EBADF;
+        return truncate_handle(fs, of, size);
     if ((ln = local_get(fs->local, path)) != NULL) {
-        rc = local_truncate(fs->local, ln, size);
+        rc = local_truncate(fs->local, ln, size, 0, NULL);
         local_put(fs->local, ln);
         return rc;
     }
@@ -733,9 +871,9 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     if (rc)
         return rc;
     of = handle_of(&edit_fi);
-    rc = local_truncate(fs->local, of->node, size);
+    rc = local_truncate(fs->local, of->node, size, of->id, &of->wrote_gen);
     if (rc == 0)
-        rc = commit_node(fs, of->node);
+        rc = commit_handle(fs, of);
     fs_release(path, &edit_fi);
     return rc;
 }
@@ -762,7 +900,9 @@ static int fs_unlink(const char *path)
     } else if (ln && v.kind != LOCAL_EDIT) {
         rc = local_unlink(fs->local, path); /* scratch, symlink, draft */
     } else if (node.type == NODE_OBJECT && (ln || server_has(fs, &node))) {
+        struct object_lock *lock = commit_lock(&fs->committer, path);
         rc = commit_delete(&fs->committer, path, &node);
+        commit_unlock(&fs->committer, lock);
         if (rc == 0 && ln)
             local_unlink(fs->local, path);
         if (rc == 0)
@@ -806,52 +946,35 @@ static int rename_away(struct cwmfs *fs, const char *from, const char *to,
 {
     struct doc doc = { 0 };
     struct local_node *copy, *hidden;
-    char *base;
     int rc = server_doc(fs, from_node, true, &doc);
 
     if (rc)
         return rc;
-    base = edit_base(fs, from, &doc);
     copy = local_create(fs->local, to, LOCAL_SCRATCH,
-                        resource_mode(fs, from_node->res), fs->uid, fs->gid,
-                        doc.text, doc.len, NULL, &doc.mtime);
-    hidden = base ? local_create(fs->local, from, LOCAL_HIDDEN, 0, fs->uid,
-                                 fs->gid, NULL, 0, base, NULL)
-                  : NULL;
+                        resource_mode(fs, from_node->res, &doc), fs->uid,
+                        fs->gid, doc.text, doc.len, &doc.mtime);
+    hidden = local_create(fs->local, from, LOCAL_HIDDEN, 0, fs->uid, fs->gid,
+                          NULL, 0, NULL);
     rc = copy && hidden ? 0 : -ENOMEM;
     local_put(fs->local, copy);
     local_put(fs->local, hidden);
-    free(base);
     doc_clear(&doc);
     return rc;
 }
 
-/* rename(local file -> resource name): the commit of sed -i, jq > tmp &&
- * mv, os.replace.  The target's base decides PATCH (it exists) or POST. */
-static int rename_commit(struct cwmfs *fs, const char *from, const char *to,
-                         const struct node *to_node, const struct local_view *src,
-                         enum presence to_presence, const struct local_view *dst)
+/* Sends a renamed file's text as the target's save (the lock held). */
+static int rename_save(struct cwmfs *fs, const char *from, const char *to,
+                       const struct node *to_node, const struct local_view *src,
+                       bool existing)
 {
+    pid_t process = caller_process(fs);
+    char *base = existing ? reads_base(fs->reads, process, to) : NULL;
+    struct save save = { to, to_node, existing, base, src->data, src->len,
+                         src->mtime.tv_sec };
     struct commit_result result;
-    struct doc doc = { 0 };
-    char *base = NULL;
-    int rc = 0;
+    int rc = commit_save(&fs->committer, &save, &result);
 
-    if (src->kind == LOCAL_SYMLINK)
-        return -EPERM;
-    if (to_presence == LOCAL_FILE && dst->base)
-        base = strdup(dst->base);               /* an edit in progress */
-    else if (to_presence == ABSENT && dst->kind == LOCAL_HIDDEN && dst->base)
-        base = strdup(dst->base);               /* renamed away before */
-    else if (to_presence == SERVER_FILE &&
-             (rc = server_doc(fs, to_node, true, &doc)) == 0)
-        base = edit_base(fs, to, &doc);
-    doc_clear(&doc);
-    if (rc)
-        return rc;
-    rc = commit_save(&fs->committer, to, to_node, base, src->data, src->len,
-                     src->mtime.tv_sec, &result);
-    if (rc == 0 && !result.sent && !base) {
+    if (rc == 0 && !result.sent && !existing) {
         /* An empty file renamed onto a new name: a draft there, as touch. */
         rc = local_rename(fs->local, from, to);
         struct local_node *ln = rc == 0 ? local_get(fs->local, to) : NULL;
@@ -861,11 +984,32 @@ static int rename_commit(struct cwmfs *fs, const char *from, const char *to,
     } else if (rc == 0) {
         local_unlink(fs->local, from);
         local_unlink(fs->local, to); /* drafts, edits, hidden: superseded */
-        show_answer(fs, to, &result);
+        show_answer(fs, process, to, &result);
         invalidator_queue(fs->invalidator, from);
     }
     commit_result_clear(&result);
     free(base);
+    return rc;
+}
+
+/* rename(local file -> resource name): the commit of sed -i, jq > tmp &&
+ * mv, os.replace.  The target decides PATCH (the server has it) or POST;
+ * the base is what the renaming process read of the target. */
+static int rename_commit(struct cwmfs *fs, const char *from, const char *to,
+                         const struct node *to_node, const struct local_view *src,
+                         enum presence to_presence, const struct local_view *dst)
+{
+    bool existing = to_presence == SERVER_FILE ||
+                    (to_presence == LOCAL_FILE && dst->kind == LOCAL_EDIT) ||
+                    (to_presence == ABSENT && dst->kind == LOCAL_HIDDEN);
+    struct object_lock *lock;
+    int rc;
+
+    if (src->kind == LOCAL_SYMLINK)
+        return -EPERM;
+    lock = commit_lock(&fs->committer, to);
+    rc = rename_save(fs, from, to, to_node, src, existing);
+    commit_unlock(&fs->committer, lock);
     return rc;
 }
 
@@ -879,7 +1023,7 @@ static int rename_local(struct cwmfs *fs, const char *from, const char *to,
 
     if (src->kind == LOCAL_EDIT)
         hidden = local_create(fs->local, from, LOCAL_HIDDEN, 0, fs->uid,
-                              fs->gid, NULL, 0, src->base, NULL);
+                              fs->gid, NULL, 0, NULL);
     if (src->kind == LOCAL_EDIT && !hidden)
         return -ENOMEM;
     if (src->kind == LOCAL_EDIT) {
@@ -887,7 +1031,7 @@ static int rename_local(struct cwmfs *fs, const char *from, const char *to,
          * it); the text goes on under the new name. */
         struct local_node *copy = local_create(
             fs->local, to, LOCAL_SCRATCH, src->mode, src->uid, src->gid,
-            src->data, src->len, NULL, &src->mtime.tv_sec);
+            src->data, src->len, &src->mtime.tv_sec);
         rc = copy ? 0 : -ENOMEM;
         local_put(fs->local, copy);
     } else {
@@ -965,7 +1109,7 @@ static int fs_symlink(const char *target, const char *linkpath)
         return -EPERM; /* only scratch names: emacs's .#x lock */
     }
     ln = local_create(fs->local, linkpath, LOCAL_SYMLINK, 0777, ctx->uid,
-                      ctx->gid, target, strlen(target), NULL, NULL);
+                      ctx->gid, target, strlen(target), NULL);
     local_put(fs->local, ln);
     return ln ? 0 : -ENOMEM;
 }

@@ -12,6 +12,7 @@
 #include "errlog.h"
 #include "inodes.h"
 #include "local.h"
+#include "reads.h"
 #include "store.h"
 
 struct open_file;
@@ -23,6 +24,7 @@ struct cwmfs {
     struct inode_table *inodes;
     struct local *local;
     struct errlog *errlog;
+    struct reads *reads;   /* what each process read: the bases of saves */
     struct committer committer;
     mode_t umask;   /* applied to the modes of API-backed files */
     uid_t uid;      /* owner shown for API-backed files: the mounting user */
@@ -33,6 +35,7 @@ struct cwmfs {
     pthread_mutex_t open_lock;
     struct open_file *open_files;
     struct invalidator *invalidator; /* started in init */
+    _Atomic unsigned long next_handle_id;
 };
 
 const struct fuse_operations *cwmfs_operations(void);

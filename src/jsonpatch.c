@@ -324,3 +324,39 @@ bool jsonpatch_is_empty(const cJSON *patch)
 {
     return cJSON_IsArray(patch) && cJSON_GetArraySize(patch) == 0;
 }
+
+/* ---- saves without a base, and answers ---------------------------------- */
+
+void jsonpatch_drop_removes(cJSON *patch)
+{
+    cJSON *item = patch ? patch->child : NULL;
+
+    while (item) {
+        cJSON *next = item->next;
+        const char *kind = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(item, "op"));
+        if (kind && strcmp(kind, "remove") == 0)
+            cJSON_Delete(cJSON_DetachItemViaPointer(patch, item));
+        item = next;
+    }
+}
+
+int jsonpatch_applied_in(const cJSON *patch, const cJSON *obj)
+{
+    const cJSON *item;
+
+    if (!cJSON_IsArray(patch) || !cJSON_IsObject(obj))
+        return -1;
+    cJSON_ArrayForEach(item, patch) {
+        struct patch_op op;
+        bool same;
+        if (parse_op(item, &op) != 0)
+            return -1;
+        same = same_member(op.value,
+                           cJSON_GetObjectItemCaseSensitive(obj, op.key));
+        free(op.key);
+        if (!same)
+            return 0;
+    }
+    return 1;
+}

@@ -87,4 +87,17 @@ int jsonpatch_apply(cJSON *obj, const cJSON *patch);
  */
 bool jsonpatch_is_empty(const cJSON *patch);
 
+/*
+ * Removes the "remove" ops from a patch: a save whose base is unknown may
+ * only set the fields it sends (a field it lacks may be one it never saw).
+ */
+void jsonpatch_drop_removes(cJSON *patch);
+
+/*
+ * Whether object `obj` already holds what every op sets (for remove: lacks
+ * the key): how a write whose answer was lost is checked on the server.
+ * Returns 1 yes, 0 no, -1 for a bad patch or a non-object.
+ */
+int jsonpatch_applied_in(const cJSON *patch, const cJSON *obj);
+
 #endif /* CWMFS_JSONPATCH_H */

@@ -7,9 +7,6 @@
 #include <string.h>
 #include <uthash.h>
 
-/* Reads served of at most this many paths are remembered (a grep -r over a
- * big org must not keep every file twice). */
-#define SERVED_MAX 1024
 /* Scratch files live in memory; refuse to grow one beyond this. */
 #define NODE_MAX_BYTES (64L * 1024 * 1024)
 
@@ -18,27 +15,21 @@ struct local_node {
     enum local_kind kind;
     char *data;
     size_t len, cap;
-    char *base;
     mode_t mode;
     uid_t uid;
     gid_t gid;
     struct timespec mtime;
     bool dirty;
     bool linked;
+    unsigned long gen, committed_gen, last_writer;
+    int commit_rc;
     int refs;
-    UT_hash_handle hh;
-};
-
-struct served {
-    char *path;
-    char *text;
     UT_hash_handle hh;
 };
 
 struct local {
     pthread_mutex_t lock;
     struct local_node *nodes;
-    struct served *served; /* insertion order = age */
 };
 
 struct local *local_new(void)
@@ -54,31 +45,18 @@ static void node_free(struct local_node *node)
 {
     free(node->path);
     free(node->data);
-    free(node->base);
     free(node);
-}
-
-static void served_free(struct served *s)
-{
-    free(s->path);
-    free(s->text);
-    free(s);
 }
 
 void local_free(struct local *local)
 {
     struct local_node *n, *ntmp;
-    struct served *s, *stmp;
 
     if (!local)
         return;
     HASH_ITER(hh, local->nodes, n, ntmp) {
         HASH_DEL(local->nodes, n);
         node_free(n); /* open handles are gone by now (destroy) */
-    }
-    HASH_ITER(hh, local->served, s, stmp) {
-        HASH_DEL(local->served, s);
-        served_free(s);
     }
     pthread_mutex_destroy(&local->lock);
     free(local);
@@ -142,7 +120,7 @@ struct local_node *local_get(struct local *local, const char *path)
 struct local_node *local_create(struct local *local, const char *path,
                                 enum local_kind kind, mode_t mode, uid_t uid,
                                 gid_t gid, const char *data, size_t len,
-                                const char *base, const time_t *mtime)
+                                const time_t *mtime)
 {
     struct local_node *node = calloc(1, sizeof(*node));
 
@@ -150,8 +128,7 @@ struct local_node *local_create(struct local *local, const char *path,
         return NULL;
     node->path = strdup(path);
     node->data = malloc(len ? len : 1);
-    node->base = base ? strdup(base) : NULL;
-    if (!node->path || !node->data || (base && !node->base)) {
+    if (!node->path || !node->data) {
         node_free(node);
         return NULL;
     }
@@ -265,7 +242,8 @@ int local_read(struct local *local, struct local_node *node, char *buf,
 }
 
 int local_write(struct local *local, struct local_node *node, const char *buf,
-                size_t size, off_t off)
+                size_t size, off_t off, unsigned long writer,
+                unsigned long *gen)
 {
     size_t end;
     int rc;
@@ -282,13 +260,18 @@ int local_write(struct local *local, struct local_node *node, const char *buf,
         if (end > node->len)
             node->len = end;
         node->dirty = true;
+        node->gen++;
+        node->last_writer = writer;
         touch(node);
     }
+    if (gen)
+        *gen = node->gen;
     pthread_mutex_unlock(&local->lock);
     return rc ? rc : (int)size;
 }
 
-int local_truncate(struct local *local, struct local_node *node, off_t size)
+int local_truncate(struct local *local, struct local_node *node, off_t size,
+                   unsigned long writer, unsigned long *gen)
 {
     int rc;
 
@@ -301,8 +284,12 @@ int local_truncate(struct local *local, struct local_node *node, off_t size)
             memset(node->data + node->len, 0, (size_t)size - node->len);
         node->len = (size_t)size;
         node->dirty = true;
+        node->gen++;
+        node->last_writer = writer;
         touch(node);
     }
+    if (gen)
+        *gen = node->gen;
     pthread_mutex_unlock(&local->lock);
     return rc;
 }
@@ -324,16 +311,15 @@ void local_set_attr(struct local *local, struct local_node *node,
 }
 
 void local_mark_committed(struct local *local, struct local_node *node,
-                          const char *base)
+                          unsigned long gen, int rc)
 {
-    char *copy = base ? strdup(base) : NULL;
-
     pthread_mutex_lock(&local->lock);
-    node->dirty = false;
-    if (copy) {
-        free(node->base);
-        node->base = copy;
+    if (gen >= node->committed_gen) {
+        node->committed_gen = gen;
+        node->commit_rc = rc;
     }
+    if (gen == node->gen)
+        node->dirty = false;
     pthread_mutex_unlock(&local->lock);
 }
 
@@ -372,14 +358,16 @@ int local_view(struct local *local, struct local_node *node, bool with_data,
     out->mtime = node->mtime;
     out->dirty = node->dirty;
     out->linked = node->linked;
+    out->gen = node->gen;
+    out->last_writer = node->last_writer;
+    out->committed_gen = node->committed_gen;
+    out->commit_rc = node->commit_rc;
     out->path = strdup(node->path);
-    if (node->base)
-        out->base = strdup(node->base);
     if (with_data && (out->data = malloc(node->len + 1)) != NULL) {
         memcpy(out->data, node->data, node->len);
         out->data[node->len] = '\0';
     }
-    if (!out->path || (node->base && !out->base) || (with_data && !out->data))
+    if (!out->path || (with_data && !out->data))
         rc = -ENOMEM;
     pthread_mutex_unlock(&local->lock);
     if (rc)
@@ -391,7 +379,6 @@ void local_view_clear(struct local_view *view)
 {
     free(view->path);
     free(view->data);
-    free(view->base);
     memset(view, 0, sizeof(*view));
 }
 
@@ -411,44 +398,4 @@ void local_for_each_in(struct local *local, const char *dir,
             fn(ctx, p + dlen + 1, node->kind);
     }
     pthread_mutex_unlock(&local->lock);
-}
-
-/* ---- served texts ---- */
-
-void local_note_served(struct local *local, const char *path, const char *text,
-                       size_t len)
-{
-    struct served *s = calloc(1, sizeof(*s)), *old;
-
-    if (!s || !(s->path = strdup(path)) || !(s->text = strndup(text, len))) {
-        if (s)
-            served_free(s);
-        return; /* only a weaker conflict check: not worth failing a read */
-    }
-    pthread_mutex_lock(&local->lock);
-    HASH_FIND_STR(local->served, path, old);
-    if (old) {
-        HASH_DEL(local->served, old);
-        served_free(old);
-    }
-    if (HASH_COUNT(local->served) >= SERVED_MAX) {
-        old = local->served; /* the oldest */
-        HASH_DEL(local->served, old);
-        served_free(old);
-    }
-    HASH_ADD_KEYPTR(hh, local->served, s->path, strlen(s->path), s);
-    pthread_mutex_unlock(&local->lock);
-}
-
-char *local_served(struct local *local, const char *path)
-{
-    struct served *s;
-    char *copy = NULL;
-
-    pthread_mutex_lock(&local->lock);
-    HASH_FIND_STR(local->served, path, s);
-    if (s)
-        copy = strdup(s->text);
-    pthread_mutex_unlock(&local->lock);
-    return copy;
 }

@@ -22,7 +22,7 @@ enum local_kind {
     LOCAL_SCRATCH, /* never sent to the API */
     LOCAL_SYMLINK, /* scratch symlink (emacs's lock); data is the target */
     LOCAL_DRAFT,   /* a new resource file, posted at its commit */
-    LOCAL_EDIT,    /* a server resource being rewritten; base is its origin */
+    LOCAL_EDIT,    /* a server resource being rewritten */
     LOCAL_HIDDEN,  /* a resource renamed away: absent here, kept on the server */
 };
 
@@ -35,13 +35,16 @@ struct local_view {
     char *path;        /* copies (view_clear frees them) */
     char *data;        /* NULL unless asked for */
     size_t len;
-    char *base;        /* EDIT, HIDDEN: the server text the edit started from */
     mode_t mode;
     uid_t uid;
     gid_t gid;
     struct timespec mtime;
     bool dirty;        /* written since the last commit */
     bool linked;       /* still reachable by its path */
+    unsigned long gen;           /* bumped by every write and truncate */
+    unsigned long last_writer;   /* who made the last change (0: no handle) */
+    unsigned long committed_gen; /* the gen the last commit tried */
+    int commit_rc;               /* and its outcome (0 or -errno) */
 };
 
 struct local *local_new(void);
@@ -50,13 +53,13 @@ void local_free(struct local *local);
 /* The node at path with a new reference, or NULL. */
 struct local_node *local_get(struct local *local, const char *path);
 /* Creates a node at path (replacing and unlinking any node there) and
- * returns it with a reference for the caller.  base may be NULL; mtime NULL
- * means now (a copy of a server file keeps that file's mtime: emacs reopens
- * a file it just saved and compares). */
+ * returns it with a reference for the caller.  mtime NULL means now (a copy
+ * of a server file keeps that file's mtime: emacs reopens a file it just
+ * saved and compares). */
 struct local_node *local_create(struct local *local, const char *path,
                                 enum local_kind kind, mode_t mode, uid_t uid,
                                 gid_t gid, const char *data, size_t len,
-                                const char *base, const time_t *mtime);
+                                const time_t *mtime);
 /* Drops a reference taken by local_get or local_create. */
 void local_put(struct local *local, struct local_node *node);
 
@@ -69,15 +72,20 @@ int local_rename(struct local *local, const char *from, const char *to);
 
 int local_read(struct local *local, struct local_node *node, char *buf,
                size_t size, off_t off);
+/* Both record writer (a handle's id, 0 for none) as the last writer and set
+ * *gen (may be NULL) to the node's generation after the change. */
 int local_write(struct local *local, struct local_node *node, const char *buf,
-                size_t size, off_t off);
-int local_truncate(struct local *local, struct local_node *node, off_t size);
+                size_t size, off_t off, unsigned long writer,
+                unsigned long *gen);
+int local_truncate(struct local *local, struct local_node *node, off_t size,
+                   unsigned long writer, unsigned long *gen);
 void local_set_attr(struct local *local, struct local_node *node,
                     const mode_t *mode, const uid_t *uid, const gid_t *gid,
                     const struct timespec *mtime);
-/* After a successful commit: clean, and `base` (if given) is the new origin. */
+/* Records that a commit of generation gen ended with rc; the node is clean
+ * when nothing was written since. */
 void local_mark_committed(struct local *local, struct local_node *node,
-                          const char *base);
+                          unsigned long gen, int rc);
 
 /* Changes what a node is (a moved draft becomes scratch, and back). */
 void local_set_kind(struct local *local, struct local_node *node,
@@ -96,15 +104,5 @@ void local_for_each_in(struct local *local, const char *dir,
                        void (*fn)(void *ctx, const char *name,
                                   enum local_kind kind),
                        void *ctx);
-
-/* ---- what readers were last shown ----
- * The base of an edit is the text the user read, not whatever the server
- * holds when the save arrives: otherwise a save would silently undo a
- * change someone made meanwhile.  The last text served for each path is
- * kept (bounded: the oldest entries go first). */
-void local_note_served(struct local *local, const char *path, const char *text,
-                       size_t len);
-/* malloc'd copy, or NULL. */
-char *local_served(struct local *local, const char *path);
 
 #endif

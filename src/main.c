@@ -61,7 +61,8 @@ static int load_config(const struct cwmfs_options *opts, struct cwm_config *cfg)
 
 /* Discovers the codebase and proves the credentials with GET system/info,
  * so a wrong key fails the mount instead of every later file operation. */
-static struct cwm_api *connect_api(const struct cwm_config *cfg)
+static struct cwm_api *connect_api(const struct cwm_config *cfg,
+                                   const struct cwmfs_options *opts)
 {
     struct http_options http_opts;
     struct api_error error = { 0 };
@@ -70,6 +71,8 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg)
     cJSON *info = NULL;
 
     http_options_default(&http_opts);
+    if (opts->timeout > 0)
+        http_opts.total_timeout_s = opts->timeout;
     api = api_new(cfg, &http_opts, err, sizeof(err));
     if (!api) {
         fprintf(stderr, "cwmfs: %s\n", err);
@@ -207,18 +210,19 @@ int main(int argc, char **argv)
     if (set_log_level(opts.log_level) != 0 || load_config(&opts, &cfg) != 0 ||
         add_fsname(&args, opts.profile) != 0)
         goto out;
-    api = connect_api(&cfg);
+    api = connect_api(&cfg, &opts);
     if (api) {
         fs.store = store_new(api, cfg.ttl);
         fs.inodes = inode_table_new();
         fs.local = local_new();
         fs.errlog = errlog_new();
+        fs.reads = reads_new();
         fs.umask = opts.umask;
         fs.uid = getuid();
         fs.gid = getgid();
         fs.mounted = time(NULL);
-        if (fs.store && fs.inodes && fs.local && fs.errlog &&
-            committer_init(&fs.committer, fs.store, fs.errlog,
+        if (fs.store && fs.inodes && fs.local && fs.errlog && fs.reads &&
+            committer_init(&fs.committer, fs.store, fs.errlog, fs.reads,
                            opts.write_mode && strcmp(opts.write_mode, "put") == 0,
                            opts.max_deletes) == 0) {
             rc = run_fuse(&args, &fs);
@@ -227,6 +231,7 @@ int main(int argc, char **argv)
         committer_destroy(&fs.committer);
     }
     local_free(fs.local);
+    reads_free(fs.reads);
     errlog_free(fs.errlog);
     store_free(fs.store);
     inode_table_free(fs.inodes);

@@ -19,6 +19,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("log_level=%s", log_level, 0),
     OPT("write_mode=%s", write_mode, 0),
     OPT("max_deletes=%d", max_deletes, 0),
+    OPT("timeout=%d", timeout, 0),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -86,6 +87,7 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
     st.opts.ttl = -1;
     st.opts.umask = 077;
     st.opts.max_deletes = 10;
+    st.opts.timeout = 60;
     args->argc = argc;
     args->argv = argv;
     args->allocated = 0;
@@ -114,6 +116,9 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
     } else if (rc == 0 && opts->max_deletes < 0) {
         snprintf(err, errlen, "max_deletes must be 0 or more");
         rc = -1;
+    } else if (rc == 0 && opts->timeout < 1) {
+        snprintf(err, errlen, "timeout must be 1 second or more");
+        rc = -1;
     }
     return rc;
 }
@@ -139,6 +144,7 @@ void options_print_usage(const char *progname)
            "    -o log_level=LEVEL     error, warn (default), info or debug\n"
            "    -o write_mode=MODE     patch (default: smallest JSON Patch) or put\n"
            "    -o max_deletes=N       DELETEs allowed per minute (default 10)\n"
+           "    -o timeout=SECONDS     limit on one HTTP exchange (default 60)\n"
            "    -o ro                  read-only mount\n"
            "    -h   --help            print help\n"
            "    -V   --version         print version\n\n"

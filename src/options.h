@@ -17,6 +17,7 @@ struct cwmfs_options {
     char *log_level;   /* -o log_level=error|warn|info|debug */
     char *write_mode;  /* -o write_mode=patch|put */
     int max_deletes;   /* -o max_deletes=N per minute, default 10 */
+    int timeout;       /* -o timeout=SECONDS for one HTTP exchange, default 60 */
     bool show_help;
     bool show_version;
 };

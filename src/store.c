@@ -178,6 +178,31 @@ static time_t shown_mtime(struct store *store, const char *cache_key,
     return shown;
 }
 
+/* Exact integers only: doubles hold every integer up to 2^53. */
+#define MAX_ADDRESSABLE_ID 9007199254740992.0
+
+char *store_object_id(const cJSON *obj)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+    char buf[32];
+
+    if (!cJSON_IsNumber(id) || id->valuedouble < 1 ||
+        id->valuedouble > MAX_ADDRESSABLE_ID ||
+        id->valuedouble != (double)(long long)id->valuedouble)
+        return NULL;
+    snprintf(buf, sizeof(buf), "%lld", (long long)id->valuedouble);
+    return strdup(buf);
+}
+
+static bool id_addressable(const cJSON *obj)
+{
+    char *id = store_object_id(obj);
+    bool ok = id != NULL;
+
+    free(id);
+    return ok;
+}
+
 static struct cached *cached_doc_from(struct store *store, const cJSON *json,
                                       const char *cache_key)
 {
@@ -186,6 +211,8 @@ static struct cached *cached_doc_from(struct store *store, const cJSON *json,
     if (!c)
         return NULL;
     c->kind = CACHED_DOC;
+    /* Objects only (singletons have no cache key here). */
+    c->doc.read_only = cache_key && !id_addressable(json);
     c->doc.text = render_json(json, &c->doc.len);
     c->doc.mtime = shown_mtime(store, cache_key, object_mtime(store, json));
     if (!c->doc.text) {
@@ -199,15 +226,11 @@ static struct cached *cached_doc_from(struct store *store, const cJSON *json,
 static char *object_key(const struct resource_type *res, const cJSON *obj)
 {
     const cJSON *field = cJSON_GetObjectItemCaseSensitive(obj, res->key_field);
-    char buf[32];
 
     if (cJSON_IsString(field) && field->valuestring[0])
         return strdup(field->valuestring);
-    if (cJSON_IsNumber(field) && field->valuedouble >= 1 &&
-        field->valuedouble < 9.2e18) {
-        snprintf(buf, sizeof(buf), "%lld", (long long)field->valuedouble);
-        return strdup(buf);
-    }
+    if (cJSON_IsNumber(field) && strcmp(res->key_field, "id") == 0)
+        return store_object_id(obj);
     return NULL;
 }
 
@@ -239,6 +262,7 @@ static int copy_doc(void *ctx, const void *value)
 
     req->out->len = c->doc.len;
     req->out->mtime = c->doc.mtime;
+    req->out->read_only = c->doc.read_only;
     req->out->text = NULL;
     if (req->want_text) {
         req->out->text = malloc(c->doc.len + 1);
@@ -355,15 +379,19 @@ out:
 /* Primes the object cache with one listed item; returns its file name, or
  * NULL for an item that cannot be a file (no key, or an unnameable one). */
 static char *prime_object(struct store *store, const struct resource_type *res,
-                          const cJSON *item)
+                          const cJSON *item, unsigned long version)
 {
     char *key = object_key(res, item);
     char *name = key ? name_for_key(key) : NULL;
     char *ckey = name ? object_cache_key(res, key) : NULL;
     struct cached *c = ckey ? cached_doc_from(store, item, ckey) : NULL;
 
-    /* cache_put takes c, freeing it if it cannot store it. */
-    if (!c || cache_put(store->cache, ckey, c) != 0) {
+    if (c && c->doc.read_only)
+        log_warn("%s/%s: its id is not a whole number the API can address; "
+                 "the file is read-only", res->endpoint, key);
+    /* cache_put_versioned takes c, freeing it if it cannot store it; an
+     * object saved since this listing was asked for keeps its answer. */
+    if (!c || cache_put_versioned(store->cache, ckey, c, version) != 0) {
         log_warn("%s: skipping an object whose %s cannot name a file",
                  res->endpoint, res->key_field);
         free(name);
@@ -378,6 +406,7 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
     struct api_error err = { 0 };
+    unsigned long version = cache_version(f->store->cache);
     struct cached *c;
     cJSON *items, *item;
     int rc;
@@ -396,7 +425,7 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     }
     c->kind = CACHED_LISTING;
     cJSON_ArrayForEach(item, items) {
-        char *name = prime_object(f->store, f->res, item);
+        char *name = prime_object(f->store, f->res, item, version);
         if (name)
             c->names[c->count++] = name;
     }
@@ -539,12 +568,14 @@ int store_fetch_fresh(struct store *store, const struct resource_type *res,
 
 int store_update(struct store *store, const struct resource_type *res,
                  const char *old_key, const char *id, const char *method,
-                 const cJSON *body, time_t shown, struct api_error *err)
+                 const cJSON *body, time_t shown, cJSON **answer_out,
+                 struct api_error *err)
 {
     char *path = object_path(res, id);
     cJSON *answer = NULL;
     int rc;
 
+    *answer_out = NULL;
     if (!path)
         return -ENOMEM;
     rc = api_send(store->api, method, path, body, &answer, err);
@@ -555,7 +586,10 @@ int store_update(struct store *store, const struct resource_type *res,
     }
     if (rc == 0)
         rc = remember_answer(store, res, answer, old_key, shown, NULL);
-    cJSON_Delete(answer);
+    if (rc == 0)
+        *answer_out = answer;
+    else
+        cJSON_Delete(answer);
     free(path);
     return rc;
 }
@@ -582,22 +616,91 @@ int store_create(struct store *store, const struct resource_type *res,
 int store_delete(struct store *store, const struct resource_type *res,
                  const char *key, const char *id, struct api_error *err)
 {
-    char *path = object_path(res, id), *okey, *lkey;
+    char *path = object_path(res, id);
     int rc;
 
     if (!path)
         return -ENOMEM;
     rc = api_send(store->api, "DELETE", path, NULL, NULL, err);
     free(path);
+    if (rc == 0)
+        store_note_deleted(store, res, key);
+    return rc;
+}
+
+void store_note_deleted(struct store *store, const struct resource_type *res,
+                        const char *key)
+{
+    char *okey = object_cache_key(res, key), *lkey = list_cache_key(res);
+
+    if (okey)
+        cache_put(store->cache, okey, NULL);
+    if (lkey)
+        cache_forget(store->cache, lkey);
+    free(okey);
+    free(lkey);
+}
+
+/* ---- after a write whose answer was lost ---- */
+
+/* Whether item holds every scalar field of body with the same value (the
+ * server expands references and adds defaults, so only scalars compare). */
+static bool holds_scalars_of(const cJSON *item, const cJSON *body)
+{
+    const cJSON *field;
+
+    cJSON_ArrayForEach(field, body) {
+        if (cJSON_IsObject(field) || cJSON_IsArray(field))
+            continue;
+        if (!cJSON_Compare(field,
+                           cJSON_GetObjectItemCaseSensitive(item, field->string),
+                           true))
+            return false;
+    }
+    return true;
+}
+
+static double id_value(const cJSON *obj)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+    return cJSON_IsNumber(id) ? id->valuedouble : 0;
+}
+
+int store_find_posted(struct store *store, const struct resource_type *res,
+                      const cJSON *body, cJSON **found, struct api_error *err)
+{
+    const cJSON *named = cJSON_GetObjectItemCaseSensitive(body, res->key_field);
+    cJSON *items = NULL, *item, *best = NULL;
+    int rc;
+
+    *found = NULL;
+    if (!resource_keyed_by_id(res) && cJSON_IsString(named)) {
+        rc = store_fetch_fresh(store, res, named->valuestring, found, err);
+        if (rc == 0 && !holds_scalars_of(*found, body)) {
+            cJSON_Delete(*found); /* someone else's object of that name */
+            *found = NULL;
+            rc = -ENOENT;
+        }
+        return rc;
+    }
+    rc = api_get_all(store->api, res->endpoint, &items, err);
     if (rc)
         return rc;
-    if ((okey = object_cache_key(res, key)) != NULL) {
-        cache_put(store->cache, okey, NULL);
-        free(okey);
-    }
-    if ((lkey = list_cache_key(res)) != NULL) {
-        cache_forget(store->cache, lkey);
-        free(lkey);
-    }
-    return 0;
+    cJSON_ArrayForEach(item, items)
+        if (holds_scalars_of(item, body) &&
+            (!best || id_value(item) > id_value(best)))
+            best = item;
+    if (best)
+        *found = cJSON_DetachItemViaPointer(items, best);
+    cJSON_Delete(items);
+    return *found ? 0 : -ENOENT;
+}
+
+int store_remember(struct store *store, const struct resource_type *res,
+                   const cJSON *obj, const char *old_key, time_t shown,
+                   char **new_key)
+{
+    if (new_key)
+        *new_key = NULL;
+    return remember_answer(store, res, obj, old_key, shown, new_key);
 }

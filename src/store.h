@@ -21,6 +21,7 @@ struct doc {
     char *text;   /* NULL when only the attributes were asked for */
     size_t len;
     time_t mtime; /* from _info.lastUpdated, else the mount time */
+    bool read_only; /* an object whose id the API cannot address */
 };
 
 struct store;
@@ -55,10 +56,12 @@ int store_fetch_fresh(struct store *store, const struct resource_type *res,
  * keeps showing it while the server's lastUpdated stays what this answer
  * says.  Editors record the mtime right after saving and later warn "file
  * changed on disk" if it moves; the server's stamp (its clock, its grain)
- * would move it. */
+ * would move it.  *answer (the server's object) is the caller's to delete.
+ */
 int store_update(struct store *store, const struct resource_type *res,
                  const char *old_key, const char *id, const char *method,
-                 const cJSON *body, time_t shown_mtime, struct api_error *err);
+                 const cJSON *body, time_t shown_mtime, cJSON **answer,
+                 struct api_error *err);
 /* POST <endpoint>; *new_key (malloc'd) names the created object's file. */
 int store_create(struct store *store, const struct resource_type *res,
                  const cJSON *body, time_t shown_mtime, char **new_key,
@@ -66,6 +69,26 @@ int store_create(struct store *store, const struct resource_type *res,
 /* DELETE <endpoint>/<id>. */
 int store_delete(struct store *store, const struct resource_type *res,
                  const char *key, const char *id, struct api_error *err);
+
+/* After a POST whose answer was lost: the object it created, if the server
+ * has one (by identifier, or else the newest listed object holding every
+ * field of body).  Returns 0 with *found set, -ENOENT, or -errno. */
+int store_find_posted(struct store *store, const struct resource_type *res,
+                      const cJSON *body, cJSON **found, struct api_error *err);
+/* Caches an object learnt by looking after a write whose answer was lost,
+ * as store_update or store_create would have; old_key as store_update
+ * (NULL after a POST), *new_key (may be NULL) as store_create. */
+int store_remember(struct store *store, const struct resource_type *res,
+                   const cJSON *obj, const char *old_key, time_t shown_mtime,
+                   char **new_key);
+/* Records that the object named key is gone (its DELETE was applied). */
+void store_note_deleted(struct store *store, const struct resource_type *res,
+                        const char *key);
+
+/* An object's id as the API addresses it ("42"), or NULL when it has none
+ * or it is not a whole number from 1 to 2^53 (5.5 or 1e300 must never
+ * become another object's id). malloc'd. */
+char *store_object_id(const cJSON *obj);
 
 /* Drops everything cached (the "refresh now" of SIGHUP). */
 void store_forget_all(struct store *store);

@@ -10,8 +10,7 @@
 static struct local_node *mk(struct local *l, const char *path,
                              enum local_kind kind, const char *text)
 {
-    return local_create(l, path, kind, 0600, 0, 0, text, strlen(text), NULL,
-                        NULL);
+    return local_create(l, path, kind, 0600, 0, 0, text, strlen(text), NULL);
 }
 
 static void test_read_write_truncate(void)
@@ -20,24 +19,37 @@ static void test_read_write_truncate(void)
     struct local_node *n = mk(l, "/members/4913", LOCAL_SCRATCH, "");
     char buf[64] = "";
     struct local_view v;
+    unsigned long gen = 0;
 
-    CHECK_INT_EQ(local_write(l, n, "hello", 5, 0), 5);
-    CHECK_INT_EQ(local_write(l, n, "world", 5, 8), 5); /* a hole of 3 */
+    CHECK_INT_EQ(local_write(l, n, "hello", 5, 0, 7, &gen), 5);
+    CHECK_INT_EQ(gen, 1);
+    CHECK_INT_EQ(local_write(l, n, "world", 5, 8, 7, NULL), 5); /* a hole of 3 */
     CHECK_INT_EQ(local_read(l, n, buf, sizeof(buf), 0), 13);
     CHECK(memcmp(buf, "hello\0\0\0world", 13) == 0);
     CHECK_INT_EQ(local_read(l, n, buf, 4, 6), 4);
     CHECK_INT_EQ(local_read(l, n, buf, 4, 100), 0);
-    CHECK_INT_EQ(local_truncate(l, n, 2), 0);
+    CHECK_INT_EQ(local_truncate(l, n, 2, 9, &gen), 0);
+    CHECK_INT_EQ(gen, 3);
     CHECK_INT_EQ(local_view(l, n, true, &v), 0);
     CHECK_STR_EQ(v.data, "he");
     CHECK(v.dirty);
     CHECK(v.linked);
+    CHECK_INT_EQ(v.last_writer, 9);
     CHECK_INT_EQ(v.mtime.tv_nsec, 0); /* whole seconds, see local.c */
     local_view_clear(&v);
-    local_mark_committed(l, n, "base");
+    /* A commit of an older generation leaves the node dirty. */
+    local_mark_committed(l, n, 2, -EINVAL);
+    CHECK_INT_EQ(local_view(l, n, false, &v), 0);
+    CHECK(v.dirty);
+    CHECK_INT_EQ(v.committed_gen, 2);
+    CHECK_INT_EQ(v.commit_rc, -EINVAL);
+    local_view_clear(&v);
+    local_mark_committed(l, n, 3, 0);
+    local_mark_committed(l, n, 2, -EIO); /* late: must not win */
     CHECK_INT_EQ(local_view(l, n, false, &v), 0);
     CHECK(!v.dirty);
-    CHECK_STR_EQ(v.base, "base");
+    CHECK_INT_EQ(v.committed_gen, 3);
+    CHECK_INT_EQ(v.commit_rc, 0);
     local_view_clear(&v);
     local_put(l, n);
     local_free(l);
@@ -92,7 +104,7 @@ static void test_drop_if_idle(void)
 {
     struct local *l = local_new();
     struct local_node *e = local_create(l, "/m/x.json", LOCAL_EDIT, 0644, 0, 0,
-                                        "{}", 2, "{}", NULL);
+                                        "{}", 2, NULL);
     struct local_node *second = local_get(l, "/m/x.json");
 
     CHECK(!local_drop_if_idle(l, e)); /* two holders */
@@ -134,29 +146,6 @@ static void test_for_each_in_directory(void)
     local_free(l);
 }
 
-static void test_served_is_bounded(void)
-{
-    struct local *l = local_new();
-    char path[32], *text;
-
-    local_note_served(l, "/m/a.json", "first", 5);
-    local_note_served(l, "/m/a.json", "second", 6);
-    text = local_served(l, "/m/a.json");
-    CHECK_STR_EQ(text, "second");
-    free(text);
-    for (int i = 0; i < 1100; i++) {
-        snprintf(path, sizeof(path), "/m/%d.json", i);
-        local_note_served(l, path, "x", 1);
-    }
-    text = local_served(l, "/m/a.json"); /* the oldest went first */
-    CHECK(text == NULL);
-    free(text);
-    text = local_served(l, "/m/1099.json");
-    CHECK_STR_EQ(text, "x");
-    free(text);
-    local_free(l);
-}
-
 int main(void)
 {
     test_read_write_truncate();
@@ -164,6 +153,5 @@ int main(void)
     test_create_replaces_and_rename_moves();
     test_drop_if_idle();
     test_for_each_in_directory();
-    test_served_is_bounded();
     return unit_report();
 }
