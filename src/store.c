@@ -402,6 +402,27 @@ static char *prime_object(struct store *store, const struct resource_type *res,
     return name;
 }
 
+/* Two listed objects with one key would be one file listed twice, the
+ * second shown under both: list the name once and say so.  (Which one the
+ * file shows is the last listed; the other is not reachable yet.) */
+static void drop_duplicate_names(const struct resource_type *res,
+                                 struct cached *c)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < c->count; i++) {
+        if (kept && strcmp(c->names[kept - 1], c->names[i]) == 0) {
+            log_warn("%s: more than one object has the %s of %s; the file "
+                     "shows the last one listed", res->endpoint,
+                     res->key_field, c->names[i]);
+            free(c->names[i]);
+            continue;
+        }
+        c->names[kept++] = c->names[i];
+    }
+    c->count = kept;
+}
+
 static int fill_listing(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
@@ -434,6 +455,7 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
      * rather than leave them in this thread's malloc arena. */
     malloc_trim(0);
     qsort(c->names, c->count, sizeof(char *), cmp_names);
+    drop_duplicate_names(f->res, c);
     *value = c;
     return 0;
 }

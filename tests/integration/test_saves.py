@@ -372,6 +372,16 @@ class HostileIdTest(SaveTestCase):
         self.assertEqual(self.emu.curl("members/5"), five)
         self.assertIn("not a whole number", self.mnt.errors())
 
+    def test_duplicate_identifiers_are_listed_once_and_logged(self):
+        self.insert("members", {"identifier": "admin", "firstName": "Dup",
+                                "lastName": "Licate"})
+        self.mnt.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.2)
+        names = os.listdir(self.mnt.p("members"))
+        self.assertEqual(names.count("admin.json"), 1)
+        self.assertIn("more than one object has the identifier of admin",
+                      self.mnt.errors())
+
     def test_fractional_callback_id_never_names_another(self):
         self.insert("callbacks", {"id": 2.5, "description": "odd",
                                   "url": "https://x.example/", "objectId": 1,
