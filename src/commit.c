@@ -192,6 +192,39 @@ static char *path_for_key(const char *path, const char *key)
     return out;
 }
 
+/* ---- writes whose answer was lost ----
+ * The server may or may not have applied them: cwmfs looks, and tells the
+ * writer what it found.  found: 1 applied, 0 not applied, -1 could not look. */
+
+struct lost_words {
+    const char *method;
+    const char *applied;     /* "created the object" */
+    const char *not_applied; /* "did not create the object" */
+    const char *unknown_hint;/* what the user can do to see */
+};
+
+static int report_lost(struct committer *c, const char *path, const char *text,
+                       size_t len, int found, const struct lost_words *w,
+                       const struct api_error *sent,
+                       const struct api_error *looked)
+{
+    if (found == 1) {
+        log_warn("%s: the server's answer to %s was lost (%s); looked, and "
+                 "it %s", path_display(path), w->method, sent->message,
+                 w->applied);
+        return 0;
+    }
+    if (found == 0)
+        return refuse(c, path, -EIO, text, len,
+                      "the server's answer to %s was lost (%s); looked, and "
+                      "it %s: try again", w->method, sent->message,
+                      w->not_applied);
+    return refuse(c, path, -EIO, text, len,
+                  "outcome unknown: the server's answer to %s was lost (%s) "
+                  "and looking failed (%s); %s", w->method, sent->message,
+                  looked->message, w->unknown_hint);
+}
+
 /* ---- a new object: POST ---- */
 
 /* Validates a new object's body, filling in the identifier from the file
@@ -230,6 +263,9 @@ static int resolve_lost_post(struct committer *c, const struct save *s,
                              const cJSON *body, const struct api_error *sent,
                              char **key)
 {
+    static const struct lost_words words = {
+        "POST", "created the object", "did not create the object",
+        "list the folder before saving again" };
     struct api_error err = { 0 };
     cJSON *found = NULL;
     int rc = store_find_posted(c->store, s->node->res, body, &found, &err);
@@ -238,20 +274,9 @@ static int resolve_lost_post(struct committer *c, const struct save *s,
         rc = store_remember(c->store, s->node->res, found, NULL,
                             s->shown_mtime, key);
     cJSON_Delete(found);
-    if (rc == 0) {
-        log_warn("%s: the server's answer to POST was lost (%s); looked, "
-                 "and it created the object", path_display(s->path),
-                 sent->message);
-        return 0;
-    }
-    if (rc == -ENOENT)
-        return refuse(c, s->path, -EIO, s->text, s->len,
-                      "the server's answer was lost (%s); looked, and it did "
-                      "not create the object: save again", sent->message);
-    return refuse(c, s->path, -EIO, s->text, s->len,
-                  "outcome unknown: the server's answer was lost (%s) and "
-                  "looking failed (%s); list the folder before saving again",
-                  sent->message, err.message);
+    return report_lost(c, s->path, s->text, s->len,
+                       rc == 0 ? 1 : rc == -ENOENT ? 0 : -1, &words, sent,
+                       &err);
 }
 
 static int post_new(struct committer *c, const struct save *s, cJSON *body,
@@ -298,6 +323,20 @@ static void update_clear(struct update *u)
     cJSON_Delete(u->theirs);
 }
 
+/* Whether a patch has an op on top-level field key. */
+static bool patch_touches(const cJSON *patch, const char *key)
+{
+    const cJSON *op;
+
+    cJSON_ArrayForEach(op, patch) {
+        const char *path = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(op, "path"));
+        if (path && strcmp(path, key) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Fields someone else changed between our check and our write: the answer
  * differs from their copy outside our patch.  Kept, but worth a line. */
 static void note_concurrent_change(const struct save *s, const struct update *u,
@@ -311,12 +350,7 @@ static void note_concurrent_change(const struct save *s, const struct update *u,
     cJSON_ArrayForEach(op, moved) {
         const char *key = cJSON_GetStringValue(
             cJSON_GetObjectItemCaseSensitive(op, "path"));
-        const cJSON *mine;
-        bool ours = false;
-        cJSON_ArrayForEach(mine, u->patch)
-            ours |= strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-                               mine, "path")), key) == 0;
-        if (!ours && used < sizeof(names))
+        if (key && !patch_touches(u->patch, key) && used < sizeof(names))
             used += (size_t)snprintf(names + used, sizeof(names) - used,
                                      "%s%s", used ? "," : "", key);
     }
@@ -326,38 +360,30 @@ static void note_concurrent_change(const struct save *s, const struct update *u,
                  "(kept)", path_display(s->path), names);
 }
 
-/* The write's answer was lost: look, and tell the truth. */
+/* The PATCH's (PUT's) answer was lost: does the server have the change? */
 static int resolve_lost_update(struct committer *c, const struct save *s,
-                               const struct update *u,
+                               const struct update *u, const char *method,
                                const struct api_error *sent)
 {
+    const struct lost_words words = {
+        method, "has the change", "did not apply the change",
+        "reopen the file to see what it holds" };
     struct api_error err = { 0 };
     cJSON *now = NULL;
     int rc = store_fetch_fresh(c->store, s->node->res, u->id, &now, &err);
-    int applied = rc == 0 ? jsonpatch_applied_in(u->patch, now) : -1;
+    int found = rc == 0 ? jsonpatch_applied_in(u->patch, now) : -1;
 
-    if (applied == 1)
-        rc = store_remember(c->store, s->node->res, now, s->node->key,
-                            s->shown_mtime, NULL);
+    if (found == 1 && store_remember(c->store, s->node->res, now, s->node->key,
+                                     s->shown_mtime, NULL) != 0)
+        found = -1;
     cJSON_Delete(now);
-    if (applied == 1 && rc == 0) {
-        log_warn("%s: the server's answer was lost (%s); looked, and it has "
-                 "the change", path_display(s->path), sent->message);
-        return 0;
-    }
-    if (applied == 0)
-        return refuse(c, s->path, -EIO, s->text, s->len,
-                      "the server's answer was lost (%s); looked, and it did "
-                      "not apply the change: save again", sent->message);
-    return refuse(c, s->path, -EIO, s->text, s->len,
-                  "outcome unknown: the server's answer was lost (%s) and "
-                  "looking failed (%s); reopen the file to see what it holds",
-                  sent->message, err.message);
+    return report_lost(c, s->path, s->text, s->len, found, &words, sent, &err);
 }
 
 static int send_update(struct committer *c, const struct save *s,
                        const struct update *u)
 {
+    const char *method = c->use_put ? "PUT" : "PATCH";
     struct api_error err = { 0 };
     cJSON *merged = NULL, *answer = NULL;
     int rc;
@@ -370,14 +396,14 @@ static int send_update(struct committer *c, const struct save *s,
         }
     }
     rc = store_update(c->store, s->node->res, s->node->key, u->id,
-                      c->use_put ? "PUT" : "PATCH", c->use_put ? merged : u->patch,
-                      s->shown_mtime, &answer, &err);
+                      method, c->use_put ? merged : u->patch, s->shown_mtime,
+                      &answer, &err);
     cJSON_Delete(merged);
     if (rc == 0)
         note_concurrent_change(s, u, answer);
     cJSON_Delete(answer);
     if (rc && err.outcome_unknown)
-        return resolve_lost_update(c, s, u, &err);
+        return resolve_lost_update(c, s, u, method, &err);
     if (rc)
         return refuse(c, s->path, rc, s->text, s->len,
                       "the server refused the change: %s", err.message);
@@ -568,24 +594,18 @@ static int resolve_lost_delete(struct committer *c, const char *path,
                                const struct node *node, const char *id,
                                const struct api_error *sent)
 {
+    static const struct lost_words words = {
+        "DELETE", "is gone", "was not deleted", "list the folder to see" };
     struct api_error err = { 0 };
     cJSON *still = NULL;
     int rc = store_fetch_fresh(c->store, node->res, id, &still, &err);
 
     cJSON_Delete(still);
-    if (rc == -ENOENT) {
+    if (rc == -ENOENT)
         store_note_deleted(c->store, node->res, node->key);
-        log_warn("%s: the server's answer to DELETE was lost (%s); looked, "
-                 "and it is gone", path_display(path), sent->message);
-        return 0;
-    }
-    if (rc == 0)
-        return refuse(c, path, -EIO, NULL, 0,
-                      "the server's answer was lost (%s); looked, and it was "
-                      "not deleted", sent->message);
-    return refuse(c, path, -EIO, NULL, 0,
-                  "outcome unknown: the server's answer was lost (%s) and "
-                  "looking failed (%s)", sent->message, err.message);
+    return report_lost(c, path, NULL, 0,
+                       rc == -ENOENT ? 1 : rc == 0 ? 0 : -1, &words, sent,
+                       &err);
 }
 
 int commit_delete(struct committer *c, const char *path, const struct node *node)

@@ -761,8 +761,7 @@ static int emptied_outcome(struct cwmfs *fs, struct open_file *of, bool last)
 {
     struct local_view v;
     int rc = local_view(fs->local, of->node, false, &v);
-    bool empty = rc == 0 && v.kind == LOCAL_EDIT && v.len == 0 &&
-                 v.gen > v.committed_gen;
+    bool empty = rc == 0 && v.kind == LOCAL_EDIT && v.len == 0 && v.dirty;
 
     if (empty && last) {
         errlog_record(fs->errlog, v.path, -EINVAL,

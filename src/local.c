@@ -19,7 +19,6 @@ struct local_node {
     uid_t uid;
     gid_t gid;
     struct timespec mtime;
-    bool dirty;
     bool linked;
     unsigned long gen, committed_gen, last_writer;
     int commit_rc;
@@ -259,7 +258,6 @@ int local_write(struct local *local, struct local_node *node, const char *buf,
         memcpy(node->data + off, buf, size);
         if (end > node->len)
             node->len = end;
-        node->dirty = true;
         node->gen++;
         node->last_writer = writer;
         touch(node);
@@ -283,7 +281,6 @@ int local_truncate(struct local *local, struct local_node *node, off_t size,
         if ((size_t)size > node->len)
             memset(node->data + node->len, 0, (size_t)size - node->len);
         node->len = (size_t)size;
-        node->dirty = true;
         node->gen++;
         node->last_writer = writer;
         touch(node);
@@ -318,8 +315,6 @@ void local_mark_committed(struct local *local, struct local_node *node,
         node->committed_gen = gen;
         node->commit_rc = rc;
     }
-    if (gen == node->gen)
-        node->dirty = false;
     pthread_mutex_unlock(&local->lock);
 }
 
@@ -356,7 +351,7 @@ int local_view(struct local *local, struct local_node *node, bool with_data,
     out->uid = node->uid;
     out->gid = node->gid;
     out->mtime = node->mtime;
-    out->dirty = node->dirty;
+    out->dirty = node->gen > node->committed_gen;
     out->linked = node->linked;
     out->gen = node->gen;
     out->last_writer = node->last_writer;

@@ -39,7 +39,7 @@ struct local_view {
     uid_t uid;
     gid_t gid;
     struct timespec mtime;
-    bool dirty;        /* written since the last commit */
+    bool dirty;        /* changed since the last commit (gen > committed_gen) */
     bool linked;       /* still reachable by its path */
     unsigned long gen;           /* bumped by every write and truncate */
     unsigned long last_writer;   /* who made the last change (0: no handle) */
@@ -82,8 +82,8 @@ int local_truncate(struct local *local, struct local_node *node, off_t size,
 void local_set_attr(struct local *local, struct local_node *node,
                     const mode_t *mode, const uid_t *uid, const gid_t *gid,
                     const struct timespec *mtime);
-/* Records that a commit of generation gen ended with rc; the node is clean
- * when nothing was written since. */
+/* Records that a commit of generation gen ended with rc (an older one
+ * arriving late changes nothing). */
 void local_mark_committed(struct local *local, struct local_node *node,
                           unsigned long gen, int rc);
 

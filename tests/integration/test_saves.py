@@ -211,6 +211,16 @@ class WritersToldTheirOwnOutcomeTest(SaveTestCase):
         self.assertEqual(len(patches(self.emu)), 1)
         self.assertEqual(self.server()["title"], "B-" + "x" * 40)
 
+    def test_readers_see_the_server_copy_while_a_file_is_rewritten(self):
+        before = read_text(self.admin)
+        fd = os.open(self.admin, os.O_WRONLY | os.O_TRUNC)
+        try:
+            os.write(fd, b'{"half": ')
+            self.assertEqual(read_text(self.admin), before)
+        finally:
+            self.assertEqual(errno_of(os.close, fd), errno.EINVAL)
+        self.assertEqual(writes(self.emu), [])
+
     def test_bash_redirect_is_one_save_and_no_false_refusal(self):
         text = edited(read_text(self.admin), title="From bash")
         src = os.path.join(self.mnt.tmp, "new.json")
