@@ -477,6 +477,7 @@ static int open_for_edit(struct cwmfs *fs, const char *path,
     ln = local_create(fs->local, path, LOCAL_EDIT, 0644, fs->uid, fs->gid,
                       doc.text, trunc ? 0 : doc.len, trunc ? NULL : &doc.mtime);
     doc_clear(&doc);
+    fi->direct_io = 1; /* see local_to_open */
     if (!ln || (!trunc && !base)) {
         local_put(fs->local, ln);
         free(base);
@@ -509,19 +510,23 @@ static int open_meta(struct cwmfs *fs, const char *path,
 
 /* An object file being rewritten: a reader is shown the server's copy
  * until the writer's text is saved, never a half-written file that it
- * could, say, copy back as its own save. */
+ * could, say, copy back as its own save.  Such a reader reads past the
+ * kernel's idea of the size, which is the writer's. */
 static struct local_node *local_to_open(struct cwmfs *fs, const char *path,
-                                        const struct fuse_file_info *fi)
+                                        struct fuse_file_info *fi)
 {
     struct local_node *ln = local_get(fs->local, path);
     struct local_view v;
     bool edit;
 
-    if (!ln || wants_write(fi))
-        return ln;
+    if (!ln)
+        return NULL;
     edit = local_view(fs->local, ln, false, &v) == 0 && v.kind == LOCAL_EDIT;
     local_view_clear(&v);
-    if (edit) {
+    /* The writer's bytes must not reach the kernel's page cache, where
+     * the next reader of the file would be served them. */
+    fi->direct_io = edit;
+    if (edit && !wants_write(fi)) {
         local_put(fs->local, ln);
         ln = NULL;
     }
@@ -623,8 +628,10 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     rc = path_resolve(path, &node);
     if (rc)
         return rc;
-    if (node.type == NODE_OBJECT)
+    if (node.type == NODE_OBJECT) {
         ln = create_resource_node(fs, path, &node, &base, &rc);
+        fi->direct_io = 1; /* a rewrite: see local_to_open */
+    }
     else if (node.type == NODE_OTHER)
         ln = local_create(fs->local, path, LOCAL_SCRATCH, mode & 07777,
                           ctx->uid, ctx->gid, NULL, 0, NULL);
