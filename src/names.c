@@ -4,6 +4,7 @@
  */
 #include "names.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,4 +164,48 @@ bool name_is_decimal_id(const char *key)
         return false;
     /* Same length: plain string order equals numeric order. */
     return len < max_len || strcmp(key, INT64_MAX_DIGITS) <= 0;
+}
+
+/* ---- objects that share a key ---- */
+
+#define DUPLICATE_MARK "%23id"
+#define DUPLICATE_MARK_LEN (sizeof(DUPLICATE_MARK) - 1)
+
+char *name_duplicate_stem(const char *key, const char *id)
+{
+    char *stem = name_encode(key), *out = NULL;
+
+    if (stem && name_is_decimal_id(id) &&
+        strlen(stem) + DUPLICATE_MARK_LEN + strlen(id) <= NAME_ENCODED_MAX &&
+        asprintf(&out, "%s%s%s", stem, DUPLICATE_MARK, id) < 0)
+        out = NULL;
+    free(stem);
+    return out;
+}
+
+char *name_duplicate_id(const char *stem)
+{
+    const char *mark = stem ? strstr(stem, DUPLICATE_MARK) : NULL;
+    char *key, *rebuilt;
+    bool ok;
+
+    /* An encoded key never holds the mark ('%' itself is escaped). */
+    if (!mark || !name_is_decimal_id(mark + DUPLICATE_MARK_LEN))
+        return NULL;
+    key = strndup(stem, (size_t)(mark - stem));
+    rebuilt = key ? name_decode(key) : NULL;
+    ok = rebuilt != NULL;
+    free(rebuilt);
+    free(key);
+    return ok ? strdup(mark + DUPLICATE_MARK_LEN) : NULL;
+}
+
+char *name_stem(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+
+    if (len <= NAME_SUFFIX_LEN ||
+        strcmp(name + len - NAME_SUFFIX_LEN, NAME_SUFFIX) != 0)
+        return NULL;
+    return strndup(name, len - NAME_SUFFIX_LEN);
 }

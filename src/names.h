@@ -49,4 +49,18 @@ char *key_for_name(const char *name);
  * "1e3", " 1". */
 bool name_is_decimal_id(const char *key);
 
+/* ---- objects that share a key ----
+ * When the server lists two objects with one identifier, each is named
+ * "<encoded key>%23id<id>.json" ("admin%23id42.json").  "%23" escapes '#',
+ * which never needs escaping, so no canonical name looks like this: the
+ * two names can never be another object's. */
+
+/* "admin%23id42" for ("admin", "42"); NULL when id is not a decimal id or
+ * the name would be too long. */
+char *name_duplicate_stem(const char *key, const char *id);
+/* The id a duplicate's stem names ("42"), or NULL unless stem is one. */
+char *name_duplicate_id(const char *stem);
+/* "x" for "x.json", else NULL (malloc'd). */
+char *name_stem(const char *name);
+
 #endif /* CWMFS_NAMES_H */

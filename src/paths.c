@@ -49,6 +49,20 @@ static bool is_meta_path(const char *path)
     return strncmp(path, META_DIR, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* "admin%23id42.json": one of two objects that share an identifier. */
+static void resolve_duplicate(const char *name, struct node *node)
+{
+    char *stem = name_stem(name), *id = name_duplicate_id(stem);
+
+    if (id) {
+        node->res = resource_duplicates(node->res);
+        node->key = stem;
+        stem = NULL;
+    }
+    free(id);
+    free(stem);
+}
+
 int path_resolve(const char *path, struct node *node)
 {
     const struct resource_type *res;
@@ -83,6 +97,8 @@ int path_resolve(const char *path, struct node *node)
         return -ENOENT; /* below a file, or a directory that does not exist */
     node->res = res;
     node->key = key_for_name(name);
+    if (!node->key && resource_duplicates(res))
+        resolve_duplicate(name, node);
     node->type = node->key ? NODE_OBJECT : NODE_OTHER;
     node->new_object_name = node->key && resource_keyed_by_id(res) &&
                             !name_is_decimal_id(node->key);

@@ -28,7 +28,8 @@ struct node {
     enum node_type type;
     const struct resource_type *res; /* DIR, SINGLETON: itself; OBJECT, OTHER
                                         in a collection: the collection */
-    char *key;                       /* OBJECT: the decoded key (malloc'd) */
+    char *key;                       /* OBJECT: the decoded key (malloc'd);
+                                        in a duplicates view, the stem */
     /* OBJECT in an id-keyed collection whose name is not an id ("new.json"):
      * only a file being created can have it; the server cannot. */
     bool new_object_name;

@@ -29,6 +29,9 @@ struct resource_type {
     const char *key_field; /* collections: the field naming each file */
     bool list_endpoint;    /* singletons: the endpoint returns a paged list */
     unsigned verbs;        /* what the API permits (resource_verb bits) */
+    /* A view of a collection: its objects that share a key with another,
+     * named "<key>%23id<id>" (see names.h); made by resource_duplicates. */
+    bool duplicates;
 };
 
 extern const struct resource_type resource_table[];
@@ -40,6 +43,10 @@ const struct resource_type *resource_at(const char *path);
 bool resource_is_writable(const struct resource_type *res);
 /* Whether the row's key field is the numeric id. */
 bool resource_keyed_by_id(const struct resource_type *res);
+/* The view of res's objects that share a key (NULL for collections named
+ * by id, where a shared key is the same object).  It can read, change and
+ * delete them, not create. */
+const struct resource_type *resource_duplicates(const struct resource_type *res);
 /* The directory holding a row: "/" for top-level rows. Writes at most
  * `size` bytes into buf. */
 void resource_parent(const struct resource_type *res, char *buf, size_t size);

@@ -222,16 +222,45 @@ static struct cached *cached_doc_from(struct store *store, const cJSON *json,
     return c;
 }
 
-/* An object's key as text: the identifier, or the id in decimal. */
+/* An object's key as text: the identifier, or the id in decimal; in a
+ * duplicates view, "<encoded identifier>%23id<id>" (see names.h). */
 static char *object_key(const struct resource_type *res, const cJSON *obj)
 {
     const cJSON *field = cJSON_GetObjectItemCaseSensitive(obj, res->key_field);
+    char *key = NULL, *id, *stem;
 
     if (cJSON_IsString(field) && field->valuestring[0])
-        return strdup(field->valuestring);
-    if (cJSON_IsNumber(field) && strcmp(res->key_field, "id") == 0)
-        return store_object_id(obj);
-    return NULL;
+        key = strdup(field->valuestring);
+    else if (cJSON_IsNumber(field) && strcmp(res->key_field, "id") == 0)
+        key = store_object_id(obj);
+    if (!key || !res->duplicates)
+        return key;
+    id = store_object_id(obj);
+    stem = id ? name_duplicate_stem(key, id) : NULL;
+    free(id);
+    free(key);
+    return stem;
+}
+
+/* The file a key names. */
+static char *file_name(const struct resource_type *res, const char *key)
+{
+    char *name;
+
+    if (!res->duplicates)
+        return name_for_key(key);
+    return asprintf(&name, "%s.json", key) < 0 ? NULL : name;
+}
+
+/* What follows the endpoint in an object's URL: its key, or for one in a
+ * duplicates view its id. */
+static char *key_segment(const struct resource_type *res, const char *key)
+{
+    char *raw = res->duplicates ? name_duplicate_id(key) : strdup(key);
+    char *escaped = raw ? api_escape_segment(raw) : NULL;
+
+    free(raw);
+    return escaped;
 }
 
 /* ---- cache keys ---- */
@@ -239,7 +268,8 @@ static char *object_key(const struct resource_type *res, const cJSON *obj)
 static char *object_cache_key(const struct resource_type *res, const char *key)
 {
     char *k;
-    return asprintf(&k, "obj:%s/%s", res->endpoint, key) < 0 ? NULL : k;
+    return asprintf(&k, "%s:%s/%s", res->duplicates ? "dup" : "obj",
+                    res->endpoint, key) < 0 ? NULL : k;
 }
 
 static char *list_cache_key(const struct resource_type *res)
@@ -350,7 +380,7 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
     struct api_error err = { 0 };
-    char *escaped = api_escape_segment(f->key), *path = NULL, *key = NULL;
+    char *escaped = key_segment(f->res, f->key), *path = NULL, *key = NULL;
     cJSON *json = NULL;
     int rc = -ENOMEM;
 
@@ -382,7 +412,7 @@ static char *prime_object(struct store *store, const struct resource_type *res,
                           const cJSON *item, unsigned long version)
 {
     char *key = object_key(res, item);
-    char *name = key ? name_for_key(key) : NULL;
+    char *name = key ? file_name(res, key) : NULL;
     char *ckey = name ? object_cache_key(res, key) : NULL;
     struct cached *c = ckey ? cached_doc_from(store, item, ckey) : NULL;
 
@@ -402,9 +432,9 @@ static char *prime_object(struct store *store, const struct resource_type *res,
     return name;
 }
 
-/* Two listed objects with one key would be one file listed twice, the
- * second shown under both: list the name once and say so.  (Which one the
- * file shows is the last listed; the other is not reachable yet.) */
+/* Objects that share a key are primed into the duplicates view (see
+ * shared_keys); two that share even that (one id listed twice) would be
+ * one file listed twice: list the name once and say so. */
 static void drop_duplicate_names(const struct resource_type *res,
                                  struct cached *c)
 {
@@ -423,6 +453,55 @@ static void drop_duplicate_names(const struct resource_type *res,
     c->count = kept;
 }
 
+struct keyed_item {
+    char *key;
+    size_t index;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const struct keyed_item *x = a, *y = b;
+
+    if (!x->key || !y->key)
+        return (x->key != NULL) - (y->key != NULL);
+    return strcmp(x->key, y->key);
+}
+
+/* Which listed items share their key with another: those are named by key
+ * and id (see names.h), so each stays reachable.  Returns a malloc'd array
+ * of n flags (all false where res has no duplicates view), or NULL. */
+static bool *shared_keys(const struct resource_type *res, const cJSON *items,
+                         size_t n)
+{
+    struct keyed_item *k = calloc(n ? n : 1, sizeof(*k));
+    bool *shared = calloc(n ? n : 1, sizeof(*shared));
+    const cJSON *item;
+    size_t i = 0;
+
+    if (!k || !shared || !resource_duplicates(res)) {
+        free(k);
+        return shared;
+    }
+    cJSON_ArrayForEach(item, items) {
+        k[i].key = object_key(res, item);
+        k[i].index = i;
+        i++;
+    }
+    qsort(k, n, sizeof(*k), cmp_keyed);
+    for (i = 1; i < n; i++)
+        if (k[i].key && cmp_keyed(&k[i - 1], &k[i]) == 0) {
+            if (!shared[k[i].index])
+                log_warn("%s: more than one object has the %s %s; each is "
+                         "named <%s>%%23id<id>.json", res->endpoint,
+                         res->key_field, k[i].key, res->key_field);
+            shared[k[i - 1].index] = shared[k[i].index] = true;
+        }
+    for (i = 0; i < n; i++)
+        free(k[i].key);
+    free(k);
+    return shared;
+}
+
 static int fill_listing(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
@@ -430,26 +509,36 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     unsigned long version = cache_version(f->store->cache);
     struct cached *c;
     cJSON *items, *item;
+    bool *shared = NULL;
+    size_t n, i = 0;
     int rc;
 
     (void)cache_key;
     rc = api_get_all(f->store->api, f->res->endpoint, &items, &err);
     if (report(rc, f->res->path, &err))
         return rc == -ENOENT ? -EIO : rc; /* a collection always exists */
+    n = (size_t)cJSON_GetArraySize(items);
     c = calloc(1, sizeof(*c));
     if (c)
-        c->names = calloc((size_t)cJSON_GetArraySize(items) + 1, sizeof(char *));
-    if (!c || !c->names) {
+        c->names = calloc(n + 1, sizeof(char *));
+    if (c && c->names)
+        shared = shared_keys(f->res, items, n);
+    if (!c || !c->names || !shared) {
+        if (c)
+            free(c->names);
         free(c);
         cJSON_Delete(items);
         return -ENOMEM;
     }
     c->kind = CACHED_LISTING;
     cJSON_ArrayForEach(item, items) {
-        char *name = prime_object(f->store, f->res, item, version);
+        const struct resource_type *res =
+            shared[i++] ? resource_duplicates(f->res) : f->res;
+        char *name = prime_object(f->store, res, item, version);
         if (name)
             c->names[c->count++] = name;
     }
+    free(shared);
     cJSON_Delete(items);
     /* A big listing parses megabytes that are freed again: give them back
      * rather than leave them in this thread's malloc arena. */
@@ -493,7 +582,7 @@ int store_object(struct store *store, const struct resource_type *res,
     if (rc != -EAGAIN)
         goto out;
     rc = -ENOMEM;
-    if (!(lkey = list_cache_key(res)) || !(name = name_for_key(key)))
+    if (!(lkey = list_cache_key(res)) || !(name = file_name(res, key)))
         goto out;
     /* A fresh listing that lacks the name answers without a request. */
     if (cache_peek(store->cache, lkey, find_name, name) == -ENOENT) {

@@ -400,15 +400,43 @@ class HostileIdTest(SaveTestCase):
         self.assertEqual(self.emu.curl("members/5"), five)
         self.assertIn("not a whole number", self.mnt.errors())
 
-    def test_duplicate_identifiers_are_listed_once_and_logged(self):
-        self.insert("members", {"identifier": "admin", "firstName": "Dup",
-                                "lastName": "Licate"})
+    def test_duplicate_identifiers_are_all_reachable(self):
+        dups = [self.emu.hook("POST", "objects/members", {
+            "identifier": "admin", "firstName": "Dup%d" % i,
+            "lastName": "Licate"})["id"] for i in (1, 2)]
         self.mnt.proc.send_signal(signal.SIGHUP)
         time.sleep(0.2)
         names = os.listdir(self.mnt.p("members"))
-        self.assertEqual(names.count("admin.json"), 1)
-        self.assertIn("more than one object has the identifier of admin",
+        dup_name = ["admin%%23id%d.json" % i for i in dups]
+        self.assertNotIn("admin.json", names)
+        for name in ["admin%23id1.json"] + dup_name:
+            self.assertIn(name, names)
+        self.assertIn("more than one object has the identifier admin",
                       self.mnt.errors())
+        self.assertEqual(json.loads(read_text(
+            self.mnt.p("members", "admin%23id1.json")))["id"], 1)
+        self.assertEqual(json.loads(read_text(
+            self.mnt.p("members", dup_name[1])))["firstName"], "Dup2")
+        # only the canonical spellings exist, and nothing is created there
+        self.assertFalse(os.path.exists(
+            self.mnt.p("members", "root%23id1.json")))
+        self.assertEqual(errno_of(write_close, self.mnt.p(
+            "members", "admin%23id999.json"), "{}"), errno.EACCES)
+        # rm one, and fix the other by giving it its own identifier
+        self.reset()
+        os.unlink(self.mnt.p("members", dup_name[1]))
+        path = self.mnt.p("members", dup_name[0])
+        write_close(path, edited(read_text(path), identifier="admin2"),
+                    os.O_WRONLY | os.O_TRUNC)
+        self.assertEqual([(c["method"], c["path"], c["status"])
+                          for c in writes(self.emu)],
+                         [("DELETE", "members/%d" % dups[1], 204),
+                          ("PATCH", "members/%d" % dups[0], 200)])
+        names = os.listdir(self.mnt.p("members"))
+        self.assertIn("admin.json", names)
+        self.assertIn("admin2.json", names)
+        self.assertEqual(json.loads(read_text(
+            self.mnt.p("members", "admin2.json")))["firstName"], "Dup1")
 
     def test_fractional_callback_id_never_names_another(self):
         self.insert("callbacks", {"id": 2.5, "description": "odd",

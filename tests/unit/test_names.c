@@ -195,8 +195,37 @@ static void test_canonical_property(void)
     CHECK_INT_EQ(bad_canonical, 0);
 }
 
+/* Objects that share a key: "<encoded key>%23id<id>", never canonical. */
+static void test_duplicate_names(void)
+{
+    char *stem = name_duplicate_stem("admin", "42"), *id;
+
+    CHECK_STR_EQ(stem, "admin%23id42");
+    CHECK(key_for_name("admin%23id42.json") == NULL); /* not canonical */
+    id = name_duplicate_id(stem);
+    CHECK_STR_EQ(id, "42");
+    free(id);
+    free(stem);
+    stem = name_duplicate_stem("a/b#c", "7");      /* escapes kept */
+    CHECK_STR_EQ(stem, "a%2Fb#c%23id7");
+    id = name_duplicate_id(stem);
+    CHECK_STR_EQ(id, "7");
+    free(id);
+    free(stem);
+    CHECK(name_duplicate_stem("admin", "4.2") == NULL);
+    CHECK(name_duplicate_id("admin%23id") == NULL);
+    CHECK(name_duplicate_id("admin%23id042") == NULL);
+    CHECK(name_duplicate_id("ad%2fmin%23id4") == NULL); /* bad stem */
+    CHECK(name_duplicate_id("admin") == NULL);
+    stem = name_stem("x.json");
+    CHECK_STR_EQ(stem, "x");
+    free(stem);
+    CHECK(name_stem("x.txt") == NULL);
+}
+
 int main(void)
 {
+    test_duplicate_names();
     test_round_trips();
     test_encode_limits();
     test_rejects_non_canonical();

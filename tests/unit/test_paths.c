@@ -87,8 +87,26 @@ static void test_helpers(void)
     CHECK_INT_EQ(path_count_subdirs("/"), 6);
 }
 
+static void test_duplicates_view(void)
+{
+    struct node node;
+
+    CHECK_INT_EQ(path_resolve("/members/admin%23id42.json", &node), 0);
+    CHECK_INT_EQ(node.type, NODE_OBJECT);
+    CHECK(node.res->duplicates);
+    CHECK_STR_EQ(node.res->endpoint, "members");
+    CHECK(!(node.res->verbs & VERB_POST));
+    CHECK_STR_EQ(node.key, "admin%23id42");
+    node_clear(&node);
+    /* collections named by id have no such view: a scratch name */
+    CHECK_INT_EQ(path_resolve("/callbacks/1%23id42.json", &node), 0);
+    CHECK_INT_EQ(node.type, NODE_OTHER);
+    node_clear(&node);
+}
+
 int main(void)
 {
+    test_duplicates_view();
     test_kinds();
     test_keys();
     test_helpers();
