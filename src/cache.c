@@ -1,12 +1,13 @@
 /* cache.c - see cache.h. */
 #include "cache.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <uthash.h>
 
 /* After a transient failure an expired value is served and kept for this
@@ -42,13 +43,6 @@ struct cache {
     unsigned long clock;   /* the last version handed out */
     struct cache_stats stats;
 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct cache *cache_new(double ttl_seconds, cache_free_fn free_value)
 {
@@ -115,7 +109,7 @@ static struct entry *entry_for(struct cache *cache, const char *key)
     if (e)
         return e;
     if (++cache->inserts % SWEEP_EVERY == 0)
-        sweep_expired(cache, now_seconds());
+        sweep_expired(cache, clock_mono_seconds());
     e = calloc(1, sizeof(*e));
     if (!e || !(e->key = strdup(key))) {
         free(e);
@@ -132,7 +126,7 @@ static void store(struct cache *cache, struct entry *e, void *value,
     e->value = value;
     e->has_value = true;
     e->version = version;
-    e->expires = now_seconds() + cache->ttl;
+    e->expires = clock_mono_seconds() + cache->ttl;
 }
 
 static int use_entry(const struct entry *e, cache_use_fn use, void *use_ctx)
@@ -202,8 +196,9 @@ static int run_fill(struct cache *cache, struct entry *e, cache_fill_fn fill,
         if (e->stale_on_arrival)
             e->expires = 0;
     } else if (is_transient(rc) && e->has_value) {
-        e->expires = now_seconds() + (cache->ttl < STALE_GRACE_SECONDS
-                                          ? cache->ttl : STALE_GRACE_SECONDS);
+        double grace = cache->ttl < STALE_GRACE_SECONDS ? cache->ttl
+                                                        : STALE_GRACE_SECONDS;
+        e->expires = clock_mono_seconds() + grace;
     }
     e->fill_rc = rc;
     e->loading = false;
@@ -222,7 +217,7 @@ int cache_get(struct cache *cache, const char *key, cache_fill_fn fill,
     e = entry_for(cache, key);
     if (!e)
         rc = -ENOMEM;
-    else if (is_fresh(e, now_seconds())) {
+    else if (is_fresh(e, clock_mono_seconds())) {
         cache->stats.hits++;
         rc = use_entry(e, use, use_ctx);
     } else if (e->loading)
@@ -241,7 +236,7 @@ int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
 
     pthread_mutex_lock(&cache->lock);
     HASH_FIND_STR(cache->table, key, e);
-    if (e && is_fresh(e, now_seconds())) {
+    if (e && is_fresh(e, clock_mono_seconds())) {
         cache->stats.hits++;
         rc = use_entry(e, use, use_ctx);
     }

@@ -1,16 +1,17 @@
 /* errlog.c - see errlog.h. */
 #include "errlog.h"
 
+#include "buf.h"
 #include "log.h"
 #include "paths.h"
 #include "resources.h"
+#include "strmap.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 /* /.cwmfs/errors keeps the newest lines within this many bytes. */
 #define ERRORS_MAX_BYTES (64 * 1024)
@@ -18,22 +19,28 @@
 #define ERRORS_FILE META_DIR "/errors"
 #define REJECTED_DIR META_DIR "/rejected"
 
+/* A refused text, kept under its mount path ("/members/admin.json"). */
 struct rejected {
-    char *path;  /* the resource's mount path, e.g. "/members/admin.json" */
     char *text;
     size_t len;
     time_t when;
-    UT_hash_handle hh;
 };
 
 struct errlog {
     pthread_mutex_t lock;
-    char *errors; /* the lines of /.cwmfs/errors */
-    size_t errors_len;
+    struct buf errors; /* the lines of /.cwmfs/errors */
     time_t errors_mtime;
     time_t created;
-    struct rejected *rejected;
+    struct strmap *rejected; /* mount path -> struct rejected */
 };
+
+static void rejected_free(void *value)
+{
+    struct rejected *r = value;
+
+    free(r->text);
+    free(r);
+}
 
 struct errlog *errlog_new(void)
 {
@@ -41,24 +48,23 @@ struct errlog *errlog_new(void)
 
     if (!log)
         return NULL;
+    log->rejected = strmap_new(rejected_free);
+    if (!log->rejected) {
+        free(log);
+        return NULL;
+    }
     pthread_mutex_init(&log->lock, NULL);
+    buf_init(&log->errors, 0);
     log->created = log->errors_mtime = time(NULL);
     return log;
 }
 
 void errlog_free(struct errlog *log)
 {
-    struct rejected *r, *tmp;
-
     if (!log)
         return;
-    HASH_ITER(hh, log->rejected, r, tmp) {
-        HASH_DEL(log->rejected, r);
-        free(r->path);
-        free(r->text);
-        free(r);
-    }
-    free(log->errors);
+    strmap_free(log->rejected);
+    buf_clear(&log->errors);
     pthread_mutex_destroy(&log->lock);
     free(log);
 }
@@ -66,21 +72,32 @@ void errlog_free(struct errlog *log)
 /* Appends a line, dropping the oldest lines beyond the size limit. */
 static void append_line_locked(struct errlog *log, const char *line)
 {
-    size_t n = strlen(line);
-    char *grown = realloc(log->errors, log->errors_len + n + 1);
+    struct buf *b = &log->errors;
 
-    if (!grown)
+    if (buf_append_str(b, line) < 0)
         return;
-    log->errors = grown;
-    memcpy(log->errors + log->errors_len, line, n + 1);
-    log->errors_len += n;
-    while (log->errors_len > ERRORS_MAX_BYTES) {
-        char *nl = memchr(log->errors, '\n', log->errors_len);
-        size_t cut = nl ? (size_t)(nl - log->errors) + 1 : log->errors_len;
-        memmove(log->errors, log->errors + cut, log->errors_len - cut + 1);
-        log->errors_len -= cut;
+    while (b->len > ERRORS_MAX_BYTES) {
+        char *nl = memchr(b->data, '\n', b->len);
+        size_t cut = nl ? (size_t)(nl - b->data) + 1 : b->len;
+        memmove(b->data, b->data + cut, b->len - cut);
+        buf_resize(b, b->len - cut); /* shrinking: cannot fail */
     }
     log->errors_mtime = time(NULL);
+}
+
+/* Finds or creates path's entry; NULL without memory. */
+static struct rejected *rejected_for(struct errlog *log, const char *path)
+{
+    struct rejected *r = strmap_get(log->rejected, path);
+
+    if (r)
+        return r;
+    r = calloc(1, sizeof(*r));
+    if (r && strmap_put(log->rejected, path, r) < 0) {
+        free(r);
+        r = NULL;
+    }
+    return r;
 }
 
 static void keep_text_locked(struct errlog *log, const char *path,
@@ -92,15 +109,10 @@ static void keep_text_locked(struct errlog *log, const char *path,
     if (!copy)
         return;
     memcpy(copy, text, len);
-    HASH_FIND_STR(log->rejected, path, r);
+    r = rejected_for(log, path);
     if (!r) {
-        r = calloc(1, sizeof(*r));
-        if (!r || !(r->path = strdup(path))) {
-            free(r);
-            free(copy);
-            return;
-        }
-        HASH_ADD_KEYPTR(hh, log->rejected, r->path, strlen(r->path), r);
+        free(copy);
+        return;
     }
     free(r->text);
     r->text = copy;
@@ -160,13 +172,13 @@ int errlog_getattr(struct errlog *log, const char *path, struct stat *st)
 
     pthread_mutex_lock(&log->lock);
     if (target)
-        HASH_FIND_STR(log->rejected, target, r);
+        r = strmap_get(log->rejected, target);
     if (strcmp(path, META_DIR) == 0 || strcmp(path, REJECTED_DIR) == 0) {
         dir_stat(st, log->created);
     } else if (strcmp(path, ERRORS_FILE) == 0) {
         st->st_mode = S_IFREG | 0444;
         st->st_nlink = 1;
-        st->st_size = (off_t)log->errors_len;
+        st->st_size = (off_t)log->errors.len;
         st->st_mtime = log->errors_mtime;
     } else if (target && is_rejected_subdir(target)) {
         dir_stat(st, log->created);
@@ -182,12 +194,30 @@ int errlog_getattr(struct errlog *log, const char *path, struct stat *st)
     return rc;
 }
 
+struct list_ctx {
+    const char *dir;    /* a writable collection, e.g. "/members" */
+    size_t dir_len;
+    void (*fn)(void *ctx, const char *name, mode_t type);
+    void *ctx;
+};
+
+/* strmap_each callback: lists a rejected text that lies in lc->dir. */
+static bool list_rejected(void *ctx, const char *path, void *value)
+{
+    struct list_ctx *lc = ctx;
+
+    (void)value;
+    if (strncmp(path, lc->dir, lc->dir_len) == 0 && path[lc->dir_len] == '/')
+        lc->fn(lc->ctx, path + lc->dir_len + 1, S_IFREG);
+    return false;
+}
+
 int errlog_list(struct errlog *log, const char *path,
                 void (*fn)(void *ctx, const char *name, mode_t type),
                 void *ctx)
 {
     const char *target = rejected_target(path);
-    struct rejected *r, *tmp;
+    struct list_ctx lc = { target, target ? strlen(target) : 0, fn, ctx };
 
     if (strcmp(path, META_DIR) == 0) {
         fn(ctx, "errors", S_IFREG);
@@ -204,11 +234,7 @@ int errlog_list(struct errlog *log, const char *path,
     if (!target || !is_rejected_subdir(target))
         return -ENOTDIR;
     pthread_mutex_lock(&log->lock);
-    HASH_ITER(hh, log->rejected, r, tmp) {
-        size_t n = strlen(target);
-        if (strncmp(r->path, target, n) == 0 && r->path[n] == '/')
-            fn(ctx, r->path + n + 1, S_IFREG);
-    }
+    strmap_each(log->rejected, list_rejected, &lc);
     pthread_mutex_unlock(&log->lock);
     return 0;
 }
@@ -223,10 +249,10 @@ int errlog_read(struct errlog *log, const char *path, char **data, size_t *len)
 
     pthread_mutex_lock(&log->lock);
     if (strcmp(path, ERRORS_FILE) == 0) {
-        src = log->errors;
-        n = log->errors_len;
+        src = log->errors.data;
+        n = log->errors.len;
     } else if (target) {
-        HASH_FIND_STR(log->rejected, target, r);
+        r = strmap_get(log->rejected, target);
         if (r) {
             src = r->text;
             n = r->len;

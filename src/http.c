@@ -1,6 +1,8 @@
 /* http.c - see http.h. */
 #include "http.h"
 
+#include "buf.h"
+#include "clock.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -170,8 +172,7 @@ static void pool_give_back(struct http_client *client, CURL *curl)
 /* ---- response capture ---- */
 
 struct capture {
-    char *body;
-    size_t len, cap;
+    struct buf body;    /* no size cap */
     char *link;
     char *content_type;
     double retry_after; /* seconds, -1 when absent */
@@ -183,22 +184,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     struct capture *cap = userp;
     size_t n = size * nmemb;
 
-    if (cap->len + n + 1 > cap->cap) {
-        size_t want = cap->cap ? cap->cap : 4096;
-        char *grown;
-        while (want < cap->len + n + 1)
-            want *= 2;
-        grown = realloc(cap->body, want);
-        if (!grown) {
-            cap->oom = true;
-            return 0; /* makes curl fail the transfer */
-        }
-        cap->body = grown;
-        cap->cap = want;
+    if (buf_append(&cap->body, data, n) < 0) {
+        cap->oom = true;
+        return 0; /* makes curl fail the transfer */
     }
-    memcpy(cap->body + cap->len, data, n);
-    cap->len += n;
-    cap->body[cap->len] = '\0';
     return n;
 }
 
@@ -254,11 +243,12 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 
 static void capture_reset(struct capture *cap)
 {
-    free(cap->body);
+    buf_clear(&cap->body);
     free(cap->link);
     free(cap->content_type);
-    memset(cap, 0, sizeof(*cap));
+    cap->link = cap->content_type = NULL;
     cap->retry_after = -1;
+    cap->oom = false;
 }
 
 /* ---- one exchange ---- */
@@ -388,7 +378,7 @@ int http_request(struct http_client *client, const char *method,
                  const char *body, size_t body_len,
                  struct http_response *resp)
 {
-    struct capture cap = { .retry_after = -1 };
+    struct capture cap = { .body = BUF_INIT(0), .retry_after = -1 };
     CURL *curl = pool_take(client);
     long status = 0;
     int rc = -ENOMEM;
@@ -398,16 +388,13 @@ int http_request(struct http_client *client, const char *method,
         return -ENOMEM;
     for (int attempt = 0;; attempt++) {
         double wait_s = 0;
-        struct timespec t0, t1;
+        double t0 = clock_mono_seconds();
 
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         status = 0;
         rc = perform_once(client, curl, method, url, headers, body, body_len,
                           &cap, &status, resp->error);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
         log_debug("%s %s -> %ld (%.1f ms)%s%s", method, url, status,
-                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                  (clock_mono_seconds() - t0) * 1e3,
                   rc ? " " : "", rc ? resp->error : "");
         if (rc == -ENOMEM || attempt >= client->opts.max_retries ||
             !should_retry(method, rc, status, cap.retry_after, attempt, &wait_s))
@@ -422,8 +409,7 @@ int http_request(struct http_client *client, const char *method,
     pool_give_back(client, curl);
     if (rc == 0) {
         resp->status = status;
-        resp->body = cap.body ? cap.body : strdup("");
-        resp->len = cap.len;
+        resp->body = buf_take(&cap.body, &resp->len);
         resp->link = cap.link;
         resp->content_type = cap.content_type;
         if (!resp->body) {

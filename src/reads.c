@@ -1,6 +1,8 @@
 /* reads.c - see reads.h. */
 #include "reads.h"
 
+#include "strmap.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,18 +22,11 @@
 #define PROCESS_CACHE_MAX 4096
 
 struct base {
-    char *key; /* "<pid> <path>" */
     char *text;
     size_t len;
-    UT_hash_handle hh;
 };
 
-struct shown {
-    char *path;
-    uint64_t print;
-    UT_hash_handle hh;
-};
-
+/* A thread's process, keyed by thread id (an int key: plain uthash). */
 struct process {
     pid_t tid;
     pid_t tgid;
@@ -41,35 +36,45 @@ struct process {
 
 struct reads {
     pthread_mutex_t lock;
-    struct base *bases; /* insertion order = age */
+    struct strmap *bases; /* "<pid> <path>" -> struct base; oldest first */
     size_t base_bytes;
-    struct shown *shown;
+    struct strmap *shown; /* path -> uint64_t fingerprint; oldest first */
     struct process *processes;
 };
+
+static void base_free(void *value)
+{
+    struct base *b = value;
+
+    if (b)
+        free(b->text);
+    free(b);
+}
 
 struct reads *reads_new(void)
 {
     struct reads *reads = calloc(1, sizeof(*reads));
 
-    if (reads)
-        pthread_mutex_init(&reads->lock, NULL);
+    if (!reads)
+        return NULL;
+    reads->bases = strmap_new(base_free);
+    reads->shown = strmap_new(free);
+    if (!reads->bases || !reads->shown) {
+        strmap_free(reads->bases);
+        strmap_free(reads->shown);
+        free(reads);
+        return NULL;
+    }
+    pthread_mutex_init(&reads->lock, NULL);
     return reads;
 }
 
+/* Frees a base taken out of the table (NULL: none). */
 static void base_drop_locked(struct reads *reads, struct base *b)
 {
-    HASH_DEL(reads->bases, b);
-    reads->base_bytes -= b->len;
-    free(b->key);
-    free(b->text);
-    free(b);
-}
-
-static void shown_drop_locked(struct reads *reads, struct shown *s)
-{
-    HASH_DEL(reads->shown, s);
-    free(s->path);
-    free(s);
+    if (b)
+        reads->base_bytes -= b->len;
+    base_free(b);
 }
 
 static void processes_clear_locked(struct reads *reads)
@@ -84,15 +89,10 @@ static void processes_clear_locked(struct reads *reads)
 
 void reads_free(struct reads *reads)
 {
-    struct base *b, *btmp;
-    struct shown *s, *stmp;
-
     if (!reads)
         return;
-    HASH_ITER(hh, reads->bases, b, btmp)
-        base_drop_locked(reads, b);
-    HASH_ITER(hh, reads->shown, s, stmp)
-        shown_drop_locked(reads, s);
+    strmap_free(reads->bases);
+    strmap_free(reads->shown);
     processes_clear_locked(reads);
     pthread_mutex_destroy(&reads->lock);
     free(reads);
@@ -172,60 +172,71 @@ static char *base_key(pid_t pid, const char *path)
 static void note_shown_locked(struct reads *reads, const char *path,
                               uint64_t print)
 {
-    struct shown *s;
+    uint64_t *s = strmap_get(reads->shown, path);
 
-    HASH_FIND_STR(reads->shown, path, s);
     if (s) {
-        s->print = print;
+        *s = print;
         return;
     }
-    if (HASH_COUNT(reads->shown) >= SHOWN_MAX)
-        shown_drop_locked(reads, reads->shown); /* the oldest */
-    s = calloc(1, sizeof(*s));
-    if (!s || !(s->path = strdup(path))) {
-        free(s);
+    if (strmap_count(reads->shown) >= SHOWN_MAX)
+        free(strmap_take_oldest(reads->shown));
+    s = malloc(sizeof(*s));
+    if (!s)
         return; /* a save without a base will then be allowed: logged */
-    }
-    s->print = print;
-    HASH_ADD_KEYPTR(hh, reads->shown, s->path, strlen(s->path), s);
+    *s = print;
+    if (strmap_put(reads->shown, path, s) < 0)
+        free(s);
 }
 
-static void add_base_locked(struct reads *reads, struct base *b)
+/* Stores b as the newest base under key, dropping the oldest beyond the
+ * bounds; 0 or -ENOMEM (b then not stored, not freed). */
+static int add_base_locked(struct reads *reads, const char *key,
+                           struct base *b)
 {
-    struct base *old;
+    int rc;
 
-    HASH_FIND_STR(reads->bases, b->key, old);
-    if (old)
-        base_drop_locked(reads, old);
-    while (reads->bases && (HASH_COUNT(reads->bases) >= BASES_MAX ||
-                            reads->base_bytes + b->len > BASES_MAX_BYTES))
-        base_drop_locked(reads, reads->bases); /* the oldest */
-    HASH_ADD_KEYPTR(hh, reads->bases, b->key, strlen(b->key), b);
-    reads->base_bytes += b->len;
+    base_drop_locked(reads, strmap_take(reads->bases, key));
+    while (strmap_count(reads->bases) &&
+           (strmap_count(reads->bases) >= BASES_MAX ||
+            reads->base_bytes + b->len > BASES_MAX_BYTES))
+        base_drop_locked(reads, strmap_take_oldest(reads->bases));
+    rc = strmap_put(reads->bases, key, b);
+    if (rc == 0)
+        reads->base_bytes += b->len;
+    return rc;
+}
+
+/* A copy of text to keep as a base; NULL without memory. */
+static struct base *base_new(const char *text, size_t len)
+{
+    struct base *b = calloc(1, sizeof(*b));
+
+    if (b) {
+        b->text = strndup(text, len);
+        b->len = len;
+    }
+    if (b && !b->text) {
+        free(b);
+        b = NULL;
+    }
+    return b;
 }
 
 void reads_note(struct reads *reads, pid_t pid, const char *path,
                 const char *text, size_t len)
 {
-    struct base *b = calloc(1, sizeof(*b));
+    char *key = base_key(pid, path);
+    struct base *b = key ? base_new(text, len) : NULL;
     uint64_t print = reads_fingerprint(text, len);
 
-    if (b) {
-        b->key = base_key(pid, path);
-        b->text = b->key ? strndup(text, len) : NULL;
-        b->len = len;
-    }
     pthread_mutex_lock(&reads->lock);
     note_shown_locked(reads, path, print);
-    if (b && b->text) {
-        add_base_locked(reads, b);
+    if (b && add_base_locked(reads, key, b) == 0)
         b = NULL;
-    }
     pthread_mutex_unlock(&reads->lock);
-    if (b) { /* out of memory: that save will have no known base */
-        free(b->key);
-        free(b);
-    }
+    /* Out of memory: that save will have no known base. */
+    base_free(b);
+    free(key);
 }
 
 char *reads_base(struct reads *reads, pid_t pid, const char *path)
@@ -236,7 +247,7 @@ char *reads_base(struct reads *reads, pid_t pid, const char *path)
     if (!key)
         return NULL;
     pthread_mutex_lock(&reads->lock);
-    HASH_FIND_STR(reads->bases, key, b);
+    b = strmap_get(reads->bases, key);
     if (b)
         copy = strndup(b->text, b->len);
     pthread_mutex_unlock(&reads->lock);
@@ -246,12 +257,12 @@ char *reads_base(struct reads *reads, pid_t pid, const char *path)
 
 bool reads_last_shown(struct reads *reads, const char *path, uint64_t *print)
 {
-    struct shown *s;
+    const uint64_t *s;
 
     pthread_mutex_lock(&reads->lock);
-    HASH_FIND_STR(reads->shown, path, s);
+    s = strmap_get(reads->shown, path);
     if (s)
-        *print = s->print;
+        *print = *s;
     pthread_mutex_unlock(&reads->lock);
     return s != NULL;
 }

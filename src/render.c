@@ -2,11 +2,13 @@
  * render.c - deterministic pretty JSON (JSON.stringify(v, null, 2) + "\n").
  *
  * We do not use cJSON_Print: it indents with tabs and formats numbers with
- * its own rules.  Everything is appended to one growable buffer; an
- * allocation failure latches `failed` so the printers stay free of error
+ * its own rules.  Everything is appended to one growable buffer (buf.h);
+ * an allocation failure latches `failed` so the printers stay free of error
  * plumbing and the single check happens at the end.
  */
 #include "render.h"
+
+#include "buf.h"
 
 #include <inttypes.h>
 #include <locale.h>
@@ -17,61 +19,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A buf that latches its first failure: later appends do nothing. */
 struct outbuf {
-    char *data;
-    size_t len;
-    size_t cap;
+    struct buf buf;
     bool failed;
 };
 
-/* Make room for `extra` more bytes plus the terminating NUL. */
-static bool buf_reserve(struct outbuf *b, size_t extra)
+static void out_append(struct outbuf *b, const char *s, size_t n)
 {
-    if (b->failed)
-        return false;
-    if (extra > SIZE_MAX - b->len - 1) {
+    if (!b->failed && buf_append(&b->buf, s, n) < 0)
         b->failed = true;
-        return false;
-    }
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *grown = realloc(b->data, cap);
-    if (!grown) {
-        b->failed = true;
-        return false;
-    }
-    b->data = grown;
-    b->cap = cap;
-    return true;
 }
 
-static void buf_append(struct outbuf *b, const char *s, size_t n)
+static void out_puts(struct outbuf *b, const char *s)
 {
-    if (!buf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    out_append(b, s, strlen(s));
 }
 
-static void buf_puts(struct outbuf *b, const char *s)
+static void out_putc(struct outbuf *b, char c)
 {
-    buf_append(b, s, strlen(s));
-}
-
-static void buf_putc(struct outbuf *b, char c)
-{
-    buf_append(b, &c, 1);
+    out_append(b, &c, 1);
 }
 
 static void put_indent(struct outbuf *b, int depth)
 {
     for (int i = 0; i < depth; i++)
-        buf_append(b, "  ", 2);
+        out_append(b, "  ", 2);
 }
 
 /* The short escapes JSON defines; NULL means "use \u00xx" or "no escape". */
@@ -93,7 +66,7 @@ static const char *short_escape(unsigned char c)
  * server's, and \u-escaping would make names unreadable in the files. */
 static void put_string(struct outbuf *b, const char *s)
 {
-    buf_putc(b, '"');
+    out_putc(b, '"');
     if (s) {
         const char *run = s;    /* start of bytes not yet copied */
         for (const char *p = s; *p; p++) {
@@ -101,19 +74,19 @@ static void put_string(struct outbuf *b, const char *s)
             const char *esc = short_escape(c);
             if (!esc && c >= 0x20)
                 continue;
-            buf_append(b, run, (size_t)(p - run));
+            out_append(b, run, (size_t)(p - run));
             if (esc) {
-                buf_puts(b, esc);
+                out_puts(b, esc);
             } else {
                 char hex[8];
                 snprintf(hex, sizeof(hex), "\\u%04x", c);
-                buf_puts(b, hex);
+                out_puts(b, hex);
             }
             run = p + 1;
         }
-        buf_puts(b, run);
+        out_puts(b, run);
     }
-    buf_putc(b, '"');
+    out_putc(b, '"');
 }
 
 /* snprintf honours LC_NUMERIC; JSON always wants '.'. */
@@ -132,7 +105,7 @@ static void put_number(struct outbuf *b, double v)
     char num[64];
 
     if (!isfinite(v)) {
-        buf_puts(b, "null");    /* what JSON.stringify does */
+        out_puts(b, "null");    /* what JSON.stringify does */
         return;
     }
     /* 2^53: above it not every integer is representable, so an integer
@@ -141,7 +114,7 @@ static void put_number(struct outbuf *b, double v)
      * needing floor() from libm). */
     if (fabs(v) < 9007199254740992.0 && (double)(int64_t)v == v) {
         snprintf(num, sizeof(num), "%" PRId64, (int64_t)v);
-        buf_puts(b, num);
+        out_puts(b, num);
         return;
     }
     /* Shortest of 15/16/17 significant digits that reads back exactly;
@@ -152,7 +125,7 @@ static void put_number(struct outbuf *b, double v)
             break;
     }
     fix_decimal_point(num);
-    buf_puts(b, num);
+    out_puts(b, num);
 }
 
 static void put_value(struct outbuf *b, const cJSON *item, int depth);
@@ -175,24 +148,24 @@ static void put_container(struct outbuf *b, const cJSON *item, int depth,
 
     if (!child) {
         char empty[3] = { open, close, '\0' };
-        buf_puts(b, empty);
+        out_puts(b, empty);
         return;
     }
-    buf_putc(b, open);
-    buf_putc(b, '\n');
+    out_putc(b, open);
+    out_putc(b, '\n');
     for (; child; child = child->next) {
         put_indent(b, depth + 1);
         if (with_keys) {
             put_string(b, child->string);
-            buf_append(b, ": ", 2);
+            out_append(b, ": ", 2);
         }
         put_value(b, child, depth + 1);
         if (child->next)
-            buf_putc(b, ',');
-        buf_putc(b, '\n');
+            out_putc(b, ',');
+        out_putc(b, '\n');
     }
     put_indent(b, depth);
-    buf_putc(b, close);
+    out_putc(b, close);
 }
 
 static void put_value(struct outbuf *b, const cJSON *item, int depth)
@@ -207,37 +180,35 @@ static void put_value(struct outbuf *b, const cJSON *item, int depth)
         put_string(b, item->valuestring);
     } else if (cJSON_IsNumber(item)) {
         if (literal_matches(item))
-            buf_puts(b, item->valuestring);
+            out_puts(b, item->valuestring);
         else
             put_number(b, item->valuedouble);
     } else if (cJSON_IsTrue(item)) {
-        buf_puts(b, "true");
+        out_puts(b, "true");
     } else if (cJSON_IsFalse(item)) {
-        buf_puts(b, "false");
+        out_puts(b, "false");
     } else if (cJSON_IsRaw(item) && item->valuestring) {
-        buf_puts(b, item->valuestring);
+        out_puts(b, item->valuestring);
     } else {
         /* cJSON_NULL, plus malformed nodes (invalid type, raw without
          * text): null keeps the document valid JSON. */
-        buf_puts(b, "null");
+        out_puts(b, "null");
     }
 }
 
 char *render_json(const cJSON *item, size_t *len_out)
 {
-    struct outbuf b = { 0 };
+    struct outbuf b = { BUF_INIT(0), false };
 
     if (!item)
         return NULL;
     put_value(&b, item, 0);
-    buf_putc(&b, '\n');
+    out_putc(&b, '\n');
     if (b.failed) {
-        free(b.data);
+        buf_clear(&b.buf);
         return NULL;
     }
-    if (len_out)
-        *len_out = b.len;
-    return b.data;
+    return buf_take(&b.buf, len_out);
 }
 
 /* ---- parsing that keeps number literals ---- */

@@ -1,0 +1,16 @@
+/* clock.h - the two clocks the filesystem reads.
+ *
+ * Monotonic seconds for anything measured between two moments (timeouts,
+ * TTLs, rate windows): they never jump when the wall clock is set.  The
+ * wall clock for what users see as times (file times). */
+#ifndef CWMFS_CLOCK_H
+#define CWMFS_CLOCK_H
+
+#include <time.h>
+
+/* Seconds on the monotonic clock (timeouts, TTLs, rate windows). */
+double clock_mono_seconds(void);
+/* The wall clock now, as a timespec (file times). */
+struct timespec clock_wall_now(void);
+
+#endif
