@@ -366,3 +366,31 @@ int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
     *out = all;
     return 0;
 }
+
+/* ---- the port ---- */
+
+static int port_get(void *ctx, const char *path, cJSON **out,
+                    struct api_error *error)
+{
+    return api_get(ctx, path, out, error);
+}
+
+static int port_get_all(void *ctx, const char *endpoint, cJSON **out,
+                        struct api_error *error)
+{
+    return api_get_all(ctx, endpoint, out, error);
+}
+
+static int port_send(void *ctx, const char *method, const char *path,
+                     const cJSON *body, cJSON **out, struct api_error *error)
+{
+    return api_send(ctx, method, path, body, out, error);
+}
+
+void api_port_init(struct api_port *port, struct cwm_api *api)
+{
+    port->ctx = api;
+    port->get = port_get;
+    port->get_all = port_get_all;
+    port->send = port_send;
+}

@@ -52,6 +52,23 @@ int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
 int api_send(struct cwm_api *api, const char *method, const char *path,
              const cJSON *body, cJSON **out, struct api_error *error);
 
+/* ---- the port: what the layers above call ----
+ * The store (and through it the committer) reaches the API only through
+ * these three calls, so unit tests can put an in-memory server behind
+ * them.  In a mount, api_port_init binds them to a client. */
+struct api_port {
+    void *ctx;
+    int (*get)(void *ctx, const char *path, cJSON **out,
+               struct api_error *error);
+    int (*get_all)(void *ctx, const char *endpoint, cJSON **out,
+                   struct api_error *error);
+    int (*send)(void *ctx, const char *method, const char *path,
+                const cJSON *body, cJSON **out, struct api_error *error);
+};
+
+/* Binds port to api (api_get, api_get_all, api_send). */
+void api_port_init(struct api_port *port, struct cwm_api *api);
+
 /* Maps an HTTP status to the errno a file operation should report. */
 int api_status_to_errno(long status);
 

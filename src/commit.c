@@ -4,6 +4,7 @@
 #include "jsonpatch.h"
 #include "log.h"
 #include "names.h"
+#include "paths.h"
 #include "render.h"
 
 #include <ctype.h>
@@ -164,18 +165,18 @@ static cJSON *parse_user_text(const char *text, size_t len, char *why,
     return NULL;
 }
 
-static bool allows(const struct node *node, unsigned verb)
+static bool allows(const struct resource_type *res, unsigned verb)
 {
-    return (node->res->verbs & verb) != 0;
+    return (res->verbs & verb) != 0;
 }
 
 /* Keeps the rendered answer for the caller (the file's new content). */
-static void fetch_answer(struct committer *c, const struct node *node,
+static void fetch_answer(struct committer *c, const struct resource_type *res,
                          const char *key, struct commit_result *result)
 {
     struct doc doc = { 0 };
 
-    if (store_object(c->store, node->res, key, true, &doc) == 0) {
+    if (store_object(c->store, res, key, true, &doc) == 0) {
         result->answer = doc.text;
         result->answer_len = doc.len;
     }
@@ -231,27 +232,26 @@ static int report_lost(struct committer *c, const char *path, const char *text,
  * name.  Returns 0 or a refusal. */
 static int check_new(struct committer *c, const struct save *s, cJSON *body)
 {
-    const struct node *node = s->node;
-    const char *field = node->res->key_field;
+    const char *field = s->res->key_field;
     const cJSON *named = cJSON_GetObjectItemCaseSensitive(body, field);
 
-    if (!allows(node, VERB_POST))
+    if (!allows(s->res, VERB_POST))
         return refuse(c, s->path, -EACCES, s->text, s->len,
                       "%s cannot be created through the API",
-                      node->res->path + 1);
+                      s->res->path + 1);
     if (cJSON_GetObjectItemCaseSensitive(body, "id"))
         return refuse(c, s->path, -EINVAL, s->text, s->len,
                       "a new object gets its id from the server: remove \"id\" "
                       "(to change an existing object, save it under its own name)");
     /* Objects named by identifier take it from the file name; ids are
      * always the server's to give. */
-    if (!resource_keyed_by_id(node->res)) {
+    if (!resource_keyed_by_id(s->res)) {
         if (named && !(cJSON_IsString(named) &&
-                       strcmp(named->valuestring, node->key) == 0))
+                       strcmp(named->valuestring, s->key) == 0))
             return refuse(c, s->path, -EINVAL, s->text, s->len,
                           "the body's %s disagrees with the file name "
                           "(rename the file or fix \"%s\")", field, field);
-        if (!named && !cJSON_AddStringToObject(body, field, node->key))
+        if (!named && !cJSON_AddStringToObject(body, field, s->key))
             return -ENOMEM;
     }
     cJSON_DeleteItemFromObjectCaseSensitive(body, "_info");
@@ -268,10 +268,10 @@ static int resolve_lost_post(struct committer *c, const struct save *s,
         "list the folder before saving again" };
     struct api_error err = { 0 };
     cJSON *found = NULL;
-    int rc = store_find_posted(c->store, s->node->res, body, &found, &err);
+    int rc = store_find_posted(c->store, s->res, body, &found, &err);
 
     if (rc == 0)
-        rc = store_remember(c->store, s->node->res, found, NULL,
+        rc = store_remember(c->store, s->res, found, NULL,
                             s->shown_mtime, key);
     cJSON_Delete(found);
     return report_lost(c, s->path, s->text, s->len,
@@ -288,7 +288,7 @@ static int post_new(struct committer *c, const struct save *s, cJSON *body,
 
     if (rc)
         return rc;
-    rc = store_create(c->store, s->node->res, body, s->shown_mtime, &key, &err);
+    rc = store_create(c->store, s->res, body, s->shown_mtime, &key, &err);
     if (rc && err.outcome_unknown)
         rc = resolve_lost_post(c, s, body, &err, &key);
     else if (rc)
@@ -298,7 +298,7 @@ static int post_new(struct committer *c, const struct save *s, cJSON *body,
         return rc;
     result->sent = true;
     result->new_path = path_for_key(s->path, key);
-    fetch_answer(c, s->node, key, result);
+    fetch_answer(c, s->res, key, result);
     log_info("%s: created", path_display(result->new_path ? result->new_path
                                                           : s->path));
     free(key);
@@ -370,10 +370,10 @@ static int resolve_lost_update(struct committer *c, const struct save *s,
         "reopen the file to see what it holds" };
     struct api_error err = { 0 };
     cJSON *now = NULL;
-    int rc = store_fetch_fresh(c->store, s->node->res, u->id, &now, &err);
+    int rc = store_fetch_fresh(c->store, s->res, u->id, &now, &err);
     int found = rc == 0 ? jsonpatch_applied_in(u->patch, now) : -1;
 
-    if (found == 1 && store_remember(c->store, s->node->res, now, s->node->key,
+    if (found == 1 && store_remember(c->store, s->res, now, s->key,
                                      s->shown_mtime, NULL) != 0)
         found = -1;
     cJSON_Delete(now);
@@ -395,7 +395,7 @@ static int send_update(struct committer *c, const struct save *s,
             return -ENOMEM;
         }
     }
-    rc = store_update(c->store, s->node->res, s->node->key, u->id,
+    rc = store_update(c->store, s->res, s->key, u->id,
                       method, c->use_put ? merged : u->patch, s->shown_mtime,
                       &answer, &err);
     cJSON_Delete(merged);
@@ -420,7 +420,7 @@ static int find_id(struct committer *c, const struct save *s, struct update *u)
 
     if (u->base) {
         u->id = store_object_id(u->base);
-    } else if ((rc = store_object(c->store, s->node->res, s->node->key, true,
+    } else if ((rc = store_object(c->store, s->res, s->key, true,
                                   &doc)) == 0) {
         current = render_parse(doc.text, doc.len);
         u->id = current ? store_object_id(current) : NULL;
@@ -479,10 +479,10 @@ static int check_and_send(struct committer *c, const struct save *s,
     char conflicts[256];
     int rc;
 
-    if (!allows(s->node, c->use_put ? VERB_PUT : VERB_PATCH))
+    if (!allows(s->res, c->use_put ? VERB_PUT : VERB_PATCH))
         return refuse(c, s->path, -EACCES, s->text, s->len,
-                      "%s is read-only in the API", s->node->res->path + 1);
-    rc = store_fetch_fresh(c->store, s->node->res, u->id, &u->theirs, &err);
+                      "%s is read-only in the API", s->res->path + 1);
+    rc = store_fetch_fresh(c->store, s->res, u->id, &u->theirs, &err);
     if (rc)
         return refuse(c, s->path, rc, s->text, s->len,
                       "cannot check the server's copy: %s", err.message);
@@ -526,7 +526,7 @@ static int update_existing(struct committer *c, const struct save *s,
         rc = check_and_send(c, s, mine, &u);
     if (rc == 0 && u.theirs && !jsonpatch_is_empty(u.patch)) {
         result->sent = true;
-        fetch_answer(c, s->node, s->node->key, result);
+        fetch_answer(c, s->res, s->key, result);
         log_info("%s: saved", path_display(s->path));
     }
     update_clear(&u);
@@ -591,24 +591,26 @@ static bool guard_allows_delete(struct committer *c)
 
 /* The DELETE's answer was lost: is the object gone? */
 static int resolve_lost_delete(struct committer *c, const char *path,
-                               const struct node *node, const char *id,
+                               const struct resource_type *res,
+                               const char *key, const char *id,
                                const struct api_error *sent)
 {
     static const struct lost_words words = {
         "DELETE", "is gone", "was not deleted", "list the folder to see" };
     struct api_error err = { 0 };
     cJSON *still = NULL;
-    int rc = store_fetch_fresh(c->store, node->res, id, &still, &err);
+    int rc = store_fetch_fresh(c->store, res, id, &still, &err);
 
     cJSON_Delete(still);
     if (rc == -ENOENT)
-        store_note_deleted(c->store, node->res, node->key);
+        store_note_deleted(c->store, res, key);
     return report_lost(c, path, NULL, 0,
                        rc == -ENOENT ? 1 : rc == 0 ? 0 : -1, &words, sent,
                        &err);
 }
 
-int commit_delete(struct committer *c, const char *path, const struct node *node)
+int commit_delete(struct committer *c, const char *path,
+                  const struct resource_type *res, const char *key)
 {
     struct doc doc = { 0 };
     struct api_error err = { 0 };
@@ -616,10 +618,10 @@ int commit_delete(struct committer *c, const char *path, const struct node *node
     char *id = NULL;
     int rc;
 
-    if (!allows(node, VERB_DELETE))
+    if (!allows(res, VERB_DELETE))
         return refuse(c, path, -EACCES, NULL, 0,
-                      "%s cannot be deleted through the API", node->res->path + 1);
-    rc = store_object(c->store, node->res, node->key, true, &doc);
+                      "%s cannot be deleted through the API", res->path + 1);
+    rc = store_object(c->store, res, key, true, &doc);
     if (rc)
         return rc;
     obj = render_parse(doc.text, doc.len);
@@ -633,9 +635,9 @@ int commit_delete(struct committer *c, const char *path, const struct node *node
                     "refusing to delete: more than %d deletes in a minute "
                     "(a guard against mass deletion; -o max_deletes=N changes it)",
                     c->max_deletes);
-    else if ((rc = store_delete(c->store, node->res, node->key, id, &err)) != 0)
+    else if ((rc = store_delete(c->store, res, key, id, &err)) != 0)
         rc = err.outcome_unknown
-                 ? resolve_lost_delete(c, path, node, id, &err)
+                 ? resolve_lost_delete(c, path, res, key, id, &err)
                  : refuse(c, path, rc, NULL, 0,
                           "the server refused to delete it: %s", err.message);
     if (rc == 0)

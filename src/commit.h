@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 #include "errlog.h"
-#include "paths.h"
+#include "resources.h"
 #include "reads.h"
 #include "store.h"
 
@@ -61,7 +61,8 @@ void commit_result_clear(struct commit_result *r);
 /* One save of a resource file. */
 struct save {
     const char *path;
-    const struct node *node;
+    const struct resource_type *res; /* the object's row */
+    const char *key;                 /* and key (the file's name) */
     bool existing;     /* an edit of an object the server has; else a POST */
     /* The text the writer started from (what its process read).  NULL:
      * unknown, and then the save may only set the fields it sends, and is
@@ -82,6 +83,6 @@ int commit_save(struct committer *c, const struct save *save,
 /* Deletes the resource at path (its lock held); refuses beyond
  * max_deletes a minute. */
 int commit_delete(struct committer *c, const char *path,
-                  const struct node *node);
+                  const struct resource_type *res, const char *key);
 
 #endif

@@ -8,9 +8,9 @@
 #include <uthash.h>
 
 /* Scratch files live in memory; refuse to grow one beyond this. */
-#define NODE_MAX_BYTES (64L * 1024 * 1024)
+#define FILE_MAX_BYTES (64L * 1024 * 1024)
 
-struct local_node {
+struct local_file {
     char *path;          /* key in the table while linked */
     enum local_kind kind;
     char *data;
@@ -28,7 +28,7 @@ struct local_node {
 
 struct local {
     pthread_mutex_t lock;
-    struct local_node *nodes;
+    struct local_file *files;
 };
 
 struct local *local_new(void)
@@ -40,22 +40,22 @@ struct local *local_new(void)
     return local;
 }
 
-static void node_free(struct local_node *node)
+static void file_free(struct local_file *file)
 {
-    free(node->path);
-    free(node->data);
-    free(node);
+    free(file->path);
+    free(file->data);
+    free(file);
 }
 
 void local_free(struct local *local)
 {
-    struct local_node *n, *ntmp;
+    struct local_file *n, *ntmp;
 
     if (!local)
         return;
-    HASH_ITER(hh, local->nodes, n, ntmp) {
-        HASH_DEL(local->nodes, n);
-        node_free(n); /* open handles are gone by now (destroy) */
+    HASH_ITER(hh, local->files, n, ntmp) {
+        HASH_DEL(local->files, n);
+        file_free(n); /* open handles are gone by now (destroy) */
     }
     pthread_mutex_destroy(&local->lock);
     free(local);
@@ -63,137 +63,145 @@ void local_free(struct local *local)
 
 /* ---- table (lock held) ---- */
 
-static void unref_locked(struct local_node *node)
+static void unref_locked(struct local_file *file)
 {
-    if (--node->refs == 0)
-        node_free(node);
+    if (--file->refs == 0)
+        file_free(file);
 }
 
-static void unlink_locked(struct local *local, struct local_node *node)
+static void unlink_locked(struct local *local, struct local_file *file)
 {
-    if (!node->linked)
+    if (!file->linked)
         return;
-    HASH_DEL(local->nodes, node);
-    node->linked = false;
-    unref_locked(node);
+    HASH_DEL(local->files, file);
+    file->linked = false;
+    unref_locked(file);
 }
 
-static struct local_node *find_locked(struct local *local, const char *path)
+static struct local_file *find_locked(struct local *local, const char *path)
 {
-    struct local_node *node;
-    HASH_FIND_STR(local->nodes, path, node);
-    return node;
+    struct local_file *file;
+    HASH_FIND_STR(local->files, path, file);
+    return file;
 }
 
-static void link_locked(struct local *local, struct local_node *node)
+static void link_locked(struct local *local, struct local_file *file)
 {
-    struct local_node *old = find_locked(local, node->path);
+    struct local_file *old = find_locked(local, file->path);
 
     if (old)
         unlink_locked(local, old);
-    HASH_ADD_KEYPTR(hh, local->nodes, node->path, strlen(node->path), node);
-    node->linked = true;
-    node->refs++;
+    HASH_ADD_KEYPTR(hh, local->files, file->path, strlen(file->path), file);
+    file->linked = true;
+    file->refs++;
 }
 
 /* Whole seconds: after a commit the file keeps showing this mtime (see
  * store_update), and the server's stamps have no finer grain. */
-static void touch(struct local_node *node)
+static void touch(struct local_file *file)
 {
-    node->mtime.tv_sec = time(NULL);
-    node->mtime.tv_nsec = 0;
+    file->mtime.tv_sec = time(NULL);
+    file->mtime.tv_nsec = 0;
 }
 
-struct local_node *local_get(struct local *local, const char *path)
+struct local_file *local_get(struct local *local, const char *path)
 {
-    struct local_node *node;
+    struct local_file *file;
 
     pthread_mutex_lock(&local->lock);
-    node = find_locked(local, path);
-    if (node)
-        node->refs++;
+    file = find_locked(local, path);
+    if (file)
+        file->refs++;
     pthread_mutex_unlock(&local->lock);
-    return node;
+    return file;
 }
 
-struct local_node *local_create(struct local *local, const char *path,
+struct local_file *local_create(struct local *local, const char *path,
                                 enum local_kind kind, mode_t mode, uid_t uid,
                                 gid_t gid, const char *data, size_t len,
                                 const time_t *mtime)
 {
-    struct local_node *node = calloc(1, sizeof(*node));
+    struct local_file *file = calloc(1, sizeof(*file));
 
-    if (!node)
+    if (!file)
         return NULL;
-    node->path = strdup(path);
-    node->data = malloc(len ? len : 1);
-    if (!node->path || !node->data) {
-        node_free(node);
+    file->path = strdup(path);
+    file->data = malloc(len ? len : 1);
+    if (!file->path || !file->data) {
+        file_free(file);
         return NULL;
     }
     if (len)
-        memcpy(node->data, data, len);
-    node->len = node->cap = len;
-    node->kind = kind;
-    node->mode = mode;
-    node->uid = uid;
-    node->gid = gid;
-    node->refs = 1; /* the caller's */
-    touch(node);
+        memcpy(file->data, data, len);
+    file->len = file->cap = len;
+    file->kind = kind;
+    file->mode = mode;
+    file->uid = uid;
+    file->gid = gid;
+    file->refs = 1; /* the caller's */
+    touch(file);
     if (mtime)
-        node->mtime.tv_sec = *mtime;
+        file->mtime.tv_sec = *mtime;
     pthread_mutex_lock(&local->lock);
-    link_locked(local, node);
+    link_locked(local, file);
     pthread_mutex_unlock(&local->lock);
-    return node;
+    return file;
 }
 
-void local_put(struct local *local, struct local_node *node)
+struct local_file *local_hold(struct local *local, struct local_file *file)
 {
-    if (!node)
+    pthread_mutex_lock(&local->lock);
+    file->refs++;
+    pthread_mutex_unlock(&local->lock);
+    return file;
+}
+
+void local_put(struct local *local, struct local_file *file)
+{
+    if (!file)
         return;
     pthread_mutex_lock(&local->lock);
-    unref_locked(node);
+    unref_locked(file);
     pthread_mutex_unlock(&local->lock);
 }
 
 int local_unlink(struct local *local, const char *path)
 {
-    struct local_node *node;
+    struct local_file *file;
 
     pthread_mutex_lock(&local->lock);
-    node = find_locked(local, path);
-    if (node)
-        unlink_locked(local, node);
+    file = find_locked(local, path);
+    if (file)
+        unlink_locked(local, file);
     pthread_mutex_unlock(&local->lock);
-    return node ? 0 : -ENOENT;
+    return file ? 0 : -ENOENT;
 }
 
-void local_unlink_node(struct local *local, struct local_node *node)
+void local_unlink_file(struct local *local, struct local_file *file)
 {
     pthread_mutex_lock(&local->lock);
-    unlink_locked(local, node);
+    unlink_locked(local, file);
     pthread_mutex_unlock(&local->lock);
 }
 
 int local_rename(struct local *local, const char *from, const char *to)
 {
-    struct local_node *node;
+    struct local_file *file;
     char *new_path = strdup(to);
     int rc = -ENOENT;
 
     if (!new_path)
         return -ENOMEM;
     pthread_mutex_lock(&local->lock);
-    node = find_locked(local, from);
-    if (node) {
-        node->refs++;                 /* survive the unlink */
-        unlink_locked(local, node);
-        free(node->path);
-        node->path = new_path;
+    file = find_locked(local, from);
+    if (file) {
+        file->refs++;                 /* survive the unlink */
+        unlink_locked(local, file);
+        free(file->path);
+        file->path = new_path;
         new_path = NULL;
-        link_locked(local, node);
-        node->refs--;
+        link_locked(local, file);
+        file->refs--;
         rc = 0;
     }
     pthread_mutex_unlock(&local->lock);
@@ -203,26 +211,26 @@ int local_rename(struct local *local, const char *from, const char *to)
 
 /* ---- contents ---- */
 
-static int reserve_locked(struct local_node *node, size_t size)
+static int reserve_locked(struct local_file *file, size_t size)
 {
-    size_t cap = node->cap ? node->cap : 4096;
+    size_t cap = file->cap ? file->cap : 4096;
     char *grown;
 
-    if (size <= node->cap)
+    if (size <= file->cap)
         return 0;
-    if (size > (size_t)NODE_MAX_BYTES)
+    if (size > (size_t)FILE_MAX_BYTES)
         return -EFBIG;
     while (cap < size)
         cap *= 2;
-    grown = realloc(node->data, cap);
+    grown = realloc(file->data, cap);
     if (!grown)
         return -ENOMEM;
-    node->data = grown;
-    node->cap = cap;
+    file->data = grown;
+    file->cap = cap;
     return 0;
 }
 
-int local_read(struct local *local, struct local_node *node, char *buf,
+int local_read(struct local *local, struct local_file *file, char *buf,
                size_t size, off_t off)
 {
     size_t n = 0;
@@ -230,17 +238,17 @@ int local_read(struct local *local, struct local_node *node, char *buf,
     if (off < 0)
         return -EINVAL;
     pthread_mutex_lock(&local->lock);
-    if ((size_t)off < node->len) {
-        n = node->len - (size_t)off;
+    if ((size_t)off < file->len) {
+        n = file->len - (size_t)off;
         if (n > size)
             n = size;
-        memcpy(buf, node->data + off, n);
+        memcpy(buf, file->data + off, n);
     }
     pthread_mutex_unlock(&local->lock);
     return (int)n;
 }
 
-int local_write(struct local *local, struct local_node *node, const char *buf,
+int local_write(struct local *local, struct local_file *file, const char *buf,
                 size_t size, off_t off, unsigned long writer,
                 unsigned long *gen)
 {
@@ -251,24 +259,24 @@ int local_write(struct local *local, struct local_node *node, const char *buf,
         return -EINVAL;
     end = (size_t)off + size;
     pthread_mutex_lock(&local->lock);
-    rc = reserve_locked(node, end);
+    rc = reserve_locked(file, end);
     if (rc == 0) {
-        if ((size_t)off > node->len) /* a hole reads as zeros */
-            memset(node->data + node->len, 0, (size_t)off - node->len);
-        memcpy(node->data + off, buf, size);
-        if (end > node->len)
-            node->len = end;
-        node->gen++;
-        node->last_writer = writer;
-        touch(node);
+        if ((size_t)off > file->len) /* a hole reads as zeros */
+            memset(file->data + file->len, 0, (size_t)off - file->len);
+        memcpy(file->data + off, buf, size);
+        if (end > file->len)
+            file->len = end;
+        file->gen++;
+        file->last_writer = writer;
+        touch(file);
     }
     if (gen)
-        *gen = node->gen;
+        *gen = file->gen;
     pthread_mutex_unlock(&local->lock);
     return rc ? rc : (int)size;
 }
 
-int local_truncate(struct local *local, struct local_node *node, off_t size,
+int local_truncate(struct local *local, struct local_file *file, off_t size,
                    unsigned long writer, unsigned long *gen)
 {
     int rc;
@@ -276,91 +284,91 @@ int local_truncate(struct local *local, struct local_node *node, off_t size,
     if (size < 0)
         return -EINVAL;
     pthread_mutex_lock(&local->lock);
-    rc = reserve_locked(node, (size_t)size);
+    rc = reserve_locked(file, (size_t)size);
     if (rc == 0) {
-        if ((size_t)size > node->len)
-            memset(node->data + node->len, 0, (size_t)size - node->len);
-        node->len = (size_t)size;
-        node->gen++;
-        node->last_writer = writer;
-        touch(node);
+        if ((size_t)size > file->len)
+            memset(file->data + file->len, 0, (size_t)size - file->len);
+        file->len = (size_t)size;
+        file->gen++;
+        file->last_writer = writer;
+        touch(file);
     }
     if (gen)
-        *gen = node->gen;
+        *gen = file->gen;
     pthread_mutex_unlock(&local->lock);
     return rc;
 }
 
-void local_set_attr(struct local *local, struct local_node *node,
+void local_set_attr(struct local *local, struct local_file *file,
                     const mode_t *mode, const uid_t *uid, const gid_t *gid,
                     const struct timespec *mtime)
 {
     pthread_mutex_lock(&local->lock);
     if (mode)
-        node->mode = *mode & 07777;
+        file->mode = *mode & 07777;
     if (uid && *uid != (uid_t)-1)
-        node->uid = *uid;
+        file->uid = *uid;
     if (gid && *gid != (gid_t)-1)
-        node->gid = *gid;
+        file->gid = *gid;
     if (mtime)
-        node->mtime = *mtime;
+        file->mtime = *mtime;
     pthread_mutex_unlock(&local->lock);
 }
 
-void local_mark_committed(struct local *local, struct local_node *node,
+void local_mark_committed(struct local *local, struct local_file *file,
                           unsigned long gen, int rc)
 {
     pthread_mutex_lock(&local->lock);
-    if (gen >= node->committed_gen) {
-        node->committed_gen = gen;
-        node->commit_rc = rc;
+    if (gen >= file->committed_gen) {
+        file->committed_gen = gen;
+        file->commit_rc = rc;
     }
     pthread_mutex_unlock(&local->lock);
 }
 
-void local_set_kind(struct local *local, struct local_node *node,
+void local_set_kind(struct local *local, struct local_file *file,
                     enum local_kind kind)
 {
     pthread_mutex_lock(&local->lock);
-    node->kind = kind;
+    file->kind = kind;
     pthread_mutex_unlock(&local->lock);
 }
 
-bool local_drop_if_idle(struct local *local, struct local_node *node)
+bool local_drop_if_idle(struct local *local, struct local_file *file)
 {
     bool drop;
 
     pthread_mutex_lock(&local->lock);
-    drop = node->kind == LOCAL_EDIT && node->linked && node->refs == 2;
+    drop = file->kind == LOCAL_EDIT && file->linked && file->refs == 2;
     if (drop)
-        unlink_locked(local, node);
+        unlink_locked(local, file);
     pthread_mutex_unlock(&local->lock);
     return drop;
 }
 
-int local_view(struct local *local, struct local_node *node, bool with_data,
+int local_view(struct local *local, struct local_file *file, bool with_data,
                struct local_view *out)
 {
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&local->lock);
-    out->kind = node->kind;
-    out->len = node->len;
-    out->mode = node->mode;
-    out->uid = node->uid;
-    out->gid = node->gid;
-    out->mtime = node->mtime;
-    out->dirty = node->gen > node->committed_gen;
-    out->linked = node->linked;
-    out->gen = node->gen;
-    out->last_writer = node->last_writer;
-    out->committed_gen = node->committed_gen;
-    out->commit_rc = node->commit_rc;
-    out->path = strdup(node->path);
-    if (with_data && (out->data = malloc(node->len + 1)) != NULL) {
-        memcpy(out->data, node->data, node->len);
-        out->data[node->len] = '\0';
+    out->kind = file->kind;
+    out->len = file->len;
+    out->mode = file->mode;
+    out->uid = file->uid;
+    out->gid = file->gid;
+    out->mtime = file->mtime;
+    out->dirty = file->gen > file->committed_gen;
+    out->linked = file->linked;
+    out->gen = file->gen;
+    out->last_writer = file->last_writer;
+    out->committed_gen = file->committed_gen;
+    out->commit_rc = file->commit_rc;
+    out->path = strdup(file->path);
+    if (with_data && (out->data = malloc(file->len + 1)) != NULL) {
+        memcpy(out->data, file->data, file->len);
+        out->data[file->len] = '\0';
     }
     if (!out->path || (with_data && !out->data))
         rc = -ENOMEM;
@@ -383,14 +391,14 @@ void local_for_each_in(struct local *local, const char *dir,
                        void *ctx)
 {
     size_t dlen = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
-    struct local_node *node, *tmp;
+    struct local_file *file, *tmp;
 
     pthread_mutex_lock(&local->lock);
-    HASH_ITER(hh, local->nodes, node, tmp) {
-        const char *p = node->path;
+    HASH_ITER(hh, local->files, file, tmp) {
+        const char *p = file->path;
         if (strncmp(p, dir, dlen) == 0 && p[dlen] == '/' &&
             !strchr(p + dlen + 1, '/'))
-            fn(ctx, p + dlen + 1, node->kind);
+            fn(ctx, p + dlen + 1, file->kind);
     }
     pthread_mutex_unlock(&local->lock);
 }

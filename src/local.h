@@ -4,12 +4,12 @@
  * 4913 and .x.swp, emacs's #x# and .#x, sed's sedXXXXXX), a resource file
  * being rewritten between open() and its commit, a new file not yet posted,
  * and a resource renamed away (vim and emacs back up by renaming) that must
- * look absent without being deleted.  Each is a node here, keyed by path.
+ * look absent without being deleted.  Each is a local file here, keyed by path.
  *
- * Nodes are reference counted: the table holds one reference while the
- * node is linked under its path, each open handle one more, so a node
+ * Local files are reference counted: the table holds one reference
+ * while one is linked under its path, each open handle one more, so a file
  * unlinked or replaced while open keeps working for its holders.  One mutex
- * guards the table and every node's contents; nothing under it blocks. */
+ * guards the table and every file's contents; nothing under it blocks. */
 #ifndef CWMFS_LOCAL_H
 #define CWMFS_LOCAL_H
 
@@ -26,10 +26,10 @@ enum local_kind {
     LOCAL_HIDDEN,  /* a resource renamed away: absent here, kept on the server */
 };
 
-struct local_node;
+struct local_file;
 struct local;
 
-/* What a node holds, copied out for a commit or a stat. */
+/* What a file holds, copied out for a commit or a stat. */
 struct local_view {
     enum local_kind kind;
     char *path;        /* copies (view_clear frees them) */
@@ -50,56 +50,58 @@ struct local_view {
 struct local *local_new(void);
 void local_free(struct local *local);
 
-/* The node at path with a new reference, or NULL. */
-struct local_node *local_get(struct local *local, const char *path);
-/* Creates a node at path (replacing and unlinking any node there) and
+/* The file at path with a new reference, or NULL. */
+struct local_file *local_get(struct local *local, const char *path);
+/* Creates a file at path (replacing and unlinking any file there) and
  * returns it with a reference for the caller.  mtime NULL means now (a copy
  * of a server file keeps that file's mtime: emacs reopens a file it just
  * saved and compares). */
-struct local_node *local_create(struct local *local, const char *path,
+struct local_file *local_create(struct local *local, const char *path,
                                 enum local_kind kind, mode_t mode, uid_t uid,
                                 gid_t gid, const char *data, size_t len,
                                 const time_t *mtime);
-/* Drops a reference taken by local_get or local_create. */
-void local_put(struct local *local, struct local_node *node);
+/* Takes one more reference on file, for a new holder; returns file. */
+struct local_file *local_hold(struct local *local, struct local_file *file);
+/* Drops a reference taken by local_get, local_create or local_hold. */
+void local_put(struct local *local, struct local_file *file);
 
-/* Unlinks the node at path; -ENOENT if none. */
+/* Unlinks the file at path; -ENOENT if none. */
 int local_unlink(struct local *local, const char *path);
-/* Unlinks this node if it is still linked (at whatever path). */
-void local_unlink_node(struct local *local, struct local_node *node);
-/* Moves the node at from to to, replacing what is there. */
+/* Unlinks this file if it is still linked (at whatever path). */
+void local_unlink_file(struct local *local, struct local_file *file);
+/* Moves the file at from to to, replacing what is there. */
 int local_rename(struct local *local, const char *from, const char *to);
 
-int local_read(struct local *local, struct local_node *node, char *buf,
+int local_read(struct local *local, struct local_file *file, char *buf,
                size_t size, off_t off);
 /* Both record writer (a handle's id, 0 for none) as the last writer and set
- * *gen (may be NULL) to the node's generation after the change. */
-int local_write(struct local *local, struct local_node *node, const char *buf,
+ * *gen (may be NULL) to the file's generation after the change. */
+int local_write(struct local *local, struct local_file *file, const char *buf,
                 size_t size, off_t off, unsigned long writer,
                 unsigned long *gen);
-int local_truncate(struct local *local, struct local_node *node, off_t size,
+int local_truncate(struct local *local, struct local_file *file, off_t size,
                    unsigned long writer, unsigned long *gen);
-void local_set_attr(struct local *local, struct local_node *node,
+void local_set_attr(struct local *local, struct local_file *file,
                     const mode_t *mode, const uid_t *uid, const gid_t *gid,
                     const struct timespec *mtime);
 /* Records that a commit of generation gen ended with rc (an older one
  * arriving late changes nothing). */
-void local_mark_committed(struct local *local, struct local_node *node,
+void local_mark_committed(struct local *local, struct local_file *file,
                           unsigned long gen, int rc);
 
-/* Changes what a node is (a moved draft becomes scratch, and back). */
-void local_set_kind(struct local *local, struct local_node *node,
+/* Changes what a file is (a moved draft becomes scratch, and back). */
+void local_set_kind(struct local *local, struct local_file *file,
                     enum local_kind kind);
-/* Unlinks an EDIT node held only by the caller's handle and the table, so
+/* Unlinks an EDIT file held only by the caller's handle and the table, so
  * the path shows the server's file again.  Returns whether it did. */
-bool local_drop_if_idle(struct local *local, struct local_node *node);
+bool local_drop_if_idle(struct local *local, struct local_file *file);
 
-/* Copies the node's state; with_data also copies its bytes. */
-int local_view(struct local *local, struct local_node *node, bool with_data,
+/* Copies the file's state; with_data also copies its bytes. */
+int local_view(struct local *local, struct local_file *file, bool with_data,
                struct local_view *out);
 void local_view_clear(struct local_view *view);
 
-/* Calls fn for each node directly inside directory dir (any kind). */
+/* Calls fn for each file directly inside directory dir (any kind). */
 void local_for_each_in(struct local *local, const char *dir,
                        void (*fn)(void *ctx, const char *name,
                                   enum local_kind kind),

@@ -211,8 +211,12 @@ int main(int argc, char **argv)
         add_fsname(&args, opts.profile) != 0)
         goto out;
     api = connect_api(&cfg, &opts);
-    if (api) {
-        fs.store = store_new(api, cfg.ttl);
+    if (api && !tmpl_root())
+        fprintf(stderr, "cwmfs: out of memory\n");
+    else if (api) {
+        struct api_port port;
+        api_port_init(&port, api);
+        fs.store = store_new(&port, cfg.ttl);
         fs.inodes = inode_table_new();
         fs.local = local_new();
         fs.errlog = errlog_new();

@@ -1,32 +1,37 @@
-/* resources.c - the resource table (see resources.h). */
+/* resources.c - the resource table and its tree (see resources.h). */
 #include "resources.h"
 
 #include <pthread.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define READ_ONLY VERB_GET
 #define CRUD (VERB_GET | VERB_POST | VERB_PUT | VERB_PATCH | VERB_DELETE)
 
-/* One row per line; the fields a view derives (duplicates) stay unset. */
-#define ROW(path_, endpoint_, kind_, key_, list_, verbs_)                    \
-    { .path = path_, .endpoint = endpoint_, .kind = kind_, .key_field = key_, \
-      .list_endpoint = list_, .verbs = verbs_ }
+/* A file of its own; list: the endpoint answers with a paged list. */
+#define SINGLETON(path_, endpoint_, list_)                                    \
+    { .pattern = path_, .path = path_, .endpoint = endpoint_,                \
+      .kind = RES_SINGLETON, .list_endpoint = list_, .verbs = READ_ONLY }
+/* A directory of objects, each file named by its key field. */
+#define COLLECTION(dir_, key_, endpoint_, verbs_)                             \
+    { .pattern = dir_ "/{" key_ "}.json", .path = dir_,                       \
+      .endpoint = endpoint_, .kind = RES_COLLECTION, .key_field = key_,      \
+      .verbs = verbs_ }
 
 /* The System module as the seed document lists it.  Members are named by
  * identifier (what admins type); everything else by id. */
 const struct resource_type resource_table[] = {
-    /*  path              endpoint          kind            key           list   verbs */
-    ROW("/info",          "info",           RES_SINGLETON,  NULL,         false, READ_ONLY),
-    ROW("/myAccount",     "myAccount",      RES_SINGLETON,  NULL,         false, READ_ONLY),
-    ROW("/mySecurity",    "mySecurity",     RES_SINGLETON,  NULL,         true,  READ_ONLY),
-    ROW("/members",       "members",        RES_COLLECTION, "identifier", false, CRUD),
-    ROW("/members/types", "members/types",  RES_COLLECTION, "id",         false, READ_ONLY),
-    ROW("/securityRoles", "securityRoles",  RES_COLLECTION, "id",         false, READ_ONLY),
-    ROW("/departments",   "departments",    RES_COLLECTION, "id",         false, READ_ONLY),
-    ROW("/locations",     "locations",      RES_COLLECTION, "id",         false, READ_ONLY),
-    ROW("/callbacks",     "callbacks",      RES_COLLECTION, "id",         false, CRUD),
-    ROW("/apiReports",    "apiReports",     RES_COLLECTION, "id",         false, READ_ONLY),
+    SINGLETON("/info", "info", false),
+    SINGLETON("/myAccount", "myAccount", false),
+    SINGLETON("/mySecurity", "mySecurity", true),
+    /*         directory         key           endpoint         verbs */
+    COLLECTION("/members",       "identifier", "members",       CRUD),
+    COLLECTION("/members/types", "id",         "members/types", READ_ONLY),
+    COLLECTION("/securityRoles", "id",         "securityRoles", READ_ONLY),
+    COLLECTION("/departments",   "id",         "departments",   READ_ONLY),
+    COLLECTION("/locations",     "id",         "locations",     READ_ONLY),
+    COLLECTION("/callbacks",     "id",         "callbacks",     CRUD),
+    COLLECTION("/apiReports",    "id",         "apiReports",    READ_ONLY),
 };
 const size_t resource_count = sizeof(resource_table) / sizeof(resource_table[0]);
 
@@ -74,13 +79,158 @@ bool resource_keyed_by_id(const struct resource_type *res)
     return res->key_field && strcmp(res->key_field, "id") == 0;
 }
 
-void resource_parent(const struct resource_type *res, char *buf, size_t size)
+const char *resource_tag(const struct resource_type *res)
 {
-    const char *slash = strrchr(res->path, '/');
-    size_t len = (size_t)(slash - res->path);
+    return res->tag ? res->tag : res->endpoint;
+}
 
-    if (len == 0)
-        snprintf(buf, size, "/");
-    else
-        snprintf(buf, size, "%.*s", (int)len, res->path);
+/* ---- the tree ---- */
+
+bool tmpl_is_dir(const struct tmpl *t)
+{
+    return t->role == TMPL_DIRECTORY || t->role == TMPL_COLLECTION ||
+           t->role == TMPL_META;
+}
+
+const struct tmpl *tmpl_child(const struct tmpl *dir, const char *name)
+{
+    for (const struct tmpl *c = dir->children; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+void tmpl_free(struct tmpl *t)
+{
+    struct tmpl *next;
+
+    for (; t; t = next) {
+        next = t->next;
+        tmpl_free(t->children);
+        tmpl_free(t->pattern);
+        free(t->name);
+        free(t->var);
+        free(t);
+    }
+}
+
+static struct tmpl *tmpl_new(struct tmpl *parent, enum tmpl_role role)
+{
+    struct tmpl *t = calloc(1, sizeof(*t));
+
+    if (t) {
+        t->parent = parent;
+        t->role = role;
+    }
+    return t;
+}
+
+/* The literal child called name (len bytes), added at the end if new. */
+static struct tmpl *literal_child(struct tmpl *dir, const char *name,
+                                  size_t len, enum tmpl_role role)
+{
+    struct tmpl **link = &dir->children, *t;
+
+    for (; *link; link = &(*link)->next)
+        if (strlen((*link)->name) == len && !strncmp((*link)->name, name, len))
+            return *link;
+    t = tmpl_new(dir, role);
+    if (t && !(t->name = strndup(name, len))) {
+        free(t);
+        t = NULL;
+    }
+    if (t) {
+        *link = t;
+        dir->subdirs += tmpl_is_dir(t);
+    }
+    return t;
+}
+
+/* The pattern child "{var}" (the whole segment, len bytes). */
+static struct tmpl *pattern_child(struct tmpl *dir, const char *seg,
+                                  size_t len, enum tmpl_role role)
+{
+    if (!dir->pattern) {
+        dir->pattern = tmpl_new(dir, role);
+        if (dir->pattern && role == TMPL_DIRECTORY &&
+            !(dir->pattern->var = strndup(seg + 1, len - 2)))
+            return NULL; /* freed with the tree */
+    }
+    return dir->pattern && dir->pattern->role == role ? dir->pattern : NULL;
+}
+
+static bool is_pattern(const char *seg, size_t len)
+{
+    return len > 2 && seg[0] == '{' && memchr(seg, '}', len) != NULL;
+}
+
+/* One segment of a row's pattern; last: it names the row's files. */
+static struct tmpl *add_segment(struct tmpl *dir, const char *seg, size_t len,
+                                bool last, const struct resource_type *row)
+{
+    struct tmpl *t;
+
+    if (!is_pattern(seg, len))
+        return literal_child(dir, seg, len,
+                             last ? TMPL_SINGLETON : TMPL_DIRECTORY);
+    if (seg[len - 1] == '}')
+        return pattern_child(dir, seg, len, TMPL_DIRECTORY);
+    if (!last)
+        return NULL; /* "{x}.json" names files, which hold nothing */
+    t = pattern_child(dir, seg, len, TMPL_OBJECT);
+    if (t) {
+        dir->role = TMPL_COLLECTION;
+        dir->res = row;
+    }
+    return t;
+}
+
+static int add_row(struct tmpl *root, const struct resource_type *row)
+{
+    const char *p = row->pattern;
+    struct tmpl *t = root;
+
+    while (t && *p) {
+        size_t len;
+        p += strspn(p, "/");
+        len = strcspn(p, "/");
+        if (len == 0)
+            break;
+        t = add_segment(t, p, len, p[len + strspn(p + len, "/")] == '\0', row);
+        p += len;
+    }
+    if (!t || t == root)
+        return -1;
+    if (t->role == TMPL_SINGLETON || t->role == TMPL_OBJECT)
+        t->res = row;
+    return 0;
+}
+
+struct tmpl *tmpl_build(const struct resource_type *rows, size_t count)
+{
+    struct tmpl *root = tmpl_new(NULL, TMPL_DIRECTORY);
+    bool ok = root && literal_child(root, META_DIR + 1, strlen(META_DIR) - 1,
+                                    TMPL_META);
+
+    for (size_t i = 0; ok && i < count; i++)
+        ok = add_row(root, &rows[i]) == 0;
+    if (!ok) {
+        tmpl_free(root);
+        return NULL;
+    }
+    return root;
+}
+
+static struct tmpl *the_tree;
+static pthread_once_t the_tree_once = PTHREAD_ONCE_INIT;
+
+static void build_the_tree(void)
+{
+    the_tree = tmpl_build(resource_table, resource_count);
+}
+
+const struct tmpl *tmpl_root(void)
+{
+    pthread_once(&the_tree_once, build_the_tree);
+    return the_tree;
 }

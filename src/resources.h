@@ -1,8 +1,15 @@
-/* resources.h - the table of what the mount shows.
+/* resources.h - the table of what the mount shows, and its tree.
  *
- * Every API resource the filesystem exposes is one row: where it appears in
- * the tree, which endpoint serves it, how its files are named and which
- * verbs the API permits.  Adding a collection is adding a row. */
+ * Every API resource the filesystem exposes is one row: the template of its
+ * files in the tree ("/members/{identifier}.json", "/info"), the endpoint
+ * that serves it, the verbs the API permits, and the cache tags a write to
+ * it makes stale.  Adding a collection is adding a row.
+ *
+ * The rows are read once into a tree of templates, one level per path
+ * segment, which is what a lookup walks: a literal segment ("members"), a
+ * pattern for files named by a key ("{identifier}.json"), or a pattern for
+ * directories named by a value ("{member}").  Directories the templates
+ * imply need no row of their own. */
 #ifndef CWMFS_RESOURCES_H
 #define CWMFS_RESOURCES_H
 
@@ -23,12 +30,18 @@ enum resource_verb {
 };
 
 struct resource_type {
-    const char *path;      /* in the mount, e.g. "/members/types" */
+    const char *pattern;   /* the row's template in the mount */
+    const char *path;      /* the directory (collections) or file it names */
     const char *endpoint;  /* under .../apis/3.0/system/, e.g. "members/types" */
     enum resource_kind kind;
     const char *key_field; /* collections: the field naming each file */
     bool list_endpoint;    /* singletons: the endpoint returns a paged list */
     unsigned verbs;        /* what the API permits (resource_verb bits) */
+    /* Cache tags, space-separated: what the row's listings are filed under
+     * (its endpoint when NULL), and what a write to it makes stale besides
+     * its own tag (NULL: nothing more). */
+    const char *tag;
+    const char *invalidates;
     /* A view of a collection: its objects that share a key with another,
      * named "<key>%23id<id>" (see names.h); made by resource_duplicates. */
     bool duplicates;
@@ -43,12 +56,48 @@ const struct resource_type *resource_at(const char *path);
 bool resource_is_writable(const struct resource_type *res);
 /* Whether the row's key field is the numeric id. */
 bool resource_keyed_by_id(const struct resource_type *res);
+/* The tag a row's listings are filed under. */
+const char *resource_tag(const struct resource_type *res);
 /* The view of res's objects that share a key (NULL for collections named
  * by id, where a shared key is the same object).  It can read, change and
  * delete them, not create. */
 const struct resource_type *resource_duplicates(const struct resource_type *res);
-/* The directory holding a row: "/" for top-level rows. Writes at most
- * `size` bytes into buf. */
-void resource_parent(const struct resource_type *res, char *buf, size_t size);
+
+/* ---- the tree of templates ---- */
+
+enum tmpl_role {
+    TMPL_DIRECTORY,  /* a directory of fixed names (the root) */
+    TMPL_COLLECTION, /* a directory of objects (and maybe fixed names) */
+    TMPL_SINGLETON,  /* one file */
+    TMPL_OBJECT,     /* the pattern of a collection's files */
+    TMPL_META,       /* cwmfs's own /.cwmfs tree */
+    TMPL_ROLES
+};
+
+/* The directory holding cwmfs's own files. */
+#define META_DIR "/.cwmfs"
+
+struct tmpl {
+    char *name;                /* a literal segment; NULL for a pattern */
+    char *var;                 /* a pattern directory's variable, or NULL */
+    enum tmpl_role role;
+    const struct resource_type *res; /* the row (collections, files) */
+    const struct tmpl *parent;
+    struct tmpl *children;     /* literal children, in table order */
+    struct tmpl *next;         /* the next sibling */
+    struct tmpl *pattern;      /* the child any other name may match */
+    int subdirs;               /* children that are directories */
+};
+
+/* The tree of resource_table (built on first use, never freed). */
+const struct tmpl *tmpl_root(void);
+/* A tree of any rows (tests); NULL without memory or for a malformed
+ * pattern.  /.cwmfs is always its first child. */
+struct tmpl *tmpl_build(const struct resource_type *rows, size_t count);
+void tmpl_free(struct tmpl *root);
+/* The literal child of dir called name, or NULL. */
+const struct tmpl *tmpl_child(const struct tmpl *dir, const char *name);
+/* Whether a template stands for a directory. */
+bool tmpl_is_dir(const struct tmpl *t);
 
 #endif

@@ -30,7 +30,7 @@ struct mtime_pin {
 };
 
 struct store {
-    struct cwm_api *api;
+    struct api_port api;
     struct cache *cache;
     time_t started; /* mtime of files whose object carries no stamp */
     pthread_mutex_t pins_lock;
@@ -46,13 +46,13 @@ static void cached_free(void *value)
     free(c);
 }
 
-struct store *store_new(struct cwm_api *api, double ttl_seconds)
+struct store *store_new(const struct api_port *api, double ttl_seconds)
 {
     struct store *store = calloc(1, sizeof(*store));
 
     if (!store)
         return NULL;
-    store->api = api;
+    store->api = *api;
     store->started = time(NULL);
     pthread_mutex_init(&store->pins_lock, NULL);
     store->cache = cache_new(ttl_seconds, cached_free);
@@ -367,8 +367,8 @@ static int fill_singleton(void *ctx, const char *cache_key, void **value)
 
     (void)cache_key;
     rc = f->res->list_endpoint
-             ? api_get_all(f->store->api, f->res->endpoint, &json, &err)
-             : api_get(f->store->api, f->res->endpoint, &json, &err);
+             ? f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &json, &err)
+             : f->store->api.get(f->store->api.ctx, f->res->endpoint, &json, &err);
     if (report(rc, f->res->path, &err))
         return rc == -ENOENT ? -EIO : rc; /* a singleton always exists */
     *value = cached_doc_from(f->store, json, NULL);
@@ -386,7 +386,7 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
 
     if (!escaped || asprintf(&path, "%s/%s", f->res->endpoint, escaped) < 0)
         goto out;
-    rc = report(api_get(f->store->api, path, &json, &err), path, &err);
+    rc = report(f->store->api.get(f->store->api.ctx, path, &json, &err), path, &err);
     if (rc)
         goto out;
     /* The server matches identifiers case-insensitively; a file name is
@@ -514,7 +514,7 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     int rc;
 
     (void)cache_key;
-    rc = api_get_all(f->store->api, f->res->endpoint, &items, &err);
+    rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items, &err);
     if (report(rc, f->res->path, &err))
         return rc == -ENOENT ? -EIO : rc; /* a collection always exists */
     n = (size_t)cJSON_GetArraySize(items);
@@ -672,7 +672,7 @@ int store_fetch_fresh(struct store *store, const struct resource_type *res,
     *out = NULL;
     if (!path)
         return -ENOMEM;
-    rc = api_get(store->api, path, out, err);
+    rc = store->api.get(store->api.ctx, path, out, err);
     free(path);
     return rc;
 }
@@ -689,7 +689,7 @@ int store_update(struct store *store, const struct resource_type *res,
     *answer_out = NULL;
     if (!path)
         return -ENOMEM;
-    rc = api_send(store->api, method, path, body, &answer, err);
+    rc = store->api.send(store->api.ctx, method, path, body, &answer, err);
     if (rc == 0 && !cJSON_IsObject(answer)) {
         snprintf(err->message, sizeof(err->message),
                  "%s %s: the answer is not an object", method, path);
@@ -710,7 +710,7 @@ int store_create(struct store *store, const struct resource_type *res,
                  struct api_error *err)
 {
     cJSON *answer = NULL;
-    int rc = api_send(store->api, "POST", res->endpoint, body, &answer, err);
+    int rc = store->api.send(store->api.ctx, "POST", res->endpoint, body, &answer, err);
 
     *new_key = NULL;
     if (rc == 0 && !cJSON_IsObject(answer)) {
@@ -732,7 +732,7 @@ int store_delete(struct store *store, const struct resource_type *res,
 
     if (!path)
         return -ENOMEM;
-    rc = api_send(store->api, "DELETE", path, NULL, NULL, err);
+    rc = store->api.send(store->api.ctx, "DELETE", path, NULL, NULL, err);
     free(path);
     if (rc == 0)
         store_note_deleted(store, res, key);
@@ -794,7 +794,7 @@ int store_find_posted(struct store *store, const struct resource_type *res,
         }
         return rc;
     }
-    rc = api_get_all(store->api, res->endpoint, &items, err);
+    rc = store->api.get_all(store->api.ctx, res->endpoint, &items, err);
     if (rc)
         return rc;
     cJSON_ArrayForEach(item, items)

@@ -26,7 +26,8 @@ struct doc {
 
 struct store;
 
-struct store *store_new(struct cwm_api *api, double ttl_seconds);
+/* A store asking the API through port (copied). */
+struct store *store_new(const struct api_port *port, double ttl_seconds);
 void store_free(struct store *store);
 
 /* Fill out with a singleton's (or an object's) file; with want_text false

@@ -261,6 +261,37 @@ class WritersToldTheirOwnOutcomeTest(SaveTestCase):
         self.assertGreater(len(read_text(self.admin)), 100)
 
 
+class SerialisedCommitsTest(SaveTestCase):
+    """Commits of one file never overlap: a second flush waits for the
+    first, then finds nothing left to send."""
+
+    def test_two_threads_flushing_one_text_send_it_once(self):
+        text = edited(read_text(self.admin), title="Serialised")
+        fd = os.open(self.admin, os.O_WRONLY | os.O_TRUNC)
+        os.write(fd, text.encode())
+        dup = os.dup(fd)
+        self.emu.hook("POST", "latency", {"ms": 300})
+        self.reset()
+        start = threading.Barrier(2)
+        told = {}
+
+        def flush(name, call, which):
+            start.wait()
+            told[name] = errno_of(call, which)
+
+        threads = [threading.Thread(target=flush, args=("fsync", os.fsync, fd)),
+                   threading.Thread(target=flush, args=("close", os.close, dup))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(TIMEOUT)
+        self.emu.hook("POST", "latency", {"ms": 0})
+        self.assertEqual(errno_of(os.close, fd), 0)
+        self.assertEqual(told, {"fsync": 0, "close": 0})
+        self.assertEqual(len(patches(self.emu)), 1, self.mnt.errors())
+        self.assertEqual(self.server()["title"], "Serialised")
+
+
 class LostAnswersTest(SaveTestCase):
     """A write whose answer never came is looked up, and the writer told the
     truth; a POST is never sent twice."""

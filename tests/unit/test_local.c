@@ -7,7 +7,7 @@
 #include "local.h"
 #include "unit.h"
 
-static struct local_node *mk(struct local *l, const char *path,
+static struct local_file *mk(struct local *l, const char *path,
                              enum local_kind kind, const char *text)
 {
     return local_create(l, path, kind, 0600, 0, 0, text, strlen(text), NULL);
@@ -16,7 +16,7 @@ static struct local_node *mk(struct local *l, const char *path,
 static void test_read_write_truncate(void)
 {
     struct local *l = local_new();
-    struct local_node *n = mk(l, "/members/4913", LOCAL_SCRATCH, "");
+    struct local_file *n = mk(l, "/members/4913", LOCAL_SCRATCH, "");
     char buf[64] = "";
     struct local_view v;
     unsigned long gen = 0;
@@ -58,7 +58,7 @@ static void test_read_write_truncate(void)
 static void test_unlink_keeps_open_nodes_alive(void)
 {
     struct local *l = local_new();
-    struct local_node *n = mk(l, "/a", LOCAL_SCRATCH, "data");
+    struct local_file *n = mk(l, "/a", LOCAL_SCRATCH, "data");
     struct local_view v;
     char buf[8];
 
@@ -78,9 +78,9 @@ static void test_unlink_keeps_open_nodes_alive(void)
 static void test_create_replaces_and_rename_moves(void)
 {
     struct local *l = local_new();
-    struct local_node *a = mk(l, "/m/a", LOCAL_SCRATCH, "A");
-    struct local_node *b = mk(l, "/m/b", LOCAL_SCRATCH, "B");
-    struct local_node *got;
+    struct local_file *a = mk(l, "/m/a", LOCAL_SCRATCH, "A");
+    struct local_file *b = mk(l, "/m/b", LOCAL_SCRATCH, "B");
+    struct local_file *got;
     struct local_view v;
 
     CHECK_INT_EQ(local_rename(l, "/m/a", "/m/b"), 0); /* replaces b */
@@ -103,9 +103,9 @@ static void test_create_replaces_and_rename_moves(void)
 static void test_drop_if_idle(void)
 {
     struct local *l = local_new();
-    struct local_node *e = local_create(l, "/m/x.json", LOCAL_EDIT, 0644, 0, 0,
+    struct local_file *e = local_create(l, "/m/x.json", LOCAL_EDIT, 0644, 0, 0,
                                         "{}", 2, NULL);
-    struct local_node *second = local_get(l, "/m/x.json");
+    struct local_file *second = local_get(l, "/m/x.json");
 
     CHECK(!local_drop_if_idle(l, e)); /* two holders */
     local_put(l, second);

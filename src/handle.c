@@ -1,0 +1,197 @@
+/* handle.c - open files, and snapshot handles (see handle.h). */
+#include "handle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utlist.h>
+
+struct handle *handle_of(const struct fuse_file_info *fi)
+{
+    return fi ? (struct handle *)(uintptr_t)fi->fh : NULL;
+}
+
+bool handle_wants_write(const struct fuse_file_info *fi)
+{
+    return (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+}
+
+static void handle_register(struct cwmfs *fs, struct handle *h,
+                            const char *path)
+{
+    h->ino = inode_for_path(fs->inodes, path);
+    h->id = atomic_fetch_add(&fs->next_handle_id, 1) + 1;
+    pthread_mutex_lock(&fs->open_lock);
+    DL_APPEND(fs->open_handles, h);
+    pthread_mutex_unlock(&fs->open_lock);
+}
+
+static void handle_free(struct cwmfs *fs, struct handle *h)
+{
+    doc_clear(&h->doc);
+    free(h->base);
+    if (h->file)
+        local_put(fs->local, h->file);
+    free(h);
+}
+
+void handle_close(struct cwmfs *fs, struct handle *h)
+{
+    if (h->ops->release)
+        h->ops->release(fs, h);
+    pthread_mutex_lock(&fs->open_lock);
+    DL_DELETE(fs->open_handles, h);
+    pthread_mutex_unlock(&fs->open_lock);
+    handle_free(fs, h);
+}
+
+void handle_close_all(struct cwmfs *fs)
+{
+    struct handle *h, *tmp;
+
+    DL_FOREACH_SAFE(fs->open_handles, h, tmp) {
+        DL_DELETE(fs->open_handles, h);
+        handle_free(fs, h);
+    }
+}
+
+/* ---- snapshots ---- */
+
+static int snapshot_read(struct cwmfs *fs, struct handle *h, char *buf,
+                         size_t size, off_t off)
+{
+    size_t n;
+
+    (void)fs;
+    if (off < 0)
+        return -EINVAL;
+    if ((size_t)off >= h->doc.len)
+        return 0;
+    n = h->doc.len - (size_t)off;
+    if (n > size)
+        n = size;
+    memcpy(buf, h->doc.text + off, n);
+    return (int)n;
+}
+
+static int snapshot_refuse_write(struct cwmfs *fs, struct handle *h,
+                                 const char *buf, size_t size, off_t off)
+{
+    (void)fs;
+    (void)h;
+    (void)buf;
+    (void)size;
+    (void)off;
+    return -EBADF;
+}
+
+static int snapshot_flush(struct cwmfs *fs, struct handle *h)
+{
+    (void)fs;
+    (void)h;
+    return 0;
+}
+
+static int snapshot_truncate(struct cwmfs *fs, struct handle *h, off_t size)
+{
+    (void)fs;
+    (void)h;
+    (void)size;
+    return -EBADF;
+}
+
+static int snapshot_getattr(struct cwmfs *fs, struct handle *h,
+                            struct stat *st)
+{
+    st->st_ino = h->ino;
+    st->st_uid = fs->uid;
+    st->st_gid = fs->gid;
+    st->st_blksize = 4096;
+    st->st_mode = S_IFREG | h->mode;
+    st->st_nlink = 1;
+    st->st_size = (off_t)h->doc.len;
+    st->st_blocks = (blkcnt_t)((h->doc.len + 511) / 512);
+    st->st_mtime = st->st_ctime = st->st_atime = h->doc.mtime;
+    return 0;
+}
+
+static int snapshot_set_attr(struct cwmfs *fs, struct handle *h,
+                             const struct attr_change *change)
+{
+    (void)fs;
+    (void)h;
+    (void)change;
+    return 0;
+}
+
+static const struct handle_ops snapshot_ops = {
+    .read = snapshot_read,
+    .write = snapshot_refuse_write,
+    .flush = snapshot_flush,
+    .truncate = snapshot_truncate,
+    .getattr = snapshot_getattr,
+    .set_attr = snapshot_set_attr,
+};
+
+int handle_open_snapshot(struct cwmfs *fs, const char *path,
+                         struct fuse_file_info *fi, struct doc *doc,
+                         mode_t mode)
+{
+    struct handle *h = calloc(1, sizeof(*h));
+
+    if (!h) {
+        doc_clear(doc);
+        return -ENOMEM;
+    }
+    h->ops = &snapshot_ops;
+    h->doc = *doc;
+    memset(doc, 0, sizeof(*doc));
+    h->mode = mode;
+    handle_register(fs, h, path);
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
+/* ---- handles on local files ---- */
+
+struct handle *handle_new_file(struct cwmfs *fs, const char *path,
+                               bool writer, struct local_file *file,
+                               char *base)
+{
+    struct handle *h = calloc(1, sizeof(*h));
+
+    if (!h) {
+        local_put(fs->local, file);
+        free(base);
+        return NULL;
+    }
+    h->ops = &local_handle_ops;
+    h->file = file;
+    h->base = base;
+    h->writer = writer;
+    h->process = writer ? mount_caller_process(fs) : 0; /* whose save */
+    handle_register(fs, h, path);
+    return h;
+}
+
+int handle_open_file(struct cwmfs *fs, const char *path,
+                     struct fuse_file_info *fi, struct local_file *file,
+                     char *base)
+{
+    bool trunc = (fi->flags & O_TRUNC) && handle_wants_write(fi);
+    int rc = trunc ? local_truncate(fs->local, file, 0, 0, NULL) : 0;
+    struct handle *h;
+
+    if (rc) {
+        local_put(fs->local, file);
+        free(base);
+        return rc;
+    }
+    h = handle_new_file(fs, path, handle_wants_write(fi), file, base);
+    if (!h)
+        return -ENOMEM;
+    h->emptied = trunc;
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}

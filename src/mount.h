@@ -1,0 +1,47 @@
+/* mount.h - the state of one mounted filesystem, shared by every kind.
+ *
+ * One struct cwmfs lives for the life of the mount (fuse's private_data):
+ * the store of API-backed files, the local files, the errlog behind
+ * /.cwmfs, what each process read, the committer, the inode numbers and
+ * the open handles. */
+#ifndef CWMFS_MOUNT_H
+#define CWMFS_MOUNT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "commit.h"
+#include "errlog.h"
+#include "inodes.h"
+#include "local.h"
+#include "reads.h"
+#include "store.h"
+
+struct handle;
+struct invalidator;
+
+struct cwmfs {
+    struct store *store;
+    struct inode_table *inodes;
+    struct local *local;
+    struct errlog *errlog;
+    struct reads *reads;   /* what each process read: the bases of saves */
+    struct committer committer;
+    mode_t umask;   /* applied to the modes of API-backed files */
+    uid_t uid;      /* owner shown for API-backed files: the mounting user */
+    gid_t gid;
+    time_t mounted; /* mtime of directories */
+    /* Handles still open: the kernel may unmount before sending their
+     * RELEASE, so destroy() frees what is left. */
+    pthread_mutex_t open_lock;
+    struct handle *open_handles;
+    struct invalidator *invalidator; /* started in init */
+    _Atomic unsigned long next_handle_id;
+};
+
+/* The process (thread group) behind the current FUSE request. */
+pid_t mount_caller_process(struct cwmfs *fs);
+
+#endif

@@ -1,0 +1,293 @@
+/* node.c - resolving paths into nodes, and what kinds share (see node.h). */
+#include "node.h"
+
+#include "mount.h"
+#include "names.h"
+#include "strmap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The kind of node each template makes. */
+static const struct node_kind *const kind_of_role[TMPL_ROLES] = {
+    [TMPL_DIRECTORY] = &node_directory,
+    [TMPL_COLLECTION] = &node_collection,
+    [TMPL_SINGLETON] = &node_singleton,
+    [TMPL_OBJECT] = &node_object,
+    [TMPL_META] = &node_meta,
+};
+
+pid_t mount_caller_process(struct cwmfs *fs)
+{
+    return reads_process_of(fs->reads, fuse_get_context()->pid);
+}
+
+void node_clear(struct node *n)
+{
+    free(n->path);
+    free(n->key);
+    if (n->local)
+        local_put(n->locals, n->local);
+    memset(n, 0, sizeof(*n));
+}
+
+char *node_child_path(const char *dir, const char *name)
+{
+    char *path;
+
+    if (asprintf(&path, "%s/%s", strcmp(dir, "/") ? dir : "", name) < 0)
+        return NULL;
+    return path;
+}
+
+static int node_init(struct node *n, const struct node_kind *kind,
+                     const struct tmpl *t, const char *dir, const char *name)
+{
+    memset(n, 0, sizeof(*n));
+    n->kind = kind;
+    n->tmpl = t;
+    n->res = t ? t->res : NULL;
+    n->path = dir ? node_child_path(dir, name) : strdup("/");
+    return n->path ? 0 : -ENOMEM;
+}
+
+/* A local file at the child's path: its own kind, or an absent name when
+ * it only hides a server object renamed away.  1 if there is none. */
+static int lookup_local(struct cwmfs *fs, struct node *child)
+{
+    struct local_view v;
+    struct local_file *lf = local_get(fs->local, child->path);
+    int rc;
+
+    if (!lf)
+        return 1;
+    rc = local_view(fs->local, lf, false, &v);
+    if (rc) {
+        local_put(fs->local, lf);
+        return rc;
+    }
+    child->hidden = v.kind == LOCAL_HIDDEN;
+    child->kind = child->hidden ? &node_vacant : &node_local;
+    child->local = lf;
+    child->locals = fs->local;
+    local_view_clear(&v);
+    return 0;
+}
+
+/* "admin%23id42.json": one of two objects that share an identifier. */
+static char *duplicate_key(const char *name, const struct resource_type **res)
+{
+    char *stem = name_stem(name), *id = stem ? name_duplicate_id(stem) : NULL;
+    const struct resource_type *view = *res ? resource_duplicates(*res) : NULL;
+
+    if (!id || !view) {
+        free(stem);
+        stem = NULL;
+    } else {
+        *res = view;
+    }
+    free(id);
+    return stem;
+}
+
+/* The key a name in a collection stands for, or NULL (scratch). */
+static void match_pattern(const struct tmpl *dir, const char *name,
+                          struct node *child)
+{
+    const struct tmpl *pat = dir->pattern;
+
+    if (!pat || pat->role != TMPL_OBJECT)
+        return;
+    child->res = pat->res;
+    child->key = key_for_name(name);
+    if (!child->key)
+        child->key = duplicate_key(name, &child->res);
+    if (!child->key) {
+        child->res = dir->res;
+        return;
+    }
+    child->tmpl = pat;
+    child->resource_name = true;
+    child->new_object_name = resource_keyed_by_id(child->res) &&
+                             !name_is_decimal_id(child->key);
+}
+
+/* Whether the server holds the object a resource name stands for. */
+static int server_object(struct cwmfs *fs, const struct node *n)
+{
+    struct doc doc = { 0 };
+
+    if (n->new_object_name)
+        return -ENOENT;
+    return store_object(fs->store, n->res, n->key, false, &doc);
+}
+
+int node_lookup_child(struct cwmfs *fs, const struct node *dir,
+                      const char *name, struct node *child)
+{
+    const struct tmpl *t = tmpl_child(dir->tmpl, name);
+    int rc = node_init(child, &node_vacant, t, dir->path, name);
+
+    if (rc || t) {
+        if (t)
+            child->kind = kind_of_role[t->role];
+        return rc;
+    }
+    child->res = dir->res;
+    match_pattern(dir->tmpl, name, child);
+    rc = lookup_local(fs, child);
+    if (rc <= 0)
+        return rc;
+    if (!child->resource_name)
+        return 0; /* an absent scratch name */
+    rc = server_object(fs, child);
+    if (rc == 0)
+        child->kind = &node_object;
+    return rc == -ENOENT ? 0 : rc;
+}
+
+int node_resolve(struct cwmfs *fs, const char *path, struct node *out)
+{
+    const char *p = path;
+    int rc = node_init(out, &node_directory, tmpl_root(), NULL, NULL);
+
+    if (!out->tmpl)
+        rc = -ENOMEM;
+    while (rc == 0 && *(p += strspn(p, "/"))) {
+        size_t len = strcspn(p, "/");
+        char name[256];
+        struct node child;
+        if (len >= sizeof(name)) {
+            rc = -ENAMETOOLONG;
+            break;
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+        p += len;
+        if (!out->kind->lookup) {
+            rc = -ENOTDIR;
+            break;
+        }
+        rc = out->kind->lookup(fs, out, name, &child);
+        node_clear(out);
+        *out = child;
+    }
+    if (rc)
+        node_clear(out);
+    return rc;
+}
+
+/* ---- what kinds share ---- */
+
+void node_fill_common(struct cwmfs *fs, const char *path, struct stat *st)
+{
+    st->st_ino = inode_for_path(fs->inodes, path);
+    st->st_uid = fs->uid;
+    st->st_gid = fs->gid;
+    st->st_blksize = 4096;
+}
+
+void node_fill_file(struct cwmfs *fs, const char *path, mode_t mode,
+                    size_t len, time_t mtime, struct stat *st)
+{
+    node_fill_common(fs, path, st);
+    st->st_mode = S_IFREG | mode;
+    st->st_nlink = 1;
+    st->st_size = (off_t)len;
+    st->st_blocks = (blkcnt_t)((len + 511) / 512);
+    st->st_mtime = st->st_ctime = st->st_atime = mtime;
+}
+
+mode_t node_file_mode(struct cwmfs *fs, const struct resource_type *res,
+                      bool read_only)
+{
+    bool writable = resource_is_writable(res) && !read_only;
+
+    return (writable ? 0644 : 0444) & ~fs->umask;
+}
+
+int node_accept_attr(struct cwmfs *fs, const struct node *n,
+                     const struct attr_change *change)
+{
+    (void)fs;
+    (void)n;
+    (void)change;
+    return 0; /* vim, sed and emacs fail a save when these fail */
+}
+
+void node_fixed_name(struct cwmfs *fs, const struct node *n,
+                     struct editor_name *out)
+{
+    (void)fs;
+    (void)n;
+    out->state = EF_FIXED;
+    out->resource_name = false;
+    out->refusal = EPERM;
+}
+
+/* ---- listings ---- */
+
+void listing_add(struct listing *l, const char *name, mode_t type)
+{
+    char *path = node_child_path(l->dir, name);
+    struct stat st = { 0 };
+
+    st.st_mode = type; /* gives d_type, saving find and grep an lstat */
+    st.st_ino = path ? inode_for_path(l->fs->inodes, path) : 0;
+    l->filler(l->buf, name, &st, 0, 0);
+    free(path);
+}
+
+struct local_names {
+    struct listing *l;
+    char **server_names;
+    size_t server_count;
+    struct strmap *hidden; /* names renamed away, to leave out */
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Local files: listed unless they stand for a server file listed anyway;
+ * names renamed away are collected to be left out. */
+static void add_local(void *ctx, const char *name, enum local_kind kind)
+{
+    struct local_names *ln = ctx;
+
+    if (kind == LOCAL_HIDDEN)
+        strmap_put(ln->hidden, name, (void *)ln); /* any non-NULL value */
+    else if (!ln->server_count ||
+             !bsearch(&name, ln->server_names, ln->server_count,
+                      sizeof(char *), cmp_str))
+        listing_add(ln->l, name, kind == LOCAL_SYMLINK ? S_IFLNK : S_IFREG);
+}
+
+static void add_fixed(struct listing *l, const struct tmpl *dir)
+{
+    for (const struct tmpl *c = dir->children; c; c = c->next)
+        if (kind_of_role[c->role]->flags & NODE_LISTED)
+            listing_add(l, c->name, tmpl_is_dir(c) ? S_IFDIR : S_IFREG);
+}
+
+int listing_fill(struct listing *l, const struct tmpl *dir,
+                 char **server_names, size_t server_count)
+{
+    struct local_names ln = { l, server_names, server_count,
+                              strmap_new(NULL) };
+
+    if (!ln.hidden)
+        return -ENOMEM;
+    l->filler(l->buf, ".", NULL, 0, 0);
+    l->filler(l->buf, "..", NULL, 0, 0);
+    add_fixed(l, dir);
+    local_for_each_in(l->fs->local, l->dir, add_local, &ln);
+    for (size_t i = 0; i < server_count; i++)
+        if (!strmap_get(ln.hidden, server_names[i]))
+            listing_add(l, server_names[i], S_IFREG);
+    strmap_free(ln.hidden);
+    return 0;
+}

@@ -1,0 +1,174 @@
+/* node.h - what a path names: a node, and the kinds of node.
+ *
+ * A node is one resolved name: its kind, its place in the template tree,
+ * and what that kind needs (a row and key, a local file).  A kind is a
+ * table of operations, one file per kind (node_*.c); the FUSE callbacks in
+ * fs.c resolve a path and call its kind, never branching on kinds.
+ *
+ * Resolution walks one level at a time, each directory kind's lookup
+ * naming its child, so the callbacks could move to libfuse's inode-based
+ * low-level API without touching the kinds.
+ *
+ * Ownership: a node owns its path, key and local-file reference;
+ * node_clear releases them.  Kind operations borrow the node.
+ *
+ * Lock order (a thread holding one may take those below it, never above):
+ *   1. a commit lock (commit_lock: one per file being saved)
+ *   2. the local table's lock (local.c)
+ *   3. the cache's lock (cache.c), the reads lock (reads.c)
+ *   4. leaf locks: inode table, open-handle list, errlog, mtime pins,
+ *      delete guard, HTTP connection pool, log.
+ * No lock is held across an HTTP request except a commit lock. */
+#ifndef CWMFS_NODE_H
+#define CWMFS_NODE_H
+
+#include <fuse.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "editor.h"
+#include "local.h"
+#include "mount.h"
+#include "resources.h"
+
+struct listing;
+
+struct node {
+    const struct node_kind *kind;
+    const struct tmpl *tmpl;         /* the template it matched, if any */
+    const struct resource_type *res; /* its row, or its collection's */
+    char *path;                      /* owned */
+    char *key;                       /* objects: the decoded key (owned) */
+    struct local_file *local;        /* local files: a reference (owned) */
+    struct local *locals;            /* the table that reference is from */
+    bool resource_name;              /* names an object, there or not */
+    /* "new.json" in a collection named by id: only a file being created
+     * can have such a name, the server cannot. */
+    bool new_object_name;
+    bool hidden;                     /* absent: renamed away, not deleted */
+};
+
+/* Optional attribute changes (chmod, chown, utimens). */
+struct attr_change {
+    const mode_t *mode;
+    const uid_t *uid;
+    const gid_t *gid;
+    const struct timespec *mtime;
+};
+
+enum node_flags {
+    NODE_DIR = 1 << 0,          /* a directory: rmdir refuses EPERM */
+    NODE_LISTED = 1 << 1,       /* shows in its directory's listing */
+    NODE_BY_NAME_ONLY = 1 << 2, /* exists when named, never listed */
+    NODE_USER_MADE = 1 << 3,    /* created by a program, not the API */
+    NODE_DIRECT_IO = 1 << 4,    /* reads bypass the kernel's page cache */
+    NODE_STAT_NO_FETCH = 1 << 5,/* stat answers without asking the API */
+};
+
+/* A kind of node.  An operation left NULL answers -refusal. */
+struct node_kind {
+    const char *name;
+    unsigned flags;
+    int refusal;                /* errno for what the kind does not do */
+    /* What the node holds, for the editor's plans (editor.h). */
+    void (*editor_name)(struct cwmfs *fs, const struct node *n,
+                        struct editor_name *out);
+    int (*lookup)(struct cwmfs *fs, const struct node *dir, const char *name,
+                  struct node *child);
+    int (*getattr)(struct cwmfs *fs, const struct node *n, struct stat *st);
+    int (*list)(struct cwmfs *fs, const struct node *dir,
+                struct listing *out);
+    int (*open)(struct cwmfs *fs, const struct node *n,
+                struct fuse_file_info *fi);
+    int (*create)(struct cwmfs *fs, const struct node *n, mode_t mode,
+                  struct fuse_file_info *fi);
+    int (*truncate)(struct cwmfs *fs, const struct node *n, off_t size);
+    int (*unlink)(struct cwmfs *fs, const struct node *n);
+    /* Moves from (of this kind) to `to`, as the editor's plan says. */
+    int (*rename)(struct cwmfs *fs, const struct node *from,
+                  const struct node *to, const struct editor_rename *plan);
+    int (*symlink)(struct cwmfs *fs, const struct node *n,
+                   const char *target);
+    int (*readlink)(struct cwmfs *fs, const struct node *n, char *buf,
+                    size_t size);
+    int (*set_attr)(struct cwmfs *fs, const struct node *n,
+                    const struct attr_change *change);
+};
+
+/* The kinds, one per file. */
+extern const struct node_kind node_directory, node_collection, node_object,
+    node_singleton, node_local, node_vacant, node_meta;
+
+/* Resolves path one level at a time from the root.  0, -ENOENT, -ENOTDIR,
+ * -ENOMEM. */
+int node_resolve(struct cwmfs *fs, const char *path, struct node *out);
+void node_clear(struct node *n);
+
+/* ---- for kinds ---- */
+
+/* The lookup of directories made from templates: a fixed name, else a
+ * local file, else the directory's pattern (an object the server has),
+ * else an absent name. */
+int node_lookup_child(struct cwmfs *fs, const struct node *dir,
+                      const char *name, struct node *child);
+/* "dir/name" (or "/name"), malloc'd. */
+char *node_child_path(const char *dir, const char *name);
+/* Fills the attributes every node shares (inode, owner). */
+void node_fill_common(struct cwmfs *fs, const char *path, struct stat *st);
+/* The stat of an API-backed file. */
+void node_fill_file(struct cwmfs *fs, const char *path, mode_t mode,
+                    size_t len, time_t mtime, struct stat *st);
+/* The mode of a row's file (0644 or 0444, before the umask). */
+mode_t node_file_mode(struct cwmfs *fs, const struct resource_type *res,
+                      bool read_only);
+/* chmod, chown and utimens of a node that keeps no attributes. */
+int node_accept_attr(struct cwmfs *fs, const struct node *n,
+                     const struct attr_change *change);
+/* The editor's view of a fixed part of the tree: refused with EPERM. */
+void node_fixed_name(struct cwmfs *fs, const struct node *n,
+                     struct editor_name *out);
+
+/* ---- shared by the kinds of fixed names ---- */
+
+/* A directory's attributes (nlink counts its template's subdirectories). */
+int node_dir_getattr(struct cwmfs *fs, const struct node *n, struct stat *st);
+/* open(2) of a directory as a file: -EISDIR. */
+int node_dir_open(struct cwmfs *fs, const struct node *n,
+                  struct fuse_file_info *fi);
+/* create(2) at a name the tree already holds: -EEXIST. */
+int node_create_exists(struct cwmfs *fs, const struct node *n, mode_t mode,
+                       struct fuse_file_info *fi);
+
+/* ---- shared by the kinds that hold objects' files ---- */
+
+/* A file created at n's name: scratch, an edit or a draft (editor.h). */
+int node_create_file(struct cwmfs *fs, const struct node *n, mode_t mode,
+                     struct fuse_file_info *fi);
+/* Opens a read-only snapshot of the object n names. */
+int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
+                              struct fuse_file_info *fi);
+/* DELETE of the object n names (its commit lock taken here). */
+int node_object_delete(struct cwmfs *fs, const struct node *n);
+/* The stat of a local file; ino 0: the number of its path. */
+int node_local_stat(struct cwmfs *fs, uint64_t ino, struct local_file *lf,
+                    struct stat *st);
+
+/* ---- directory listings ---- */
+
+struct listing {
+    struct cwmfs *fs;
+    const char *dir;
+    void *buf;
+    fuse_fill_dir_t filler;
+};
+
+/* Adds one entry (its type spares find and grep an lstat). */
+void listing_add(struct listing *l, const char *name, mode_t type);
+/* The entries every template directory has: ".", "..", its fixed
+ * children, its local files; server_names (sorted, may be NULL) are the
+ * collection's objects, less any renamed away. */
+int listing_fill(struct listing *l, const struct tmpl *dir,
+                 char **server_names, size_t server_count);
+
+#endif

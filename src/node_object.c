@@ -1,0 +1,191 @@
+/* node_object.c - the kind of an object's file as the server has it:
+ * <key>.json in a collection.  Reading shows a snapshot; opening it for
+ * writing starts an edit (a local file, committed at close); unlink
+ * deletes the object. */
+#include "node.h"
+
+#include "handle.h"
+#include "invalidate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void object_name(struct cwmfs *fs, const struct node *n,
+                        struct editor_name *out)
+{
+    (void)fs;
+    (void)n;
+    out->state = EF_SERVER;
+    out->resource_name = true;
+    out->refusal = EPERM;
+}
+
+static int object_doc(struct cwmfs *fs, const struct node *n, bool want_text,
+                      struct doc *doc)
+{
+    return store_object(fs->store, n->res, n->key, want_text, doc);
+}
+
+static int object_getattr(struct cwmfs *fs, const struct node *n,
+                          struct stat *st)
+{
+    struct doc doc = { 0 };
+    int rc = object_doc(fs, n, false, &doc);
+
+    if (rc == 0)
+        node_fill_file(fs, n->path, node_file_mode(fs, n->res, doc.read_only),
+                       doc.len, doc.mtime, st);
+    return rc;
+}
+
+int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
+                              struct fuse_file_info *fi)
+{
+    struct doc doc = { 0 };
+    int rc = object_doc(fs, n, true, &doc);
+
+    if (rc)
+        return rc;
+    reads_note(fs->reads, mount_caller_process(fs), n->path, doc.text,
+               doc.len);
+    return handle_open_snapshot(fs, n->path, fi, &doc,
+                                node_file_mode(fs, n->res, doc.read_only));
+}
+
+static bool can_update(const struct resource_type *res)
+{
+    return (res->verbs & (VERB_PATCH | VERB_PUT)) != 0;
+}
+
+/* An edit: a local file holding the server's text (none with O_TRUNC).
+ * Its base is what it reads (the server's text), or with O_TRUNC, which
+ * reads nothing, what its process read before.  Returns the file with a
+ * reference, or NULL with *rc set. */
+static struct local_file *start_edit(struct cwmfs *fs, const struct node *n,
+                                     bool trunc, char **base, int *rc)
+{
+    pid_t process = mount_caller_process(fs);
+    struct doc doc = { 0 };
+    struct local_file *lf = NULL;
+
+    *base = NULL;
+    *rc = can_update(n->res) ? object_doc(fs, n, true, &doc) : -EACCES;
+    if (*rc == 0 && doc.read_only)
+        *rc = -EACCES;
+    if (*rc == 0 && trunc) {
+        *base = reads_base(fs->reads, process, n->path);
+    } else if (*rc == 0) {
+        reads_note(fs->reads, process, n->path, doc.text, doc.len);
+        *base = strndup(doc.text, doc.len);
+    }
+    if (*rc == 0)
+        lf = local_create(fs->local, n->path, LOCAL_EDIT, 0644, fs->uid,
+                          fs->gid, doc.text, trunc ? 0 : doc.len,
+                          trunc ? NULL : &doc.mtime);
+    if (*rc == 0 && (!lf || (!trunc && !*base))) {
+        local_put(fs->local, lf);
+        lf = NULL;
+        free(*base);
+        *base = NULL;
+        *rc = -ENOMEM;
+    }
+    doc_clear(&doc);
+    return lf;
+}
+
+static int object_open(struct cwmfs *fs, const struct node *n,
+                       struct fuse_file_info *fi)
+{
+    struct local_file *lf;
+    char *base;
+    int rc;
+
+    if (!handle_wants_write(fi))
+        return node_object_open_snapshot(fs, n, fi);
+    lf = start_edit(fs, n, fi->flags & O_TRUNC, &base, &rc);
+    if (!lf)
+        return rc;
+    fi->direct_io = 1; /* see node_local.c: local_open */
+    return handle_open_file(fs, n->path, fi, lf, base);
+}
+
+/* truncate(1) of a file nobody holds open: a whole edit, committed at
+ * once. */
+static int object_truncate(struct cwmfs *fs, const struct node *n,
+                           off_t size)
+{
+    struct local_file *lf;
+    struct handle *h;
+    char *base;
+    int rc;
+
+    lf = start_edit(fs, n, false, &base, &rc);
+    if (!lf)
+        return rc;
+    h = handle_new_file(fs, n->path, true, lf, base);
+    if (!h)
+        return -ENOMEM;
+    rc = local_truncate(fs->local, h->file, size, h->id, &h->wrote_gen);
+    if (rc == 0)
+        rc = handle_commit(fs, h);
+    handle_close(fs, h);
+    return rc;
+}
+
+int node_object_delete(struct cwmfs *fs, const struct node *n)
+{
+    struct object_lock *lock = commit_lock(&fs->committer, n->path);
+    int rc = commit_delete(&fs->committer, n->path, n->res, n->key);
+
+    commit_unlock(&fs->committer, lock);
+    if (rc)
+        return rc;
+    local_unlink(fs->local, n->path); /* an edit of it, if any */
+    inode_forget(fs->inodes, n->path);
+    invalidator_queue(fs->invalidator, n->path);
+    return 0;
+}
+
+/* rename(resource -> scratch): the resource is hidden here, never deleted
+ * on the server; the scratch name gets its text (vim's and emacs's
+ * backup). */
+static int object_rename(struct cwmfs *fs, const struct node *from,
+                         const struct node *to,
+                         const struct editor_rename *plan)
+{
+    struct doc doc = { 0 };
+    struct local_file *copy, *hidden;
+    int rc;
+
+    if (plan->move != MOVE_AWAY)
+        return 0;
+    rc = object_doc(fs, from, true, &doc);
+    if (rc)
+        return rc;
+    copy = local_create(fs->local, to->path, LOCAL_SCRATCH,
+                        node_file_mode(fs, from->res, doc.read_only), fs->uid,
+                        fs->gid, doc.text, doc.len, &doc.mtime);
+    hidden = local_create(fs->local, from->path, LOCAL_HIDDEN, 0, fs->uid,
+                          fs->gid, NULL, 0, NULL);
+    rc = copy && hidden ? 0 : -ENOMEM;
+    local_put(fs->local, copy);
+    local_put(fs->local, hidden);
+    doc_clear(&doc);
+    return rc;
+}
+
+const struct node_kind node_object = {
+    .name = "object",
+    .flags = NODE_LISTED,
+    .refusal = EPERM,
+    .editor_name = object_name,
+    .getattr = object_getattr,
+    .open = object_open,
+    .create = node_create_file,
+    .truncate = object_truncate,
+    .unlink = node_object_delete,
+    .rename = object_rename,
+    .set_attr = node_accept_attr,
+};

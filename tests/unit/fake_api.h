@@ -1,0 +1,229 @@
+/* fake_api.h - an in-memory ConnectWise server behind an api_port, for
+ * unit tests of the store and the committer.
+ *
+ * It holds collections as JSON arrays (members found by id or identifier,
+ * the rest by id), answers GET, paged GET-all, PATCH (JSON Patch), PUT,
+ * POST and DELETE, logs every request as "METHOD path", and can fail the
+ * next request: with a status, or with its answer lost after (or before)
+ * applying it. */
+#ifndef CWMFS_TESTS_FAKE_API_H
+#define CWMFS_TESTS_FAKE_API_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "jsonpatch.h"
+
+#define FAKE_MAX_LOG 64
+
+struct fake_api {
+    cJSON *data;          /* {"members": [...], "callbacks": [...], ...} */
+    char log[FAKE_MAX_LOG][160];
+    int requests;
+    char *last_body;      /* the last request's body, printed */
+    /* The next request matching fail_method fails so. */
+    const char *fail_method;
+    long fail_status;     /* e.g. 409; 0 with lose_answer */
+    bool lose_answer;     /* the answer never comes (outcome unknown) */
+    bool apply_anyway;    /* ...but the server applied it */
+    double next_id;
+};
+
+static void fake_log(struct fake_api *f, const char *method,
+                     const char *path, const cJSON *body)
+{
+    if (f->requests < FAKE_MAX_LOG)
+        snprintf(f->log[f->requests], sizeof(f->log[0]), "%s %s", method,
+                 path);
+    f->requests++;
+    free(f->last_body);
+    f->last_body = body ? cJSON_PrintUnformatted(body) : NULL;
+}
+
+/* Splits "members/42" into the collection and the key ("" for none). */
+static cJSON *fake_collection(struct fake_api *f, const char *path,
+                              char *key, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    char name[64];
+    cJSON *list;
+
+    snprintf(name, sizeof(name), "%.*s",
+             (int)(slash ? (size_t)(slash - path) : strlen(path)), path);
+    list = cJSON_GetObjectItemCaseSensitive(f->data, name);
+    snprintf(key, size, "%s", slash ? slash + 1 : "");
+    if (!list && slash) { /* "members/types": a whole endpoint */
+        list = cJSON_GetObjectItemCaseSensitive(f->data, path);
+        key[0] = '\0';
+    }
+    return list;
+}
+
+static cJSON *fake_find(cJSON *list, const char *key)
+{
+    cJSON *item;
+
+    cJSON_ArrayForEach(item, list) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+        const cJSON *ident = cJSON_GetObjectItemCaseSensitive(item,
+                                                              "identifier");
+        char idtext[32];
+        snprintf(idtext, sizeof(idtext), "%.0f", cJSON_GetNumberValue(id));
+        if (strcmp(idtext, key) == 0 ||
+            (cJSON_IsString(ident) && strcasecmp(ident->valuestring, key) == 0))
+            return item;
+    }
+    return NULL;
+}
+
+static int fake_fail(struct fake_api *f, const char *method,
+                     struct api_error *err, bool *apply)
+{
+    *apply = true;
+    if (!f->fail_method || strcmp(f->fail_method, method) != 0)
+        return 0;
+    f->fail_method = NULL;
+    memset(err, 0, sizeof(*err));
+    if (f->lose_answer) {
+        err->outcome_unknown = true;
+        snprintf(err->message, sizeof(err->message), "connection reset");
+        *apply = f->apply_anyway;
+        return -EIO;
+    }
+    err->status = f->fail_status;
+    snprintf(err->message, sizeof(err->message), "refused (%ld)",
+             f->fail_status);
+    *apply = false;
+    return api_status_to_errno(f->fail_status);
+}
+
+static int fake_get(void *ctx, const char *path, cJSON **out,
+                    struct api_error *err)
+{
+    struct fake_api *f = ctx;
+    char key[128];
+    cJSON *list = fake_collection(f, path, key, sizeof(key)), *item;
+
+    fake_log(f, "GET", path, NULL);
+    item = key[0] ? fake_find(list, key)
+                  : cJSON_GetObjectItemCaseSensitive(f->data, path);
+    if (!item) {
+        err->status = 404;
+        snprintf(err->message, sizeof(err->message), "not found");
+        return -ENOENT;
+    }
+    *out = cJSON_Duplicate(item, true);
+    return 0;
+}
+
+static int fake_get_all(void *ctx, const char *endpoint, cJSON **out,
+                        struct api_error *err)
+{
+    struct fake_api *f = ctx;
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(f->data, endpoint);
+
+    fake_log(f, "GET", endpoint, NULL);
+    if (!cJSON_IsArray(list)) {
+        err->status = 404;
+        return -ENOENT;
+    }
+    *out = cJSON_Duplicate(list, true);
+    return 0;
+}
+
+static void fake_stamp(cJSON *obj)
+{
+    cJSON *info = cJSON_GetObjectItemCaseSensitive(obj, "_info");
+
+    if (!info)
+        info = cJSON_AddObjectToObject(obj, "_info");
+    cJSON_DeleteItemFromObjectCaseSensitive(info, "lastUpdated");
+    cJSON_AddStringToObject(info, "lastUpdated", "2026-11-28T12:00:00Z");
+}
+
+/* Applies a write; returns the answer (a copy of the object) or NULL. */
+static cJSON *fake_apply(struct fake_api *f, const char *method,
+                         cJSON *list, cJSON *item, const cJSON *body)
+{
+    if (strcmp(method, "DELETE") == 0) {
+        cJSON_Delete(cJSON_DetachItemViaPointer(list, item));
+        return NULL;
+    }
+    if (strcmp(method, "POST") == 0) {
+        item = cJSON_Duplicate(body, true);
+        cJSON_AddNumberToObject(item, "id", f->next_id++);
+        cJSON_AddItemToArray(list, item);
+    } else if (strcmp(method, "PUT") == 0) {
+        cJSON *copy = cJSON_Duplicate(body, true);
+        cJSON_ReplaceItemViaPointer(list, item, copy);
+        item = copy;
+    } else if (jsonpatch_apply(item, body) != 0) {
+        return NULL;
+    }
+    fake_stamp(item);
+    return cJSON_Duplicate(item, true);
+}
+
+static int fake_send(void *ctx, const char *method, const char *path,
+                     const cJSON *body, cJSON **out, struct api_error *err)
+{
+    struct fake_api *f = ctx;
+    char key[128];
+    cJSON *list = fake_collection(f, path, key, sizeof(key)), *item = NULL;
+    cJSON *answer = NULL;
+    bool apply;
+    int rc;
+
+    fake_log(f, method, path, body);
+    if (key[0] && !(item = fake_find(list, key))) {
+        err->status = 404;
+        return -ENOENT;
+    }
+    rc = fake_fail(f, method, err, &apply);
+    if (apply)
+        answer = fake_apply(f, method, list, item, body);
+    if (rc == 0 && out)
+        *out = answer;
+    else
+        cJSON_Delete(answer);
+    return rc;
+}
+
+/* A server holding `json` (its collections and singletons). */
+static inline void fake_api_init(struct fake_api *f, struct api_port *port,
+                          const char *json)
+{
+    memset(f, 0, sizeof(*f));
+    f->data = cJSON_Parse(json);
+    f->next_id = 100;
+    port->ctx = f;
+    port->get = fake_get;
+    port->get_all = fake_get_all;
+    port->send = fake_send;
+}
+
+static inline void fake_api_clear(struct fake_api *f)
+{
+    cJSON_Delete(f->data);
+    free(f->last_body);
+}
+
+/* Forgets the request log. */
+static inline void fake_api_reset_log(struct fake_api *f)
+{
+    f->requests = 0;
+}
+
+/* The server's copy of an object, for checks (borrowed). */
+static inline const cJSON *fake_object(struct fake_api *f, const char *endpoint,
+                                const char *key)
+{
+    return fake_find(cJSON_GetObjectItemCaseSensitive(f->data, endpoint), key);
+}
+
+#endif
