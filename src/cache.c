@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include <utlist.h>
 
 /* After a transient failure an expired value is served and kept for this
  * long (at most the TTL), so one user action (lookup, getattr, open) costs
@@ -30,6 +31,8 @@ struct entry {
     unsigned long fill_gen;/* bumped when a fill finishes */
     int fill_rc;           /* result of the last fill */
     unsigned long version; /* of the value (or absence) held */
+    char *tag;             /* what it is filed under, or NULL */
+    struct entry *tag_prev, *tag_next; /* in cache.tagged */
     UT_hash_handle hh;
 };
 
@@ -37,6 +40,7 @@ struct cache {
     pthread_mutex_t lock;
     pthread_cond_t filled;
     struct entry *table;
+    struct entry *tagged;  /* the entries with a tag (listings: few) */
     double ttl;
     cache_free_fn free_value;
     unsigned long inserts;
@@ -68,7 +72,10 @@ static void drop_value(struct cache *cache, struct entry *e)
 static void delete_entry(struct cache *cache, struct entry *e)
 {
     HASH_DEL(cache->table, e);
+    if (e->tag)
+        DL_DELETE2(cache->tagged, e, tag_prev, tag_next);
     drop_value(cache, e);
+    free(e->tag);
     free(e->key);
     free(e);
 }
@@ -100,8 +107,27 @@ static void sweep_expired(struct cache *cache, double now)
             delete_entry(cache, e);
 }
 
-/* Finds or creates the entry for key; NULL on allocation failure. */
-static struct entry *entry_for(struct cache *cache, const char *key)
+static struct entry *entry_new(const char *key, const char *tag)
+{
+    struct entry *e = calloc(1, sizeof(*e));
+
+    if (!e)
+        return NULL;
+    e->key = strdup(key);
+    e->tag = tag ? strdup(tag) : NULL;
+    if (!e->key || (tag && !e->tag)) {
+        free(e->key);
+        free(e->tag);
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* Finds or creates the entry for key (filed under tag when created);
+ * NULL on allocation failure. */
+static struct entry *entry_for(struct cache *cache, const char *key,
+                               const char *tag)
 {
     struct entry *e;
 
@@ -110,12 +136,12 @@ static struct entry *entry_for(struct cache *cache, const char *key)
         return e;
     if (++cache->inserts % SWEEP_EVERY == 0)
         sweep_expired(cache, clock_mono_seconds());
-    e = calloc(1, sizeof(*e));
-    if (!e || !(e->key = strdup(key))) {
-        free(e);
+    e = entry_new(key, tag);
+    if (!e)
         return NULL;
-    }
     HASH_ADD_KEYPTR(hh, cache->table, e->key, strlen(e->key), e);
+    if (e->tag)
+        DL_APPEND2(cache->tagged, e, tag_prev, tag_next);
     return e;
 }
 
@@ -207,14 +233,15 @@ static int run_fill(struct cache *cache, struct entry *e, cache_fill_fn fill,
     return fill_outcome(cache, e, use, use_ctx);
 }
 
-int cache_get(struct cache *cache, const char *key, cache_fill_fn fill,
-              void *fill_ctx, cache_use_fn use, void *use_ctx)
+int cache_get(struct cache *cache, const char *key, const char *tag,
+              cache_fill_fn fill, void *fill_ctx, cache_use_fn use,
+              void *use_ctx)
 {
     struct entry *e;
     int rc;
 
     pthread_mutex_lock(&cache->lock);
-    e = entry_for(cache, key);
+    e = entry_for(cache, key, tag);
     if (!e)
         rc = -ENOMEM;
     else if (is_fresh(e, clock_mono_seconds())) {
@@ -262,7 +289,7 @@ static int put(struct cache *cache, const char *key, void *value,
     bool newer_held = false;
 
     pthread_mutex_lock(&cache->lock);
-    e = entry_for(cache, key);
+    e = entry_for(cache, key, NULL);
     if (e && version == 0)
         version = ++cache->clock;
     if (e && e->has_value && e->version > version)
@@ -305,6 +332,17 @@ void cache_forget(struct cache *cache, const char *key)
     HASH_FIND_STR(cache->table, key, e);
     if (e)
         forget_entry(cache, e);
+    pthread_mutex_unlock(&cache->lock);
+}
+
+void cache_forget_tag(struct cache *cache, const char *tag)
+{
+    struct entry *e, *tmp;
+
+    pthread_mutex_lock(&cache->lock);
+    DL_FOREACH_SAFE2(cache->tagged, e, tmp, tag_next)
+        if (strcmp(e->tag, tag) == 0)
+            forget_entry(cache, e);
     pthread_mutex_unlock(&cache->lock);
 }
 

@@ -43,9 +43,11 @@ struct cache *cache_new(double ttl_seconds, cache_free_fn free_value);
 void cache_free(struct cache *cache);
 
 /* Fresh value → use(); otherwise fill (or wait for the fill in progress)
- * then use().  A cached absence returns -ENOENT without calling use(). */
-int cache_get(struct cache *cache, const char *key, cache_fill_fn fill,
-              void *fill_ctx, cache_use_fn use, void *use_ctx);
+ * then use().  A cached absence returns -ENOENT without calling use().
+ * tag (may be NULL) files a new entry for cache_forget_tag. */
+int cache_get(struct cache *cache, const char *key, const char *tag,
+              cache_fill_fn fill, void *fill_ctx, cache_use_fn use,
+              void *use_ctx);
 /* Like cache_get without filling: -EAGAIN when no fresh entry exists. */
 int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
                void *use_ctx);
@@ -61,6 +63,8 @@ int cache_put_versioned(struct cache *cache, const char *key, void *value,
 /* Forgets a key, or every key; a fill in progress is kept but its result
  * will be stale on arrival. */
 void cache_forget(struct cache *cache, const char *key);
+/* Forgets every entry filed under tag (what a write made stale). */
+void cache_forget_tag(struct cache *cache, const char *tag);
 void cache_forget_all(struct cache *cache);
 
 void cache_get_stats(struct cache *cache, struct cache_stats *out);

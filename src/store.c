@@ -4,11 +4,11 @@
 #include "log.h"
 #include "names.h"
 #include "render.h"
+#include "strmap.h"
 
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <uthash.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +23,8 @@ struct cached {
 
 /* An mtime shown instead of the server's stamp (see store_update). */
 struct mtime_pin {
-    char *cache_key;
     time_t server; /* while the object's lastUpdated is this... */
     time_t shown;  /* ...its file shows this */
-    UT_hash_handle hh;
 };
 
 struct store {
@@ -34,7 +32,7 @@ struct store {
     struct cache *cache;
     time_t started; /* mtime of files whose object carries no stamp */
     pthread_mutex_t pins_lock;
-    struct mtime_pin *pins;
+    struct strmap *pins;   /* object cache key -> struct mtime_pin */
 };
 
 static void cached_free(void *value)
@@ -56,30 +54,20 @@ struct store *store_new(const struct api_port *api, double ttl_seconds)
     store->started = time(NULL);
     pthread_mutex_init(&store->pins_lock, NULL);
     store->cache = cache_new(ttl_seconds, cached_free);
-    if (!store->cache) {
-        free(store);
+    store->pins = strmap_new(free);
+    if (!store->cache || !store->pins) {
+        store_free(store);
         return NULL;
     }
     return store;
 }
 
-static void pin_free(struct mtime_pin *pin)
-{
-    free(pin->cache_key);
-    free(pin);
-}
-
 void store_free(struct store *store)
 {
-    struct mtime_pin *pin, *tmp;
-
     if (!store)
         return;
     cache_free(store->cache);
-    HASH_ITER(hh, store->pins, pin, tmp) {
-        HASH_DEL(store->pins, pin);
-        pin_free(pin);
-    }
+    strmap_free(store->pins);
     pthread_mutex_destroy(&store->pins_lock);
     free(store);
 }
@@ -139,14 +127,12 @@ static void pin_mtime(struct store *store, const char *cache_key,
     struct mtime_pin *pin;
 
     pthread_mutex_lock(&store->pins_lock);
-    HASH_FIND_STR(store->pins, cache_key, pin);
-    if (!pin && (pin = calloc(1, sizeof(*pin))) != NULL) {
-        if ((pin->cache_key = strdup(cache_key)) == NULL) {
+    pin = strmap_get(store->pins, cache_key);
+    if (!pin) {
+        pin = malloc(sizeof(*pin));
+        if (pin && strmap_put(store->pins, cache_key, pin) != 0) {
             free(pin);
             pin = NULL;
-        } else {
-            HASH_ADD_KEYPTR(hh, store->pins, pin->cache_key,
-                            strlen(pin->cache_key), pin);
         }
     }
     if (pin) {
@@ -167,13 +153,11 @@ static time_t shown_mtime(struct store *store, const char *cache_key,
     if (!cache_key)
         return server;
     pthread_mutex_lock(&store->pins_lock);
-    HASH_FIND_STR(store->pins, cache_key, pin);
-    if (pin && pin->server == server) {
+    pin = strmap_get(store->pins, cache_key);
+    if (pin && pin->server == server)
         shown = pin->shown;
-    } else if (pin) {
-        HASH_DEL(store->pins, pin);
-        pin_free(pin);
-    }
+    else if (pin)
+        strmap_remove(store->pins, cache_key);
     pthread_mutex_unlock(&store->pins_lock);
     return shown;
 }
@@ -263,19 +247,45 @@ static char *key_segment(const struct resource_type *res, const char *key)
     return escaped;
 }
 
-/* ---- cache keys ---- */
+/* ---- cache keys ----
+ * One constructor spells every key: the kind of entry, its row, and for
+ * objects the key.  Listings are filed under their row's tag, so a write
+ * forgets every listing (and count, and query) it makes stale. */
 
-static char *object_cache_key(const struct resource_type *res, const char *key)
+enum entry_type { ENTRY_SINGLETON, ENTRY_OBJECT, ENTRY_LISTING };
+
+/* Room for "list:" or "dup:", an endpoint and a NAME_ENCODED_MAX key. */
+#define CACHE_KEY_MAX 512
+
+struct cache_key {
+    char text[CACHE_KEY_MAX];
+};
+
+static int make_key(struct cache_key *out, enum entry_type type,
+                    const struct resource_type *res, const char *key)
 {
-    char *k;
-    return asprintf(&k, "%s:%s/%s", res->duplicates ? "dup" : "obj",
-                    res->endpoint, key) < 0 ? NULL : k;
+    static const char *const prefix[] = { "one", "obj", "list" };
+    const char *p = type == ENTRY_OBJECT && res->duplicates ? "dup"
+                                                            : prefix[type];
+    int n = snprintf(out->text, sizeof(out->text), "%s:%s%s%s", p,
+                     res->endpoint, key ? "/" : "", key ? key : "");
+
+    return n < 0 || (size_t)n >= sizeof(out->text) ? -ENAMETOOLONG : 0;
 }
 
-static char *list_cache_key(const struct resource_type *res)
+/* After a write to res: forget what it makes stale. */
+static void forget_stale(struct store *store, const struct resource_type *res)
 {
-    char *k;
-    return asprintf(&k, "list:%s", res->endpoint) < 0 ? NULL : k;
+    const char *p = res->invalidates;
+    char tag[64];
+
+    cache_forget_tag(store->cache, resource_tag(res));
+    while (p && *(p += strspn(p, " "))) {
+        size_t len = strcspn(p, " ");
+        snprintf(tag, sizeof(tag), "%.*s", (int)len, p);
+        cache_forget_tag(store->cache, tag);
+        p += len;
+    }
 }
 
 /* ---- use callbacks: copy out of the cache under its lock ---- */
@@ -413,21 +423,21 @@ static char *prime_object(struct store *store, const struct resource_type *res,
 {
     char *key = object_key(res, item);
     char *name = key ? file_name(res, key) : NULL;
-    char *ckey = name ? object_cache_key(res, key) : NULL;
-    struct cached *c = ckey ? cached_doc_from(store, item, ckey) : NULL;
+    struct cache_key ckey;
+    bool named = name && make_key(&ckey, ENTRY_OBJECT, res, key) == 0;
+    struct cached *c = named ? cached_doc_from(store, item, ckey.text) : NULL;
 
     if (c && c->doc.read_only)
         log_warn("%s/%s: its id is not a whole number the API can address; "
                  "the file is read-only", res->endpoint, key);
     /* cache_put_versioned takes c, freeing it if it cannot store it; an
      * object saved since this listing was asked for keeps its answer. */
-    if (!c || cache_put_versioned(store->cache, ckey, c, version) != 0) {
+    if (!c || cache_put_versioned(store->cache, ckey.text, c, version) != 0) {
         log_warn("%s: skipping an object whose %s cannot name a file",
                  res->endpoint, res->key_field);
         free(name);
         name = NULL;
     }
-    free(ckey);
     free(key);
     return name;
 }
@@ -556,14 +566,23 @@ int store_singleton(struct store *store, const struct resource_type *res,
 {
     struct fill_ctx f = { store, res, NULL };
     struct doc_request req = { want_text, out };
-    char *ckey;
-    int rc;
+    struct cache_key ckey;
+    int rc = make_key(&ckey, ENTRY_SINGLETON, res, NULL);
 
-    if (asprintf(&ckey, "one:%s", res->endpoint) < 0)
-        return -ENOMEM;
-    rc = cache_get(store->cache, ckey, fill_singleton, &f, copy_doc, &req);
-    free(ckey);
-    return rc;
+    if (rc)
+        return rc;
+    return cache_get(store->cache, ckey.text, NULL, fill_singleton, &f,
+                     copy_doc, &req);
+}
+
+int store_singleton_cached(struct store *store,
+                           const struct resource_type *res, struct doc *out)
+{
+    struct doc_request req = { false, out };
+    struct cache_key ckey;
+    int rc = make_key(&ckey, ENTRY_SINGLETON, res, NULL);
+
+    return rc ? rc : cache_peek(store->cache, ckey.text, copy_doc, &req);
 }
 
 int store_object(struct store *store, const struct resource_type *res,
@@ -571,29 +590,27 @@ int store_object(struct store *store, const struct resource_type *res,
 {
     struct fill_ctx f = { store, res, key };
     struct doc_request req = { want_text, out };
-    char *okey = object_cache_key(res, key), *lkey = NULL, *name = NULL;
-    int rc = -ENOMEM;
+    struct cache_key okey, lkey;
+    char *name;
+    int rc = make_key(&okey, ENTRY_OBJECT, res, key);
 
-    if (!okey)
-        goto out;
+    if (rc)
+        return rc == -ENAMETOOLONG ? -ENOENT : rc;
     /* Every stat comes here (the kernel caches no attributes): a hit
      * costs one key and one lookup, nothing more. */
-    rc = cache_peek(store->cache, okey, copy_doc, &req);
+    rc = cache_peek(store->cache, okey.text, copy_doc, &req);
     if (rc != -EAGAIN)
-        goto out;
-    rc = -ENOMEM;
-    if (!(lkey = list_cache_key(res)) || !(name = file_name(res, key)))
-        goto out;
+        return rc;
+    name = file_name(res, key);
+    if (!name || make_key(&lkey, ENTRY_LISTING, res, NULL) != 0)
+        rc = -ENOMEM;
     /* A fresh listing that lacks the name answers without a request. */
-    if (cache_peek(store->cache, lkey, find_name, name) == -ENOENT) {
+    else if (cache_peek(store->cache, lkey.text, find_name, name) == -ENOENT)
         rc = -ENOENT;
-        goto out;
-    }
-    rc = cache_get(store->cache, okey, fill_object, &f, copy_doc, &req);
-out:
+    else
+        rc = cache_get(store->cache, okey.text, NULL, fill_object, &f,
+                       copy_doc, &req);
     free(name);
-    free(lkey);
-    free(okey);
     return rc;
 }
 
@@ -602,14 +619,13 @@ int store_list(struct store *store, const struct resource_type *res,
 {
     struct fill_ctx f = { store, res, NULL };
     struct names_request req = { names, count };
-    char *lkey = list_cache_key(res);
-    int rc;
+    struct cache_key lkey;
+    int rc = make_key(&lkey, ENTRY_LISTING, res, NULL);
 
-    if (!lkey)
-        return -ENOMEM;
-    rc = cache_get(store->cache, lkey, fill_listing, &f, copy_names, &req);
-    free(lkey);
-    return rc;
+    if (rc)
+        return rc;
+    return cache_get(store->cache, lkey.text, resource_tag(res), fill_listing,
+                     &f, copy_names, &req);
 }
 
 /* ---- writes ---- */
@@ -630,8 +646,9 @@ static int remember_answer(struct store *store, const struct resource_type *res,
                            const cJSON *answer, const char *old_key,
                            time_t shown, char **key_out)
 {
-    char *key = object_key(res, answer), *okey = NULL, *lkey;
-    struct cached *c = NULL;
+    char *key = object_key(res, answer);
+    struct cache_key okey;
+    struct cached *c;
     int rc = -ENOMEM;
 
     if (!key) {
@@ -639,23 +656,17 @@ static int remember_answer(struct store *store, const struct resource_type *res,
         log_warn("%s: the server's answer names no %s", res->endpoint,
                  res->key_field);
     }
-    if (key && (okey = object_cache_key(res, key)) != NULL) {
+    if (key && make_key(&okey, ENTRY_OBJECT, res, key) == 0) {
         if (shown)
-            pin_mtime(store, okey, object_mtime(store, answer), shown);
-        if ((c = cached_doc_from(store, answer, okey)) != NULL)
-            rc = cache_put(store->cache, okey, c);
+            pin_mtime(store, okey.text, object_mtime(store, answer), shown);
+        c = cached_doc_from(store, answer, okey.text);
+        if (c)
+            rc = cache_put(store->cache, okey.text, c);
     }
-    free(okey);
-    if (!old_key || !key || strcmp(old_key, key) != 0) {
-        if (old_key && (okey = object_cache_key(res, old_key)) != NULL) {
-            cache_put(store->cache, okey, NULL); /* that name is gone now */
-            free(okey);
-        }
-        if ((lkey = list_cache_key(res)) != NULL) {
-            cache_forget(store->cache, lkey);
-            free(lkey);
-        }
-    }
+    if (old_key && (!key || strcmp(old_key, key) != 0) &&
+        make_key(&okey, ENTRY_OBJECT, res, old_key) == 0)
+        cache_put(store->cache, okey.text, NULL); /* that name is gone */
+    forget_stale(store, res);
     if (key_out && rc == 0)
         *key_out = key;
     else
@@ -742,14 +753,11 @@ int store_delete(struct store *store, const struct resource_type *res,
 void store_note_deleted(struct store *store, const struct resource_type *res,
                         const char *key)
 {
-    char *okey = object_cache_key(res, key), *lkey = list_cache_key(res);
+    struct cache_key okey;
 
-    if (okey)
-        cache_put(store->cache, okey, NULL);
-    if (lkey)
-        cache_forget(store->cache, lkey);
-    free(okey);
-    free(lkey);
+    if (make_key(&okey, ENTRY_OBJECT, res, key) == 0)
+        cache_put(store->cache, okey.text, NULL);
+    forget_stale(store, res);
 }
 
 /* ---- after a write whose answer was lost ---- */

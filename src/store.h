@@ -34,6 +34,10 @@ void store_free(struct store *store);
  * only len and mtime.  Returns 0 or -errno (-ENOENT: no such object). */
 int store_singleton(struct store *store, const struct resource_type *res,
                     bool want_text, struct doc *out);
+/* A singleton's attributes if they are cached and fresh, else -EAGAIN
+ * (nothing is fetched). */
+int store_singleton_cached(struct store *store,
+                           const struct resource_type *res, struct doc *out);
 int store_object(struct store *store, const struct resource_type *res,
                  const char *key, bool want_text, struct doc *out);
 void doc_clear(struct doc *doc);

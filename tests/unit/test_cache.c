@@ -46,10 +46,10 @@ static void test_hit_after_fill(void)
     char out[64] = "";
 
     fills = 0;
-    CHECK_INT_EQ(cache_get(c, "a", fill_key, NULL, copy_value, out), 0);
+    CHECK_INT_EQ(cache_get(c, "a", NULL, fill_key, NULL, copy_value, out), 0);
     CHECK_STR_EQ(out, "a");
     out[0] = '\0';
-    CHECK_INT_EQ(cache_get(c, "a", fill_key, NULL, copy_value, out), 0);
+    CHECK_INT_EQ(cache_get(c, "a", NULL, fill_key, NULL, copy_value, out), 0);
     CHECK_STR_EQ(out, "a");
     CHECK_INT_EQ(fills, 1);
     CHECK_INT_EQ(cache_peek(c, "a", copy_value, out), 0);
@@ -63,12 +63,12 @@ static void test_ttl_expiry(void)
     char out[64];
 
     fills = 0;
-    cache_get(c, "a", fill_key, NULL, copy_value, out);
-    cache_get(c, "a", fill_key, NULL, copy_value, out);
+    cache_get(c, "a", NULL, fill_key, NULL, copy_value, out);
+    cache_get(c, "a", NULL, fill_key, NULL, copy_value, out);
     CHECK_INT_EQ(fills, 1);
     usleep(80 * 1000);
     CHECK_INT_EQ(cache_peek(c, "a", copy_value, out), -EAGAIN);
-    cache_get(c, "a", fill_key, NULL, copy_value, out);
+    cache_get(c, "a", NULL, fill_key, NULL, copy_value, out);
     CHECK_INT_EQ(fills, 2);
     cache_free(c);
 }
@@ -79,9 +79,9 @@ static void test_zero_ttl_still_answers(void)
     char out[64] = "";
 
     fills = 0;
-    CHECK_INT_EQ(cache_get(c, "z", fill_key, NULL, copy_value, out), 0);
+    CHECK_INT_EQ(cache_get(c, "z", NULL, fill_key, NULL, copy_value, out), 0);
     CHECK_STR_EQ(out, "z");
-    cache_get(c, "z", fill_key, NULL, copy_value, out);
+    cache_get(c, "z", NULL, fill_key, NULL, copy_value, out);
     CHECK_INT_EQ(fills, 2);
     cache_free(c);
 }
@@ -92,11 +92,11 @@ static void test_absence_is_cached_errors_are_not(void)
     char out[64];
 
     fills = 0;
-    CHECK_INT_EQ(cache_get(c, "missing1", fill_key, NULL, copy_value, out), -ENOENT);
-    CHECK_INT_EQ(cache_get(c, "missing1", fill_key, NULL, copy_value, out), -ENOENT);
+    CHECK_INT_EQ(cache_get(c, "missing1", NULL, fill_key, NULL, copy_value, out), -ENOENT);
+    CHECK_INT_EQ(cache_get(c, "missing1", NULL, fill_key, NULL, copy_value, out), -ENOENT);
     CHECK_INT_EQ(fills, 1);
-    CHECK_INT_EQ(cache_get(c, "broken", fill_key, NULL, copy_value, out), -EIO);
-    CHECK_INT_EQ(cache_get(c, "broken", fill_key, NULL, copy_value, out), -EIO);
+    CHECK_INT_EQ(cache_get(c, "broken", NULL, fill_key, NULL, copy_value, out), -EIO);
+    CHECK_INT_EQ(cache_get(c, "broken", NULL, fill_key, NULL, copy_value, out), -EIO);
     CHECK_INT_EQ(fills, 3);
     cache_free(c);
 }
@@ -108,20 +108,20 @@ static void test_put_forget(void)
 
     fills = 0;
     CHECK_INT_EQ(cache_put(c, "k", strdup("primed")), 0);
-    CHECK_INT_EQ(cache_get(c, "k", fill_key, NULL, copy_value, out), 0);
+    CHECK_INT_EQ(cache_get(c, "k", NULL, fill_key, NULL, copy_value, out), 0);
     CHECK_STR_EQ(out, "primed");
     CHECK_INT_EQ(fills, 0);
     cache_put(c, "k", strdup("replaced"));
-    cache_get(c, "k", fill_key, NULL, copy_value, out);
+    cache_get(c, "k", NULL, fill_key, NULL, copy_value, out);
     CHECK_STR_EQ(out, "replaced");
     cache_forget(c, "k");
-    cache_get(c, "k", fill_key, NULL, copy_value, out);
+    cache_get(c, "k", NULL, fill_key, NULL, copy_value, out);
     CHECK_STR_EQ(out, "k");
     CHECK_INT_EQ(fills, 1);
     cache_forget_all(c);
     CHECK_INT_EQ(cache_peek(c, "k", copy_value, out), -EAGAIN);
     cache_put(c, "gone", NULL);
-    CHECK_INT_EQ(cache_get(c, "gone", fill_key, NULL, copy_value, out), -ENOENT);
+    CHECK_INT_EQ(cache_get(c, "gone", NULL, fill_key, NULL, copy_value, out), -ENOENT);
     cache_free(c);
 }
 
@@ -136,7 +136,7 @@ struct racer {
 static void *race(void *arg)
 {
     struct racer *r = arg;
-    r->rc = cache_get(r->cache, r->key, fill_key, &r->delay, copy_value, r->out);
+    r->rc = cache_get(r->cache, r->key, NULL, fill_key, &r->delay, copy_value, r->out);
     return NULL;
 }
 
@@ -191,14 +191,14 @@ static void test_stale_if_error(void)
 
     cache_put(c, "k", strdup("old"));
     usleep(40 * 1000);
-    CHECK_INT_EQ(cache_get(c, "k", fail_with, &eio, copy_value, out), 0);
+    CHECK_INT_EQ(cache_get(c, "k", NULL, fail_with, &eio, copy_value, out), 0);
     CHECK_STR_EQ(out, "old");
     /* kept for a short grace (here the 20 ms TTL), then tried again */
     CHECK_INT_EQ(cache_peek(c, "k", copy_value, out), 0);
     usleep(40 * 1000);
     CHECK_INT_EQ(cache_peek(c, "k", copy_value, out), -EAGAIN);
-    CHECK_INT_EQ(cache_get(c, "k", fail_with, &eacces, copy_value, out), -EACCES);
-    CHECK_INT_EQ(cache_get(c, "new", fail_with, &eio, copy_value, out), -EIO);
+    CHECK_INT_EQ(cache_get(c, "k", NULL, fail_with, &eacces, copy_value, out), -EACCES);
+    CHECK_INT_EQ(cache_get(c, "new", NULL, fail_with, &eio, copy_value, out), -EIO);
     cache_get_stats(c, &stats);
     CHECK_INT_EQ(stats.stale_served, 1);
     cache_free(c);
@@ -210,7 +210,7 @@ static void test_values_are_freed(void)
     char out[64];
 
     frees = 0;
-    cache_get(c, "x", fill_key, NULL, copy_value, out);
+    cache_get(c, "x", NULL, fill_key, NULL, copy_value, out);
     cache_put(c, "x", strdup("y"));
     CHECK_INT_EQ(frees, 1);
     cache_free(c);
@@ -256,14 +256,38 @@ static void test_fill_loses_to_a_newer_write(void)
     char out[64] = "";
 
     racing_cache = cache_new(60, free_value);
-    CHECK_INT_EQ(cache_get(racing_cache, "obj", fill_racing_a_write, NULL,
+    CHECK_INT_EQ(cache_get(racing_cache, "obj", NULL, fill_racing_a_write, NULL,
                            copy_value, out), 0);
     CHECK_STR_EQ(out, "written");
     cache_free(racing_cache);
 }
 
+/* A write forgets what it made stale: every entry under its tag. */
+static void test_forget_by_tag(void)
+{
+    struct cache *c = cache_new(60, free_value);
+    char out[64];
+    int before;
+
+    cache_get(c, "list:a", "a", fill_key, NULL, copy_value, out);
+    cache_get(c, "count:a", "a", fill_key, NULL, copy_value, out);
+    cache_get(c, "list:b", "b", fill_key, NULL, copy_value, out);
+    cache_get(c, "obj:a/1", NULL, fill_key, NULL, copy_value, out);
+    before = fills;
+    cache_forget_tag(c, "a");
+    cache_get(c, "list:a", "a", fill_key, NULL, copy_value, out);
+    cache_get(c, "count:a", "a", fill_key, NULL, copy_value, out);
+    CHECK_INT_EQ(fills - before, 2);
+    cache_get(c, "list:b", "b", fill_key, NULL, copy_value, out);
+    cache_get(c, "obj:a/1", NULL, fill_key, NULL, copy_value, out);
+    CHECK_INT_EQ(fills - before, 2); /* other tags, untagged: kept */
+    cache_forget_tag(c, "nothing");
+    cache_free(c);
+}
+
 int main(void)
 {
+    test_forget_by_tag();
     test_older_data_never_replaces_newer();
     test_fill_loses_to_a_newer_write();
     test_hit_after_fill();

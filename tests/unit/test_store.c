@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fake_api.h"
+#include "log.h"
 #include "store.h"
 #include "unit.h"
 
@@ -128,6 +129,37 @@ static void test_a_write_shows_its_answer_and_stales_listings(void)
     teardown(&fx);
 }
 
+/* Any save may change what a listing (or count, or query) over its
+ * collection holds: all of them are asked again, nothing else is. */
+static void test_a_write_forgets_by_tag(void)
+{
+    struct fixture fx;
+    struct api_error err = { 0 };
+    cJSON *patch = cJSON_Parse(
+        "[{\"op\":\"replace\",\"path\":\"title\",\"value\":\"X\"}]");
+    cJSON *answer = NULL;
+    char **names;
+    size_t count;
+
+    setup(&fx);
+    store_list(fx.store, members(), &names, &count);
+    store_names_free(names, count);
+    store_list(fx.store, resource_at("/callbacks"), &names, &count);
+    store_names_free(names, count);
+    CHECK_INT_EQ(store_update(fx.store, members(), "bob", "2", "PATCH", patch,
+                              0, &answer, &err), 0);
+    fake_api_reset_log(&fx.server);
+    store_list(fx.store, members(), &names, &count);
+    store_names_free(names, count);
+    store_list(fx.store, resource_at("/callbacks"), &names, &count);
+    store_names_free(names, count);
+    CHECK_INT_EQ(fx.server.requests, 1);
+    CHECK_STR_EQ(fx.server.log[0], "GET members");
+    cJSON_Delete(answer);
+    cJSON_Delete(patch);
+    teardown(&fx);
+}
+
 static void test_create_and_delete(void)
 {
     struct fixture fx;
@@ -180,9 +212,11 @@ static void test_object_ids(void)
 
 int main(void)
 {
+    log_set_level(LOG_LVL_ERROR);
     test_a_listing_primes_every_object();
     test_absence_and_case_are_exact();
     test_a_write_shows_its_answer_and_stales_listings();
+    test_a_write_forgets_by_tag();
     test_create_and_delete();
     test_object_ids();
     return unit_report();
