@@ -1,11 +1,13 @@
 /* commit.c - see commit.h. */
 #include "commit.h"
 
+#include "clock.h"
 #include "jsonpatch.h"
 #include "log.h"
 #include "names.h"
 #include "paths.h"
 #include "render.h"
+#include "strmap.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -14,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <uthash.h>
 
 #define DELETE_WINDOW_SECONDS 60.0
 
@@ -26,8 +27,16 @@ struct object_lock {
     char *path;
     pthread_mutex_t mutex;
     int users;
-    UT_hash_handle hh;
 };
+
+static void object_lock_free(void *value)
+{
+    struct object_lock *lock = value;
+
+    pthread_mutex_destroy(&lock->mutex);
+    free(lock->path);
+    free(lock);
+}
 
 int committer_init(struct committer *c, struct store *store,
                    struct errlog *errlog, struct reads *reads, bool use_put,
@@ -41,6 +50,9 @@ int committer_init(struct committer *c, struct store *store,
     c->max_deletes = max_deletes;
     pthread_mutex_init(&c->guard_lock, NULL);
     pthread_mutex_init(&c->locks_lock, NULL);
+    c->locks = strmap_new(object_lock_free);
+    if (!c->locks)
+        return -ENOMEM;
     if (max_deletes > 0) {
         c->delete_times = calloc((size_t)max_deletes, sizeof(double));
         if (!c->delete_times)
@@ -53,9 +65,30 @@ int committer_init(struct committer *c, struct store *store,
 
 void committer_destroy(struct committer *c)
 {
+    strmap_free(c->locks);
     free(c->delete_times);
     pthread_mutex_destroy(&c->guard_lock);
     pthread_mutex_destroy(&c->locks_lock);
+}
+
+/* The lock of path, made if none; NULL without memory. */
+static struct object_lock *lock_for_locked(struct committer *c,
+                                           const char *path)
+{
+    struct object_lock *lock = strmap_get(c->locks, path);
+
+    if (lock)
+        return lock;
+    lock = calloc(1, sizeof(*lock));
+    if (!lock)
+        return NULL;
+    lock->path = strdup(path);
+    pthread_mutex_init(&lock->mutex, NULL);
+    if (!lock->path || strmap_put(c->locks, path, lock) != 0) {
+        object_lock_free(lock);
+        return NULL;
+    }
+    return lock;
 }
 
 struct object_lock *commit_lock(struct committer *c, const char *path)
@@ -63,16 +96,7 @@ struct object_lock *commit_lock(struct committer *c, const char *path)
     struct object_lock *lock;
 
     pthread_mutex_lock(&c->locks_lock);
-    HASH_FIND_STR(c->locks, path, lock);
-    if (!lock && (lock = calloc(1, sizeof(*lock))) != NULL) {
-        if (!(lock->path = strdup(path))) {
-            free(lock);
-            lock = NULL;
-        } else {
-            pthread_mutex_init(&lock->mutex, NULL);
-            HASH_ADD_KEYPTR(hh, c->locks, lock->path, strlen(lock->path), lock);
-        }
-    }
+    lock = lock_for_locked(c, path);
     if (lock)
         lock->users++;
     pthread_mutex_unlock(&c->locks_lock);
@@ -87,12 +111,8 @@ void commit_unlock(struct committer *c, struct object_lock *lock)
         return;
     pthread_mutex_unlock(&lock->mutex);
     pthread_mutex_lock(&c->locks_lock);
-    if (--lock->users == 0) {
-        HASH_DEL(c->locks, lock);
-        pthread_mutex_destroy(&lock->mutex);
-        free(lock->path);
-        free(lock);
-    }
+    if (--lock->users == 0)
+        strmap_remove(c->locks, lock->path);
     pthread_mutex_unlock(&c->locks_lock);
 }
 
@@ -563,17 +583,10 @@ int commit_save(struct committer *c, const struct save *s,
 
 /* ---- DELETE ---- */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Takes a slot in the sliding window, or says no. */
 static bool guard_allows_delete(struct committer *c)
 {
-    double now = now_seconds();
+    double now = clock_mono_seconds();
     bool ok;
 
     if (c->max_deletes <= 0)

@@ -24,6 +24,7 @@
 #include "store.h"
 
 struct object_lock;
+struct strmap;
 
 struct committer {
     struct store *store;
@@ -35,7 +36,7 @@ struct committer {
     double *delete_times;  /* ring of the last max_deletes DELETE times */
     int delete_next;
     pthread_mutex_t locks_lock;
-    struct object_lock *locks; /* objects being committed */
+    struct strmap *locks;  /* path -> struct object_lock, while in use */
 };
 
 int committer_init(struct committer *c, struct store *store,

@@ -5,7 +5,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
+#include "buf.h"
+#include "strmap.h"
 
 /* Scratch files live in memory; refuse to grow one beyond this. */
 #define FILE_MAX_BYTES (64L * 1024 * 1024)
@@ -13,8 +14,7 @@
 struct local_file {
     char *path;          /* key in the table while linked */
     enum local_kind kind;
-    char *data;
-    size_t len, cap;
+    struct buf data;     /* capped at FILE_MAX_BYTES */
     mode_t mode;
     uid_t uid;
     gid_t gid;
@@ -23,40 +23,49 @@ struct local_file {
     unsigned long gen, committed_gen, last_writer;
     int commit_rc;
     int refs;
-    UT_hash_handle hh;
 };
 
 struct local {
     pthread_mutex_t lock;
-    struct local_file *files;
+    struct strmap *files; /* path -> the file linked there */
 };
 
 struct local *local_new(void)
 {
     struct local *local = calloc(1, sizeof(*local));
 
-    if (local)
-        pthread_mutex_init(&local->lock, NULL);
+    if (!local)
+        return NULL;
+    local->files = strmap_new(NULL); /* the table's reference: see below */
+    if (!local->files) {
+        free(local);
+        return NULL;
+    }
+    pthread_mutex_init(&local->lock, NULL);
     return local;
 }
 
 static void file_free(struct local_file *file)
 {
     free(file->path);
-    free(file->data);
+    buf_clear(&file->data);
     free(file);
+}
+
+static bool free_linked(void *ctx, const char *path, void *value)
+{
+    (void)ctx;
+    (void)path;
+    file_free(value); /* open handles are gone by now (destroy) */
+    return true;
 }
 
 void local_free(struct local *local)
 {
-    struct local_file *n, *ntmp;
-
     if (!local)
         return;
-    HASH_ITER(hh, local->files, n, ntmp) {
-        HASH_DEL(local->files, n);
-        file_free(n); /* open handles are gone by now (destroy) */
-    }
+    strmap_each(local->files, free_linked, NULL);
+    strmap_free(local->files);
     pthread_mutex_destroy(&local->lock);
     free(local);
 }
@@ -73,27 +82,28 @@ static void unlink_locked(struct local *local, struct local_file *file)
 {
     if (!file->linked)
         return;
-    HASH_DEL(local->files, file);
+    strmap_take(local->files, file->path);
     file->linked = false;
     unref_locked(file);
 }
 
 static struct local_file *find_locked(struct local *local, const char *path)
 {
-    struct local_file *file;
-    HASH_FIND_STR(local->files, path, file);
-    return file;
+    return strmap_get(local->files, path);
 }
 
-static void link_locked(struct local *local, struct local_file *file)
+/* Links file at its path, replacing what is there; 0 or -ENOMEM. */
+static int link_locked(struct local *local, struct local_file *file)
 {
     struct local_file *old = find_locked(local, file->path);
 
     if (old)
         unlink_locked(local, old);
-    HASH_ADD_KEYPTR(hh, local->files, file->path, strlen(file->path), file);
+    if (strmap_put(local->files, file->path, file) != 0)
+        return -ENOMEM;
     file->linked = true;
     file->refs++;
+    return 0;
 }
 
 /* Whole seconds: after a commit the file keeps showing this mtime (see
@@ -122,18 +132,16 @@ struct local_file *local_create(struct local *local, const char *path,
                                 const time_t *mtime)
 {
     struct local_file *file = calloc(1, sizeof(*file));
+    int rc;
 
     if (!file)
         return NULL;
+    buf_init(&file->data, FILE_MAX_BYTES);
     file->path = strdup(path);
-    file->data = malloc(len ? len : 1);
-    if (!file->path || !file->data) {
+    if (!file->path || buf_append(&file->data, data, len) != 0) {
         file_free(file);
         return NULL;
     }
-    if (len)
-        memcpy(file->data, data, len);
-    file->len = file->cap = len;
     file->kind = kind;
     file->mode = mode;
     file->uid = uid;
@@ -143,8 +151,12 @@ struct local_file *local_create(struct local *local, const char *path,
     if (mtime)
         file->mtime.tv_sec = *mtime;
     pthread_mutex_lock(&local->lock);
-    link_locked(local, file);
+    rc = link_locked(local, file);
     pthread_mutex_unlock(&local->lock);
+    if (rc) {
+        file_free(file);
+        return NULL;
+    }
     return file;
 }
 
@@ -200,9 +212,8 @@ int local_rename(struct local *local, const char *from, const char *to)
         free(file->path);
         file->path = new_path;
         new_path = NULL;
-        link_locked(local, file);
-        file->refs--;
-        rc = 0;
+        rc = link_locked(local, file);
+        unref_locked(file);
     }
     pthread_mutex_unlock(&local->lock);
     free(new_path);
@@ -210,25 +221,6 @@ int local_rename(struct local *local, const char *from, const char *to)
 }
 
 /* ---- contents ---- */
-
-static int reserve_locked(struct local_file *file, size_t size)
-{
-    size_t cap = file->cap ? file->cap : 4096;
-    char *grown;
-
-    if (size <= file->cap)
-        return 0;
-    if (size > (size_t)FILE_MAX_BYTES)
-        return -EFBIG;
-    while (cap < size)
-        cap *= 2;
-    grown = realloc(file->data, cap);
-    if (!grown)
-        return -ENOMEM;
-    file->data = grown;
-    file->cap = cap;
-    return 0;
-}
 
 int local_read(struct local *local, struct local_file *file, char *buf,
                size_t size, off_t off)
@@ -238,11 +230,11 @@ int local_read(struct local *local, struct local_file *file, char *buf,
     if (off < 0)
         return -EINVAL;
     pthread_mutex_lock(&local->lock);
-    if ((size_t)off < file->len) {
-        n = file->len - (size_t)off;
+    if ((size_t)off < file->data.len) {
+        n = file->data.len - (size_t)off;
         if (n > size)
             n = size;
-        memcpy(buf, file->data + off, n);
+        memcpy(buf, file->data.data + off, n);
     }
     pthread_mutex_unlock(&local->lock);
     return (int)n;
@@ -252,20 +244,14 @@ int local_write(struct local *local, struct local_file *file, const char *buf,
                 size_t size, off_t off, unsigned long writer,
                 unsigned long *gen)
 {
-    size_t end;
     int rc;
 
     if (off < 0)
         return -EINVAL;
-    end = (size_t)off + size;
     pthread_mutex_lock(&local->lock);
-    rc = reserve_locked(file, end);
+    /* A hole reads as zeros; beyond FILE_MAX_BYTES, -EFBIG. */
+    rc = buf_write_at(&file->data, (size_t)off, buf, size);
     if (rc == 0) {
-        if ((size_t)off > file->len) /* a hole reads as zeros */
-            memset(file->data + file->len, 0, (size_t)off - file->len);
-        memcpy(file->data + off, buf, size);
-        if (end > file->len)
-            file->len = end;
         file->gen++;
         file->last_writer = writer;
         touch(file);
@@ -284,11 +270,8 @@ int local_truncate(struct local *local, struct local_file *file, off_t size,
     if (size < 0)
         return -EINVAL;
     pthread_mutex_lock(&local->lock);
-    rc = reserve_locked(file, (size_t)size);
+    rc = buf_resize(&file->data, (size_t)size);
     if (rc == 0) {
-        if ((size_t)size > file->len)
-            memset(file->data + file->len, 0, (size_t)size - file->len);
-        file->len = (size_t)size;
         file->gen++;
         file->last_writer = writer;
         touch(file);
@@ -354,7 +337,7 @@ int local_view(struct local *local, struct local_file *file, bool with_data,
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&local->lock);
     out->kind = file->kind;
-    out->len = file->len;
+    out->len = file->data.len;
     out->mode = file->mode;
     out->uid = file->uid;
     out->gid = file->gid;
@@ -366,9 +349,13 @@ int local_view(struct local *local, struct local_file *file, bool with_data,
     out->committed_gen = file->committed_gen;
     out->commit_rc = file->commit_rc;
     out->path = strdup(file->path);
-    if (with_data && (out->data = malloc(file->len + 1)) != NULL) {
-        memcpy(out->data, file->data, file->len);
-        out->data[file->len] = '\0';
+    if (with_data)
+        out->data = malloc(file->data.len + 1);
+    if (out->data) {
+        /* data.data is NULL until something was written */
+        if (file->data.len)
+            memcpy(out->data, file->data.data, file->data.len);
+        out->data[file->data.len] = '\0';
     }
     if (!out->path || (with_data && !out->data))
         rc = -ENOMEM;
@@ -385,20 +372,33 @@ void local_view_clear(struct local_view *view)
     memset(view, 0, sizeof(*view));
 }
 
+struct dir_walk {
+    const char *dir;
+    size_t dlen;
+    void (*fn)(void *ctx, const char *name, enum local_kind kind);
+    void *ctx;
+};
+
+static bool visit_if_inside(void *ctx, const char *path, void *value)
+{
+    struct dir_walk *w = ctx;
+    const struct local_file *file = value;
+
+    if (strncmp(path, w->dir, w->dlen) == 0 && path[w->dlen] == '/' &&
+        !strchr(path + w->dlen + 1, '/'))
+        w->fn(w->ctx, path + w->dlen + 1, file->kind);
+    return false;
+}
+
 void local_for_each_in(struct local *local, const char *dir,
                        void (*fn)(void *ctx, const char *name,
                                   enum local_kind kind),
                        void *ctx)
 {
-    size_t dlen = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
-    struct local_file *file, *tmp;
+    struct dir_walk w = { dir, strcmp(dir, "/") == 0 ? 0 : strlen(dir), fn,
+                          ctx };
 
     pthread_mutex_lock(&local->lock);
-    HASH_ITER(hh, local->files, file, tmp) {
-        const char *p = file->path;
-        if (strncmp(p, dir, dlen) == 0 && p[dlen] == '/' &&
-            !strchr(p + dlen + 1, '/'))
-            fn(ctx, p + dlen + 1, file->kind);
-    }
+    strmap_each(local->files, visit_if_inside, &w);
     pthread_mutex_unlock(&local->lock);
 }
