@@ -15,6 +15,7 @@ static const struct node_kind *const kind_of_role[TMPL_ROLES] = {
     [TMPL_DIRECTORY] = &node_directory,
     [TMPL_COLLECTION] = &node_collection,
     [TMPL_SINGLETON] = &node_singleton,
+    [TMPL_REPORT] = &node_report,
     [TMPL_OBJECT] = &node_object,
     [TMPL_META] = &node_meta,
 };

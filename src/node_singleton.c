@@ -1,5 +1,7 @@
-/* node_singleton.c - the kind of a file that is one endpoint's answer
- * (/info, /mySecurity): read-only, always there. */
+/* node_singleton.c - the kinds of a file that is one endpoint's answer:
+ * a singleton (/info, /mySecurity) and a report, whose answer is costly,
+ * so that listing or stat'ing it never asks for it.  Both are read-only
+ * and always there. */
 #include "node.h"
 
 #include "handle.h"
@@ -35,8 +37,27 @@ static int singleton_open(struct cwmfs *fs, const struct node *n,
     rc = singleton_doc(fs, n, true, &doc);
     if (rc)
         return rc;
+    fi->direct_io = (n->kind->flags & NODE_DIRECT_IO) != 0;
     return handle_open_snapshot(fs, n->path, fi, &doc,
                                 node_file_mode(fs, n->res, false));
+}
+
+/* A report's stat shows its last answer while that is cached, else an
+ * empty file as old as the mount; reads bypass the kernel's idea of the
+ * size (NODE_DIRECT_IO), so a read always sees the whole answer. */
+static int report_getattr(struct cwmfs *fs, const struct node *n,
+                          struct stat *st)
+{
+    struct doc doc = { 0 };
+    int rc = store_singleton_cached(fs->store, n->res, &doc);
+
+    if (rc && rc != -EAGAIN)
+        return rc;
+    if (rc)
+        doc.mtime = fs->mounted;
+    node_fill_file(fs, n->path, node_file_mode(fs, n->res, false), doc.len,
+                   doc.mtime, st);
+    return 0;
 }
 
 const struct node_kind node_singleton = {
@@ -45,6 +66,17 @@ const struct node_kind node_singleton = {
     .refusal = EACCES, /* read-only in the API */
     .editor_name = node_fixed_name,
     .getattr = singleton_getattr,
+    .open = singleton_open,
+    .create = node_create_exists,
+    .set_attr = node_accept_attr,
+};
+
+const struct node_kind node_report = {
+    .name = "report",
+    .flags = NODE_LISTED | NODE_STAT_NO_FETCH | NODE_DIRECT_IO,
+    .refusal = EACCES,
+    .editor_name = node_fixed_name,
+    .getattr = report_getattr,
     .open = singleton_open,
     .create = node_create_exists,
     .set_attr = node_accept_attr,

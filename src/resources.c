@@ -170,9 +170,12 @@ static struct tmpl *add_segment(struct tmpl *dir, const char *seg, size_t len,
 {
     struct tmpl *t;
 
+    if (!is_pattern(seg, len) && !last)
+        return literal_child(dir, seg, len, TMPL_DIRECTORY);
     if (!is_pattern(seg, len))
         return literal_child(dir, seg, len,
-                             last ? TMPL_SINGLETON : TMPL_DIRECTORY);
+                             row->kind == RES_REPORT ? TMPL_REPORT
+                                                     : TMPL_SINGLETON);
     if (seg[len - 1] == '}')
         return pattern_child(dir, seg, len, TMPL_DIRECTORY);
     if (!last)
@@ -201,7 +204,8 @@ static int add_row(struct tmpl *root, const struct resource_type *row)
     }
     if (!t || t == root)
         return -1;
-    if (t->role == TMPL_SINGLETON || t->role == TMPL_OBJECT)
+    if (t->role == TMPL_SINGLETON || t->role == TMPL_REPORT ||
+        t->role == TMPL_OBJECT)
         t->res = row;
     return 0;
 }

@@ -19,6 +19,8 @@
 enum resource_kind {
     RES_SINGLETON,  /* one file: an object, or a whole list (list_endpoint) */
     RES_COLLECTION, /* a directory of <key>.json files */
+    RES_REPORT,     /* one file whose answer is costly: run when read,
+                       never when listed or stat'ed */
 };
 
 enum resource_verb {
@@ -69,6 +71,7 @@ enum tmpl_role {
     TMPL_DIRECTORY,  /* a directory of fixed names (the root) */
     TMPL_COLLECTION, /* a directory of objects (and maybe fixed names) */
     TMPL_SINGLETON,  /* one file */
+    TMPL_REPORT,     /* one file, fetched only when read */
     TMPL_OBJECT,     /* the pattern of a collection's files */
     TMPL_META,       /* cwmfs's own /.cwmfs tree */
     TMPL_ROLES

@@ -39,7 +39,7 @@ static void test_patterns_of_any_depth(void)
         { .pattern = "/reports/{name}/", .path = "/reports",
           .endpoint = "reports/{name}", .kind = RES_SINGLETON },
         { .pattern = "/reports/index", .path = "/reports/index",
-          .endpoint = "reports", .kind = RES_SINGLETON },
+          .endpoint = "reports", .kind = RES_REPORT },
     };
     struct tmpl *root = tmpl_build(rows, 3);
     const struct tmpl *tokens, *member, *reports;
@@ -57,7 +57,8 @@ static void test_patterns_of_any_depth(void)
                  "members/{member}/tokens");
     reports = tmpl_child(root, "reports");
     CHECK(reports && reports->pattern && reports->pattern->var);
-    CHECK(reports && tmpl_child(reports, "index") != NULL);
+    CHECK(reports && tmpl_child(reports, "index") != NULL &&
+          tmpl_child(reports, "index")->role == TMPL_REPORT);
     tmpl_free(root);
 }
 

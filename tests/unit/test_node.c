@@ -1,0 +1,189 @@
+/* test_node.c - unit tests for node.c: what each path resolves to, level
+ * by level, over an in-memory server and the local files. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_api.h"
+#include "log.h"
+#include "node.h"
+#include "unit.h"
+
+static const char *const server_json =
+    "{\"members\": [{\"id\": 1, \"identifier\": \"admin\"},"
+    "              {\"id\": 3, \"identifier\": \"twin\"},"
+    "              {\"id\": 4, \"identifier\": \"twin\"}],"
+    " \"callbacks\": [{\"id\": 7}],"
+    " \"reports\": {\"rows\": [1, 2, 3]}}";
+
+struct fixture {
+    struct fake_api server;
+    struct api_port port;
+    struct cwmfs fs;
+};
+
+static void setup(struct fixture *fx)
+{
+    memset(fx, 0, sizeof(*fx));
+    fake_api_init(&fx->server, &fx->port, server_json);
+    fx->fs.store = store_new(&fx->port, 60);
+    fx->fs.local = local_new();
+    fx->fs.inodes = inode_table_new();
+}
+
+static void teardown(struct fixture *fx)
+{
+    inode_table_free(fx->fs.inodes);
+    local_free(fx->fs.local);
+    store_free(fx->fs.store);
+    fake_api_clear(&fx->server);
+}
+
+/* The kind path resolves to (NULL on an error, into *rc). */
+static const struct node_kind *kind_at(struct fixture *fx, const char *path,
+                                       struct node *out)
+{
+    int rc = node_resolve(&fx->fs, path, out);
+
+    return rc ? NULL : out->kind;
+}
+
+static void check_kind(struct fixture *fx, const char *path,
+                       const struct node_kind *want)
+{
+    struct node n;
+    const struct node_kind *got = kind_at(fx, path, &n);
+
+    if (got != want)
+        fprintf(stderr, "%s: got %s, want %s\n", path,
+                got ? got->name : "an error", want ? want->name : "an error");
+    CHECK(got == want);
+    node_clear(&n);
+}
+
+static void test_the_tree(void)
+{
+    struct fixture fx;
+
+    setup(&fx);
+    check_kind(&fx, "/", &node_directory);
+    check_kind(&fx, "/members", &node_collection);
+    check_kind(&fx, "/members/types", &node_collection);
+    check_kind(&fx, "/info", &node_singleton);
+    check_kind(&fx, "/.cwmfs", &node_meta);
+    check_kind(&fx, "/.cwmfs/rejected/members", &node_meta);
+    check_kind(&fx, "/members/admin.json", &node_object);
+    check_kind(&fx, "/members/twin%23id4.json", &node_object);
+    check_kind(&fx, "/members/nobody.json", &node_vacant);
+    check_kind(&fx, "/members/.admin.json.swp", &node_vacant);
+    check_kind(&fx, "/4913", &node_vacant);
+    check_kind(&fx, "/info/x", NULL);       /* below a file */
+    check_kind(&fx, "/nothing/x", NULL);    /* below nothing */
+    teardown(&fx);
+}
+
+static void test_names_of_objects(void)
+{
+    struct fixture fx;
+    struct node n;
+
+    setup(&fx);
+    CHECK(kind_at(&fx, "/members/a%2Fb.json", &n) == &node_vacant);
+    CHECK(n.resource_name && !n.new_object_name);
+    CHECK_STR_EQ(n.key, "a/b");
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/callbacks/new.json", &n) == &node_vacant);
+    CHECK(n.resource_name && n.new_object_name);
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/callbacks/7.json", &n) == &node_object);
+    CHECK_STR_EQ(n.res->endpoint, "callbacks");
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/members/twin%23id3.json", &n) == &node_object);
+    CHECK(n.res->duplicates && !(n.res->verbs & VERB_POST));
+    CHECK_STR_EQ(n.key, "twin%23id3");
+    node_clear(&n);
+    /* Collections named by id have no such names: scratch there. */
+    CHECK(kind_at(&fx, "/callbacks/1%23id42.json", &n) == &node_vacant);
+    CHECK(!n.resource_name);
+    node_clear(&n);
+    teardown(&fx);
+}
+
+/* Local files lie over the server's names. */
+static void test_local_files(void)
+{
+    struct fixture fx;
+    struct node n;
+    struct local_file *lf;
+
+    setup(&fx);
+    lf = local_create(fx.fs.local, "/members/admin.json", LOCAL_HIDDEN, 0, 0,
+                      0, NULL, 0, NULL);
+    local_put(fx.fs.local, lf);
+    CHECK(kind_at(&fx, "/members/admin.json", &n) == &node_vacant);
+    CHECK(n.hidden && n.resource_name);
+    node_clear(&n);
+    lf = local_create(fx.fs.local, "/members/admin.json~", LOCAL_SCRATCH,
+                      0600, 0, 0, "x", 1, NULL);
+    local_put(fx.fs.local, lf);
+    CHECK(kind_at(&fx, "/members/admin.json~", &n) == &node_local);
+    CHECK(n.local == lf && !n.resource_name);
+    node_clear(&n);
+    teardown(&fx);
+}
+
+/* Resolution asks the server only for objects' names. */
+static void test_requests(void)
+{
+    struct fixture fx;
+    struct node n;
+
+    setup(&fx);
+    kind_at(&fx, "/members/types", &n);
+    node_clear(&n);
+    kind_at(&fx, "/members/x.swp", &n);
+    node_clear(&n);
+    CHECK_INT_EQ(fx.server.requests, 0);
+    kind_at(&fx, "/members/admin.json", &n);
+    node_clear(&n);
+    kind_at(&fx, "/members/admin.json", &n);
+    node_clear(&n);
+    CHECK_INT_EQ(fx.server.requests, 1);
+    teardown(&fx);
+}
+
+/* A report is run when read, never by ls -l. */
+static void test_a_report_is_not_run_by_stat(void)
+{
+    static const struct resource_type row = {
+        .pattern = "/reports", .path = "/reports", .endpoint = "reports",
+        .kind = RES_REPORT, .verbs = VERB_GET };
+    struct node n = { .kind = &node_report, .res = &row };
+    struct fixture fx;
+    struct doc doc = { 0 };
+    struct stat st;
+
+    setup(&fx);
+    n.path = "/reports";
+    CHECK(node_report.flags & NODE_STAT_NO_FETCH);
+    CHECK_INT_EQ(node_report.getattr(&fx.fs, &n, &st), 0);
+    CHECK_INT_EQ(st.st_size, 0);
+    CHECK_INT_EQ(fx.server.requests, 0);
+    CHECK_INT_EQ(store_singleton(fx.fs.store, &row, true, &doc), 0);
+    CHECK_INT_EQ(node_report.getattr(&fx.fs, &n, &st), 0);
+    CHECK_INT_EQ(st.st_size, (long long)doc.len);
+    CHECK_INT_EQ(fx.server.requests, 1);
+    doc_clear(&doc);
+    teardown(&fx);
+}
+
+int main(void)
+{
+    log_set_level(LOG_LVL_ERROR);
+    test_the_tree();
+    test_names_of_objects();
+    test_local_files();
+    test_requests();
+    test_a_report_is_not_run_by_stat();
+    return unit_report();
+}
