@@ -12,6 +12,8 @@ CWMFS_PACKAGES=(
   # tests: the emulator, and the real programs the integration tests drive
   python3 curl jq procps findutils grep sed coreutils
   vim nano emacs-nox tmux
+  # the style check
+  clang-format
 )
 
 missing=()

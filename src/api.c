@@ -11,8 +11,8 @@
 
 struct cwm_api {
     struct http_client *http;
-    char *base_url;              /* .../apis/3.0/system */
-    struct curl_slist *headers;  /* auth, clientId, Accept: built once */
+    char *base_url;             /* .../apis/3.0/system */
+    struct curl_slist *headers; /* auth, clientId, Accept: built once */
 };
 
 struct http_client *api_http(struct cwm_api *api) { return api->http; }
@@ -20,6 +20,7 @@ const char *api_base_url(const struct cwm_api *api) { return api->base_url; }
 
 int api_status_to_errno(long status)
 {
+    /* clang-format off */
     switch (status) {
     case 400: return -EINVAL;
     case 401: case 403: return -EACCES;
@@ -29,6 +30,7 @@ int api_status_to_errno(long status)
     case 429: return -EAGAIN;
     default:  return status >= 200 && status < 300 ? 0 : -EIO;
     }
+    /* clang-format on */
 }
 
 char *api_escape_segment(const char *segment)
@@ -55,8 +57,10 @@ static char *base64(const unsigned char *in, size_t len)
         return NULL;
     for (size_t i = 0; i < len; i += 3) {
         unsigned v = (unsigned)in[i] << 16;
-        if (i + 1 < len) v |= (unsigned)in[i + 1] << 8;
-        if (i + 2 < len) v |= in[i + 2];
+        if (i + 1 < len)
+            v |= (unsigned)in[i + 1] << 8;
+        if (i + 2 < len)
+            v |= in[i + 2];
         *p++ = tbl[(v >> 18) & 63];
         *p++ = tbl[(v >> 12) & 63];
         *p++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
@@ -99,12 +103,17 @@ static struct curl_slist *build_headers(const struct cwm_config *cfg)
     h = add_header(h, "Authorization: Basic %s%s", token, "");
     explicit_bzero(token, strlen(token));
     free(token);
-    if (h) h = add_header(h, "clientId: %s%s", cfg->client_id, "");
-    if (h) h = add_header(h, "Accept: application/vnd.connectwise.com+json; version=%s%s",
-                          cfg->api_version ? cfg->api_version : "2025.8", "");
-    if (h) h = add_header(h, "Content-Type: application/json%s%s", "", "");
+    if (h)
+        h = add_header(h, "clientId: %s%s", cfg->client_id, "");
+    if (h)
+        h = add_header(
+            h, "Accept: application/vnd.connectwise.com+json; version=%s%s",
+            cfg->api_version ? cfg->api_version : "2025.8", "");
+    if (h)
+        h = add_header(h, "Content-Type: application/json%s%s", "", "");
     /* libcurl sends "Expect: 100-continue" for large bodies; skip the wait. */
-    if (h) h = add_header(h, "Expect:%s%s", "", "");
+    if (h)
+        h = add_header(h, "Expect:%s%s", "", "");
     return h;
 }
 
@@ -132,11 +141,13 @@ static char *discover_codebase(struct http_client *http, const char *url,
     if (cJSON_IsString(cb) && cb->valuestring[0])
         codebase = strdup(cb->valuestring);
     else if (resp.status == 200)
-        snprintf(err, errlen, "%s does not know company '%s' "
-                 "(login/companyinfo answered no codebase)", url, company);
+        snprintf(err, errlen,
+                 "%s does not know company '%s' "
+                 "(login/companyinfo answered no codebase)",
+                 url, company);
     else
-        snprintf(err, errlen, "codebase discovery at %s failed: HTTP %ld",
-                 url, resp.status);
+        snprintf(err, errlen, "codebase discovery at %s failed: HTTP %ld", url,
+                 resp.status);
     cJSON_Delete(body);
     http_response_free(&resp);
     return codebase;
@@ -242,8 +253,8 @@ static int api_call(struct cwm_api *api, const char *method, const char *path,
     if (rc) {
         error->status = 0;
         error->outcome_unknown = resp->outcome_unknown;
-        snprintf(error->message, sizeof(error->message), "%s %s: %s",
-                 method, url, resp->error);
+        snprintf(error->message, sizeof(error->message), "%s %s: %s", method,
+                 url, resp->error);
     } else if (resp->status < 200 || resp->status >= 300) {
         describe_error(resp, error);
         error->outcome_unknown = resp->status == 504 && strcmp(method, "GET");
@@ -312,7 +323,8 @@ static void append_items(cJSON *all, cJSON *page)
 {
     cJSON *item;
 
-    while ((item = cJSON_DetachItemFromArray(page, 0)) != NULL)
+    for (item = cJSON_DetachItemFromArray(page, 0); item;
+         item = cJSON_DetachItemFromArray(page, 0))
         cJSON_AddItemToArray(all, item);
 }
 

@@ -19,8 +19,9 @@ struct cwm_api;
 
 /* Why a call failed, for the caller to report (this layer logs nothing). */
 struct api_error {
-    long status;        /* HTTP status, 0 for a transport failure */
-    char message[512];  /* the server's message (+ errors[].message), or the transport error */
+    long status;       /* HTTP status, 0 for a transport failure */
+    char message[512]; /* the server's message (+ errors[].message), or the
+                          transport error */
     /* A write whose answer never came: the server may have applied it
      * (a transport failure after sending, or a 504 from a gateway). */
     bool outcome_unknown;

@@ -16,13 +16,15 @@
 #include <stddef.h>
 
 struct buf {
-    char *data;   /* NUL-terminated when not NULL */
+    char *data; /* NUL-terminated when not NULL */
     size_t len;
-    size_t cap;   /* allocated bytes, excluding the terminator */
-    size_t max;   /* refuse to grow len beyond this (0: SIZE_MAX/2) */
+    size_t cap; /* allocated bytes, excluding the terminator */
+    size_t max; /* refuse to grow len beyond this (0: SIZE_MAX/2) */
 };
 
+/* clang-format off */
 #define BUF_INIT(max_) { NULL, 0, 0, (max_) }
+/* clang-format on */
 
 void buf_init(struct buf *b, size_t max);
 /* Makes room for len + extra bytes: 0, -ENOMEM, or -EFBIG beyond max. */

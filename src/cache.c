@@ -22,16 +22,16 @@
 
 struct entry {
     char *key;
-    void *value;           /* NULL with has_value = absence */
+    void *value; /* NULL with has_value = absence */
     bool has_value;
-    double expires;        /* monotonic seconds */
+    double expires; /* monotonic seconds */
     bool loading;
-    bool stale_on_arrival; /* forgotten while a fill was running */
-    unsigned waiters;      /* callers sleeping on this entry */
-    unsigned long fill_gen;/* bumped when a fill finishes */
-    int fill_rc;           /* result of the last fill */
-    unsigned long version; /* of the value (or absence) held */
-    char *tag;             /* what it is filed under, or NULL */
+    bool stale_on_arrival;             /* forgotten while a fill was running */
+    unsigned waiters;                  /* callers sleeping on this entry */
+    unsigned long fill_gen;            /* bumped when a fill finishes */
+    int fill_rc;                       /* result of the last fill */
+    unsigned long version;             /* of the value (or absence) held */
+    char *tag;                         /* what it is filed under, or NULL */
     struct entry *tag_prev, *tag_next; /* in cache.tagged */
     UT_hash_handle hh;
 };
@@ -40,11 +40,11 @@ struct cache {
     pthread_mutex_t lock;
     pthread_cond_t filled;
     struct entry *table;
-    struct entry *tagged;  /* the entries with a tag (listings: few) */
+    struct entry *tagged; /* the entries with a tag (listings: few) */
     double ttl;
     cache_free_fn free_value;
     unsigned long inserts;
-    unsigned long clock;   /* the last version handed out */
+    unsigned long clock; /* the last version handed out */
     struct cache_stats stats;
 };
 
@@ -186,8 +186,8 @@ static int fill_outcome(struct cache *cache, struct entry *e, cache_use_fn use,
 }
 
 /* Waits for the fill in progress on e. */
-static int wait_for_fill(struct cache *cache, struct entry *e,
-                         cache_use_fn use, void *use_ctx)
+static int wait_for_fill(struct cache *cache, struct entry *e, cache_use_fn use,
+                         void *use_ctx)
 {
     unsigned long gen = e->fill_gen;
 
@@ -282,7 +282,7 @@ unsigned long cache_version(struct cache *cache)
 }
 
 /* version 0: the newest there is. */
-static int put(struct cache *cache, const char *key, void *value,
+static int put(struct cache *cache, const char *key, void *value_taken,
                unsigned long version)
 {
     struct entry *e;
@@ -295,22 +295,22 @@ static int put(struct cache *cache, const char *key, void *value,
     if (e && e->has_value && e->version > version)
         newer_held = true;
     else if (e)
-        store(cache, e, value, version);
+        store(cache, e, value_taken, version);
     pthread_mutex_unlock(&cache->lock);
-    if ((!e || newer_held) && value)
-        cache->free_value(value);
+    if ((!e || newer_held) && value_taken)
+        cache->free_value(value_taken);
     return e ? 0 : -ENOMEM;
 }
 
-int cache_put(struct cache *cache, const char *key, void *value)
+int cache_put(struct cache *cache, const char *key, void *value_taken)
 {
-    return put(cache, key, value, 0);
+    return put(cache, key, value_taken, 0);
 }
 
-int cache_put_versioned(struct cache *cache, const char *key, void *value,
+int cache_put_versioned(struct cache *cache, const char *key, void *value_taken,
                         unsigned long version)
 {
-    return put(cache, key, value, version ? version : 1);
+    return put(cache, key, value_taken, version ? version : 1);
 }
 
 static void forget_entry(struct cache *cache, struct entry *e)
@@ -319,8 +319,7 @@ static void forget_entry(struct cache *cache, struct entry *e)
         /* Others hold it: let it go stale instead. */
         e->expires = 0;
         e->stale_on_arrival = e->loading;
-    }
-    else
+    } else
         delete_entry(cache, e);
 }
 
@@ -341,8 +340,8 @@ void cache_forget_tag(struct cache *cache, const char *tag)
 
     pthread_mutex_lock(&cache->lock);
     DL_FOREACH_SAFE2(cache->tagged, e, tmp, tag_next)
-        if (strcmp(e->tag, tag) == 0)
-            forget_entry(cache, e);
+    if (strcmp(e->tag, tag) == 0)
+        forget_entry(cache, e);
     pthread_mutex_unlock(&cache->lock);
 }
 

@@ -33,8 +33,8 @@ typedef int (*cache_use_fn)(void *ctx, const void *value);
 
 struct cache_stats {
     unsigned long hits;
-    unsigned long fills;     /* misses that ran a fill */
-    unsigned long coalesced; /* misses that waited for another's fill */
+    unsigned long fills;        /* misses that ran a fill */
+    unsigned long coalesced;    /* misses that waited for another's fill */
     unsigned long stale_served; /* expired values served after a failed fill */
     unsigned long entries;
 };
@@ -53,12 +53,12 @@ int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
                void *use_ctx);
 /* Stores (replaces) a value, fresh for one TTL; NULL records absence.
  * The value is the newest there is (a write's answer). */
-int cache_put(struct cache *cache, const char *key, void *value);
+int cache_put(struct cache *cache, const char *key, void *value_taken);
 /* A version for data about to be fetched: take it before the request. */
 unsigned long cache_version(struct cache *cache);
 /* Like cache_put for data fetched under `version`: dropped (and freed)
  * when the key already holds newer data.  Returns 0 either way. */
-int cache_put_versioned(struct cache *cache, const char *key, void *value,
+int cache_put_versioned(struct cache *cache, const char *key, void *value_taken,
                         unsigned long version);
 /* Forgets a key, or every key; a fill in progress is kept but its result
  * will be stale on arrival. */

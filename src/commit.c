@@ -219,9 +219,9 @@ static char *path_for_key(const char *path, const char *key)
 
 struct lost_words {
     const char *method;
-    const char *applied;     /* "created the object" */
-    const char *not_applied; /* "did not create the object" */
-    const char *unknown_hint;/* what the user can do to see */
+    const char *applied;      /* "created the object" */
+    const char *not_applied;  /* "did not create the object" */
+    const char *unknown_hint; /* what the user can do to see */
 };
 
 static int report_lost(struct committer *c, const char *path, const char *text,
@@ -231,19 +231,19 @@ static int report_lost(struct committer *c, const char *path, const char *text,
 {
     if (found == 1) {
         log_warn("%s: the server's answer to %s was lost (%s); looked, and "
-                 "it %s", path_display(path), w->method, sent->message,
-                 w->applied);
+                 "it %s",
+                 path_display(path), w->method, sent->message, w->applied);
         return 0;
     }
     if (found == 0)
         return refuse(c, path, -EIO, text, len,
                       "the server's answer to %s was lost (%s); looked, and "
-                      "it %s: try again", w->method, sent->message,
-                      w->not_applied);
+                      "it %s: try again",
+                      w->method, sent->message, w->not_applied);
     return refuse(c, path, -EIO, text, len,
                   "outcome unknown: the server's answer to %s was lost (%s) "
-                  "and looking failed (%s); %s", w->method, sent->message,
-                  looked->message, w->unknown_hint);
+                  "and looking failed (%s); %s",
+                  w->method, sent->message, looked->message, w->unknown_hint);
 }
 
 /* ---- a new object: POST ---- */
@@ -257,20 +257,21 @@ static int check_new(struct committer *c, const struct save *s, cJSON *body)
 
     if (!allows(s->res, VERB_POST))
         return refuse(c, s->path, -EACCES, s->text, s->len,
-                      "%s cannot be created through the API",
-                      s->res->path + 1);
+                      "%s cannot be created through the API", s->res->path + 1);
     if (cJSON_GetObjectItemCaseSensitive(body, "id"))
-        return refuse(c, s->path, -EINVAL, s->text, s->len,
-                      "a new object gets its id from the server: remove \"id\" "
-                      "(to change an existing object, save it under its own name)");
+        return refuse(
+            c, s->path, -EINVAL, s->text, s->len,
+            "a new object gets its id from the server: remove \"id\" "
+            "(to change an existing object, save it under its own name)");
     /* Objects named by identifier take it from the file name; ids are
      * always the server's to give. */
     if (!resource_keyed_by_id(s->res)) {
-        if (named && !(cJSON_IsString(named) &&
-                       strcmp(named->valuestring, s->key) == 0))
+        if (named &&
+            !(cJSON_IsString(named) && strcmp(named->valuestring, s->key) == 0))
             return refuse(c, s->path, -EINVAL, s->text, s->len,
                           "the body's %s disagrees with the file name "
-                          "(rename the file or fix \"%s\")", field, field);
+                          "(rename the file or fix \"%s\")",
+                          field, field);
         if (!named && !cJSON_AddStringToObject(body, field, s->key))
             return -ENOMEM;
     }
@@ -285,18 +286,20 @@ static int resolve_lost_post(struct committer *c, const struct save *s,
 {
     static const struct lost_words words = {
         "POST", "created the object", "did not create the object",
-        "list the folder before saving again" };
+        "list the folder before saving again"
+    };
     struct api_error err = { 0 };
     cJSON *found = NULL;
     int rc = store_find_posted(c->store, s->res, body, &found, &err);
 
     if (rc == 0)
-        rc = store_remember(c->store, s->res, found, NULL,
-                            s->shown_mtime, key);
+        rc = store_remember(c->store, s->res, found, NULL, s->shown_mtime, key);
     cJSON_Delete(found);
     return report_lost(c, s->path, s->text, s->len,
-                       rc == 0 ? 1 : rc == -ENOENT ? 0 : -1, &words, sent,
-                       &err);
+                       rc == 0         ? 1
+                       : rc == -ENOENT ? 0
+                                       : -1,
+                       &words, sent, &err);
 }
 
 static int post_new(struct committer *c, const struct save *s, cJSON *body,
@@ -319,8 +322,8 @@ static int post_new(struct committer *c, const struct save *s, cJSON *body,
     result->sent = true;
     result->new_path = path_for_key(s->path, key);
     fetch_answer(c, s->res, key, result);
-    log_info("%s: created", path_display(result->new_path ? result->new_path
-                                                          : s->path));
+    log_info("%s: created",
+             path_display(result->new_path ? result->new_path : s->path));
     free(key);
     return 0;
 }
@@ -329,10 +332,10 @@ static int post_new(struct committer *c, const struct save *s, cJSON *body,
 
 /* What one update sends, and what it was checked against. */
 struct update {
-    char *id;       /* the object's id, as the API addresses it */
-    cJSON *base;    /* the writer's base, parsed; NULL when unknown */
-    cJSON *patch;   /* the writer's changes */
-    cJSON *theirs;  /* the server's copy just before sending */
+    char *id;      /* the object's id, as the API addresses it */
+    cJSON *base;   /* the writer's base, parsed; NULL when unknown */
+    cJSON *patch;  /* the writer's changes */
+    cJSON *theirs; /* the server's copy just before sending */
 };
 
 static void update_clear(struct update *u)
@@ -371,13 +374,14 @@ static void note_concurrent_change(const struct save *s, const struct update *u,
         const char *key = cJSON_GetStringValue(
             cJSON_GetObjectItemCaseSensitive(op, "path"));
         if (key && !patch_touches(u->patch, key) && used < sizeof(names))
-            used += (size_t)snprintf(names + used, sizeof(names) - used,
-                                     "%s%s", used ? "," : "", key);
+            used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+                                     used ? "," : "", key);
     }
     cJSON_Delete(moved);
     if (used)
         log_warn("%s: saved; meanwhile someone else changed %s on the server "
-                 "(kept)", path_display(s->path), names);
+                 "(kept)",
+                 path_display(s->path), names);
 }
 
 /* The PATCH's (PUT's) answer was lost: does the server have the change? */
@@ -385,9 +389,9 @@ static int resolve_lost_update(struct committer *c, const struct save *s,
                                const struct update *u, const char *method,
                                const struct api_error *sent)
 {
-    const struct lost_words words = {
-        method, "has the change", "did not apply the change",
-        "reopen the file to see what it holds" };
+    const struct lost_words words = { method, "has the change",
+                                      "did not apply the change",
+                                      "reopen the file to see what it holds" };
     struct api_error err = { 0 };
     cJSON *now = NULL;
     int rc = store_fetch_fresh(c->store, s->res, u->id, &now, &err);
@@ -415,9 +419,9 @@ static int send_update(struct committer *c, const struct save *s,
             return -ENOMEM;
         }
     }
-    rc = store_update(c->store, s->res, s->key, u->id,
-                      method, c->use_put ? merged : u->patch, s->shown_mtime,
-                      &answer, &err);
+    rc = store_update(c->store, s->res, s->key, u->id, method,
+                      c->use_put ? merged : u->patch, s->shown_mtime, &answer,
+                      &err);
     cJSON_Delete(merged);
     if (rc == 0)
         note_concurrent_change(s, u, answer);
@@ -440,9 +444,9 @@ static int find_id(struct committer *c, const struct save *s, struct update *u)
 
     if (u->base) {
         u->id = store_object_id(u->base);
-    } else if ((rc = store_object(c->store, s->res, s->key, true,
-                                  &doc)) == 0) {
-        current = render_parse(doc.text, doc.len);
+    } else {
+        rc = store_object(c->store, s->res, s->key, true, &doc);
+        current = rc ? NULL : render_parse(doc.text, doc.len);
         u->id = current ? store_object_id(current) : NULL;
     }
     cJSON_Delete(current);
@@ -474,7 +478,8 @@ static int patch_without_base(struct committer *c, const struct save *s,
     bool moved = false;
 
     if (reads_last_shown(c->reads, s->path, &shown)) {
-        if (!(text = render_json(u->theirs, &len)))
+        text = render_json(u->theirs, &len);
+        if (!text)
             return -ENOMEM;
         moved = reads_fingerprint(text, len) != shown;
         free(text);
@@ -510,7 +515,8 @@ static int check_and_send(struct committer *c, const struct save *s,
         return refuse(c, s->path, -EINVAL, s->text, s->len,
                       "\"id\" was changed or removed; it names the object and "
                       "cannot change (to create an object, save a new file)");
-    if (!u->base && (rc = patch_without_base(c, s, mine, u)) != 0)
+    rc = u->base ? 0 : patch_without_base(c, s, mine, u);
+    if (rc)
         return rc;
     if (jsonpatch_is_empty(u->patch))
         return 0;
@@ -529,7 +535,8 @@ static int update_existing(struct committer *c, const struct save *s,
     struct update u = { 0 };
     int rc = 0;
 
-    if (s->base && !(u.base = render_parse(s->base, strlen(s->base))))
+    u.base = s->base ? render_parse(s->base, strlen(s->base)) : NULL;
+    if (s->base && !u.base)
         rc = refuse(c, s->path, -EIO, s->text, s->len,
                     "cannot tell which object this is");
     if (rc == 0)
@@ -538,9 +545,10 @@ static int update_existing(struct committer *c, const struct save *s,
         rc = refuse(c, s->path, -EINVAL, s->text, s->len,
                     "\"id\" was changed or removed; it names the object and "
                     "cannot change (to create an object, save a new file)");
-    if (rc == 0 && u.base && !(u.patch = jsonpatch_diff(u.base, mine,
-                                                        server_managed)))
-        rc = -ENOMEM;
+    if (rc == 0 && u.base) {
+        u.patch = jsonpatch_diff(u.base, mine, server_managed);
+        rc = u.patch ? 0 : -ENOMEM;
+    }
     /* An unchanged save sends nothing, and needs no check either. */
     if (rc == 0 && !(u.base && jsonpatch_is_empty(u.patch)))
         rc = check_and_send(c, s, mine, &u);
@@ -604,12 +612,12 @@ static bool guard_allows_delete(struct committer *c)
 
 /* The DELETE's answer was lost: is the object gone? */
 static int resolve_lost_delete(struct committer *c, const char *path,
-                               const struct resource_type *res,
-                               const char *key, const char *id,
-                               const struct api_error *sent)
+                               const struct resource_type *res, const char *key,
+                               const char *id, const struct api_error *sent)
 {
-    static const struct lost_words words = {
-        "DELETE", "is gone", "was not deleted", "list the folder to see" };
+    static const struct lost_words words = { "DELETE", "is gone",
+                                             "was not deleted",
+                                             "list the folder to see" };
     struct api_error err = { 0 };
     cJSON *still = NULL;
     int rc = store_fetch_fresh(c->store, res, id, &still, &err);
@@ -618,15 +626,32 @@ static int resolve_lost_delete(struct committer *c, const char *path,
     if (rc == -ENOENT)
         store_note_deleted(c->store, res, key);
     return report_lost(c, path, NULL, 0,
-                       rc == -ENOENT ? 1 : rc == 0 ? 0 : -1, &words, sent,
-                       &err);
+                       rc == -ENOENT ? 1
+                       : rc == 0     ? 0
+                                     : -1,
+                       &words, sent, &err);
+}
+
+/* DELETE, and what became of it. */
+static int send_delete(struct committer *c, const char *path,
+                       const struct resource_type *res, const char *key,
+                       const char *id)
+{
+    struct api_error err = { 0 };
+    int rc = store_delete(c->store, res, key, id, &err);
+
+    if (rc && err.outcome_unknown)
+        return resolve_lost_delete(c, path, res, key, id, &err);
+    if (rc)
+        return refuse(c, path, rc, NULL, 0,
+                      "the server refused to delete it: %s", err.message);
+    return 0;
 }
 
 int commit_delete(struct committer *c, const char *path,
                   const struct resource_type *res, const char *key)
 {
     struct doc doc = { 0 };
-    struct api_error err = { 0 };
     cJSON *obj = NULL;
     char *id = NULL;
     int rc;
@@ -644,15 +669,13 @@ int commit_delete(struct committer *c, const char *path,
                     "read-only: its id is not a whole number the API can "
                     "address, so a DELETE could reach another object");
     else if (!guard_allows_delete(c))
-        rc = refuse(c, path, -EPERM, NULL, 0,
-                    "refusing to delete: more than %d deletes in a minute "
-                    "(a guard against mass deletion; -o max_deletes=N changes it)",
-                    c->max_deletes);
-    else if ((rc = store_delete(c->store, res, key, id, &err)) != 0)
-        rc = err.outcome_unknown
-                 ? resolve_lost_delete(c, path, res, key, id, &err)
-                 : refuse(c, path, rc, NULL, 0,
-                          "the server refused to delete it: %s", err.message);
+        rc = refuse(
+            c, path, -EPERM, NULL, 0,
+            "refusing to delete: more than %d deletes in a minute "
+            "(a guard against mass deletion; -o max_deletes=N changes it)",
+            c->max_deletes);
+    else
+        rc = send_delete(c, path, res, key, id);
     if (rc == 0)
         log_info("%s: deleted", path_display(path));
     cJSON_Delete(obj);

@@ -29,14 +29,14 @@ struct strmap;
 struct committer {
     struct store *store;
     struct errlog *errlog;
-    struct reads *reads;   /* what the mount showed: for saves without a base */
-    bool use_put;          /* -o write_mode=put */
-    int max_deletes;       /* per minute (-o max_deletes) */
+    struct reads *reads; /* what the mount showed: for saves without a base */
+    bool use_put;        /* -o write_mode=put */
+    int max_deletes;     /* per minute (-o max_deletes) */
     pthread_mutex_t guard_lock;
-    double *delete_times;  /* ring of the last max_deletes DELETE times */
+    double *delete_times; /* ring of the last max_deletes DELETE times */
     int delete_next;
     pthread_mutex_t locks_lock;
-    struct strmap *locks;  /* path -> struct object_lock, while in use */
+    struct strmap *locks; /* path -> struct object_lock, while in use */
 };
 
 int committer_init(struct committer *c, struct store *store,
@@ -52,9 +52,9 @@ void commit_unlock(struct committer *c, struct object_lock *lock);
 
 /* What a save produced. */
 struct commit_result {
-    bool sent;       /* the server changed (or was found changed) */
-    char *new_path;  /* a created object's file path (malloc'd), else NULL */
-    char *answer;    /* the server's object as the file now shows it */
+    bool sent;      /* the server changed (or was found changed) */
+    char *new_path; /* a created object's file path (malloc'd), else NULL */
+    char *answer;   /* the server's object as the file now shows it */
     size_t answer_len;
 };
 void commit_result_clear(struct commit_result *r);
@@ -64,13 +64,13 @@ struct save {
     const char *path;
     const struct resource_type *res; /* the object's row */
     const char *key;                 /* and key (the file's name) */
-    bool existing;     /* an edit of an object the server has; else a POST */
+    bool existing; /* an edit of an object the server has; else a POST */
     /* The text the writer started from (what its process read).  NULL:
      * unknown, and then the save may only set the fields it sends, and is
      * refused (ESTALE) if the server's copy changed since the mount last
      * showed that file to anyone. */
     const char *base;
-    const char *text;  /* NUL-terminated at len */
+    const char *text; /* NUL-terminated at len */
     size_t len;
     time_t shown_mtime; /* the mtime the writer saw, kept (see store_update) */
 };

@@ -39,20 +39,22 @@ enum config_key {
 #define NOT_A_STRING ((size_t)-1)
 
 static const struct {
-    const char *name;   /* config file key */
-    const char *env;    /* environment variable */
-    size_t offset;      /* of the char * field, or NOT_A_STRING (ttl) */
+    const char *name; /* config file key */
+    const char *env;  /* environment variable */
+    size_t offset;    /* of the char * field, or NOT_A_STRING (ttl) */
 } KEYS[KEY_COUNT] = {
-#define STRING_KEY(k, name, env, field) \
+/* clang-format off */
+#define STR_KEY(k, name, env, field) \
     [k] = { name, env, offsetof(struct cwm_config, field) }
-    STRING_KEY(KEY_URL,         "url",         "CWMFS_URL",         url),
-    STRING_KEY(KEY_COMPANY,     "company",     "CWMFS_COMPANY",     company),
-    STRING_KEY(KEY_PUBLIC_KEY,  "public_key",  "CWMFS_PUBLIC_KEY",  public_key),
-    STRING_KEY(KEY_PRIVATE_KEY, "private_key", "CWMFS_PRIVATE_KEY", private_key),
-    STRING_KEY(KEY_CLIENT_ID,   "client_id",   "CWMFS_CLIENT_ID",   client_id),
-    STRING_KEY(KEY_CODEBASE,    "codebase",    "CWMFS_CODEBASE",    codebase),
-    STRING_KEY(KEY_API_VERSION, "api_version", "CWMFS_API_VERSION", api_version),
-#undef STRING_KEY
+    STR_KEY(KEY_URL,         "url",         "CWMFS_URL",         url),
+    STR_KEY(KEY_COMPANY,     "company",     "CWMFS_COMPANY",     company),
+    STR_KEY(KEY_PUBLIC_KEY,  "public_key",  "CWMFS_PUBLIC_KEY",  public_key),
+    STR_KEY(KEY_PRIVATE_KEY, "private_key", "CWMFS_PRIVATE_KEY", private_key),
+    STR_KEY(KEY_CLIENT_ID,   "client_id",   "CWMFS_CLIENT_ID",   client_id),
+    STR_KEY(KEY_CODEBASE,    "codebase",    "CWMFS_CODEBASE",    codebase),
+    STR_KEY(KEY_API_VERSION, "api_version", "CWMFS_API_VERSION", api_version),
+#undef STR_KEY
+    /* clang-format on */
     [KEY_TTL] = { "ttl", "CWMFS_TTL", NOT_A_STRING },
 };
 
@@ -137,7 +139,7 @@ static bool normalised_copy(int k, const char *value, char **out)
         return true;
 
     size_t n = len - start;
-    char *copy = malloc(n + 2);     /* room for codebase's slash + NUL */
+    char *copy = malloc(n + 2); /* room for codebase's slash + NUL */
     if (!copy)
         return false;
     memcpy(copy, value + start, n);
@@ -152,7 +154,7 @@ static bool normalised_copy(int k, const char *value, char **out)
 
 struct staging {
     bool present[KEY_COUNT];
-    char *value[KEY_COUNT];     /* normalised; NULL = unset (empty) */
+    char *value[KEY_COUNT]; /* normalised; NULL = unset (empty) */
     int ttl;
 };
 
@@ -168,8 +170,7 @@ enum set_status { SET_OK, SET_BAD_TTL, SET_NO_MEMORY };
 
 /* Record key k; callers turn a failure into a message that fits where the
  * value came from (file line or environment variable). */
-static enum set_status staging_set(struct staging *st, int k,
-                                   const char *value)
+static enum set_status staging_set(struct staging *st, int k, const char *value)
 {
     if (k == KEY_TTL) {
         if (!parse_ttl(value, &st->ttl))
@@ -242,7 +243,7 @@ static enum line_status read_line(FILE *fp, char *buf)
     size_t n = 0;
     int c;
 
-    while ((c = getc(fp)) != EOF && c != '\n') {
+    for (c = getc(fp); c != EOF && c != '\n'; c = getc(fp)) {
         if (c == '\0')
             return LINE_NUL;
         if (n == CONFIG_MAX_LINE)
@@ -273,12 +274,12 @@ static char *trim(char *s)
 struct ini_state {
     const char *path;
     const char *profile;
-    bool profile_explicit;  /* caller named it; absence is then an error */
+    bool profile_explicit; /* caller named it; absence is then an error */
     unsigned line;
-    bool in_section;        /* any header seen yet */
-    bool in_selected;       /* current section is the profile */
+    bool in_section;  /* any header seen yet */
+    bool in_selected; /* current section is the profile */
     bool found_profile;
-    bool has_private_key;   /* in any section: drives the mode check */
+    bool has_private_key; /* in any section: drives the mode check */
     struct staging st;
     char *err;
     size_t errlen;
@@ -338,12 +339,12 @@ static int parse_assignment(struct ini_state *s, char *line)
     if (strcmp(key, KEYS[KEY_PRIVATE_KEY].name) == 0 && *value)
         s->has_private_key = true;
     if (!s->in_selected)
-        return 0;       /* other profiles may use keys we do not know */
+        return 0; /* other profiles may use keys we do not know */
 
     int k = key_lookup(key);
     if (k < 0) {
-        set_err(s->err, s->errlen, "%s:%u: unknown key \"%s\" in [%s]",
-                s->path, s->line, key, s->profile);
+        set_err(s->err, s->errlen, "%s:%u: unknown key \"%s\" in [%s]", s->path,
+                s->line, key, s->profile);
         return -1;
     }
     switch (staging_set(&s->st, k, value)) {
@@ -360,7 +361,7 @@ static int parse_line(struct ini_state *s, char *raw)
 {
     char *line = trim(raw);
     if (s->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
-        line = trim(line + 3);          /* UTF-8 byte order mark */
+        line = trim(line + 3); /* UTF-8 byte order mark */
     if (!*line || *line == '#' || *line == ';')
         return 0;
     if (*line == '[')
@@ -401,8 +402,8 @@ static int parse_stream(struct ini_state *s, FILE *fp)
 }
 
 /* Opens path; on ENOENT with !required returns NULL and sets *skip. */
-static FILE *open_config(const char *path, bool required, bool *skip,
-                         char *err, size_t errlen)
+static FILE *open_config(const char *path, bool required, bool *skip, char *err,
+                         size_t errlen)
 {
     *skip = false;
     FILE *fp = fopen(path, "re");
@@ -417,8 +418,8 @@ static FILE *open_config(const char *path, bool required, bool *skip,
     return NULL;
 }
 
-static int check_file_type(FILE *fp, const char *path, mode_t *mode,
-                           char *err, size_t errlen)
+static int check_file_type(FILE *fp, const char *path, mode_t *mode, char *err,
+                           size_t errlen)
 {
     struct stat sb;
     if (fstat(fileno(fp), &sb) < 0) {
@@ -449,16 +450,16 @@ static int check_parsed(const struct ini_state *s, mode_t mode)
     /* Without an explicit profile a file lacking [default] is fine: the
      * environment may supply everything. */
     if (!s->found_profile && s->profile_explicit) {
-        set_err(s->err, s->errlen, "profile [%s] not found in %s",
-                s->profile, s->path);
+        set_err(s->err, s->errlen, "profile [%s] not found in %s", s->profile,
+                s->path);
         return -1;
     }
     return 0;
 }
 
 int config_load_file(struct cwm_config *cfg, const char *path,
-                     const char *profile, bool required,
-                     char *err, size_t errlen)
+                     const char *profile, bool required, char *err,
+                     size_t errlen)
 {
     bool skip;
     FILE *fp = open_config(path, required, &skip, err, errlen);
@@ -501,13 +502,13 @@ int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen)
     for (int k = 0; k < KEY_COUNT && rc == 0; k++) {
         const char *value = getenv(KEYS[k].env);
         if (!value || !*value)
-            continue;   /* "VAR= cwmfs ..." should not blank the file's value */
+            continue; /* "VAR= cwmfs ..." should not blank the file's value */
         switch (staging_set(&st, k, value)) {
         case SET_OK:
             break;
         case SET_BAD_TTL:
-            set_err(err, errlen, "%s: " TTL_RULE ", got \"%s\"",
-                    KEYS[k].env, value);
+            set_err(err, errlen, "%s: " TTL_RULE ", got \"%s\"", KEYS[k].env,
+                    value);
             rc = -1;
             break;
         default:
@@ -534,17 +535,18 @@ static bool has_control_char(const char *s)
 
 /* Every string key must be free of control characters: they all end up
  * in a URL or an HTTP header, where CR/LF would forge new headers. */
-static int validate_strings(const struct cwm_config *cfg,
-                            char *err, size_t errlen)
+static int validate_strings(const struct cwm_config *cfg, char *err,
+                            size_t errlen)
 {
-    static const int required[] = { KEY_URL, KEY_COMPANY, KEY_PUBLIC_KEY,
-                                    KEY_PRIVATE_KEY, KEY_CLIENT_ID,
-                                    KEY_API_VERSION };
+    static const int required[] = { KEY_URL,        KEY_COMPANY,
+                                    KEY_PUBLIC_KEY, KEY_PRIVATE_KEY,
+                                    KEY_CLIENT_ID,  KEY_API_VERSION };
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         int k = required[i];
         const char *v = string_value(cfg, k);
         if (!v || !*v) {
-            set_err(err, errlen, "missing %s: set \"%s\" in the config "
+            set_err(err, errlen,
+                    "missing %s: set \"%s\" in the config "
                     "file or the %s environment variable",
                     KEYS[k].name, KEYS[k].name, KEYS[k].env);
             return -1;
@@ -565,8 +567,7 @@ static bool is_loopback_host(const char *host, bool bracketed)
 {
     if (bracketed) {
         struct in6_addr a6;
-        return inet_pton(AF_INET6, host, &a6) == 1 &&
-               IN6_IS_ADDR_LOOPBACK(&a6);
+        return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
     }
     if (strcasecmp(host, "localhost") == 0)
         return true;
@@ -577,8 +578,8 @@ static bool is_loopback_host(const char *host, bool bracketed)
 
 static bool valid_port(const char *port)
 {
-    if (!*port || strlen(port) > 5 || strspn(port, "0123456789") !=
-        strlen(port))
+    if (!*port || strlen(port) > 5 ||
+        strspn(port, "0123456789") != strlen(port))
         return false;
     long v = strtol(port, NULL, 10);
     return v >= 1 && v <= 65535;
@@ -587,19 +588,21 @@ static bool valid_port(const char *port)
 struct url_parts {
     char scheme[16];
     char host[256];
-    bool bracketed;     /* IPv6 literal: host holds what was inside [] */
+    bool bracketed; /* IPv6 literal: host holds what was inside [] */
 };
 
 /* Split "scheme://host[:port]" into parts; -1 with a message if the url
  * has any other shape. */
-static int split_url(const char *url, struct url_parts *u,
-                     char *err, size_t errlen)
+static int split_url(const char *url, struct url_parts *u, char *err,
+                     size_t errlen)
 {
     const char *sep = strstr(url, "://");
     size_t scheme_len = sep ? (size_t)(sep - url) : 0;
     if (scheme_len == 0 || scheme_len >= sizeof(u->scheme)) {
-        set_err(err, errlen, "url must look like https://host[:port], "
-                "got \"%s\"", url);
+        set_err(err, errlen,
+                "url must look like https://host[:port], "
+                "got \"%s\"",
+                url);
         return -1;
     }
     memcpy(u->scheme, url, scheme_len);
@@ -607,9 +610,11 @@ static int split_url(const char *url, struct url_parts *u,
 
     const char *auth = sep + 3;
     if (strpbrk(auth, "/?#@ ")) {
-        set_err(err, errlen, "url must be scheme://host[:port] with no "
+        set_err(err, errlen,
+                "url must be scheme://host[:port] with no "
                 "path, query, fragment or user info (the API path comes "
-                "from codebase), got \"%s\"", url);
+                "from codebase), got \"%s\"",
+                url);
         return -1;
     }
     const char *host = auth, *host_end, *rest;
@@ -625,8 +630,7 @@ static int split_url(const char *url, struct url_parts *u,
     if (!host_end || host_end == host ||
         (size_t)(host_end - host) >= sizeof(u->host) ||
         (*rest && (*rest != ':' || !valid_port(rest + 1)))) {
-        set_err(err, errlen, "url has an invalid host or port: \"%s\"",
-                url);
+        set_err(err, errlen, "url has an invalid host or port: \"%s\"", url);
         return -1;
     }
     memcpy(u->host, host, (size_t)(host_end - host));
@@ -642,14 +646,18 @@ static int validate_url(const char *url, char *err, size_t errlen)
     if (strcasecmp(u.scheme, "https") == 0)
         return 0;
     if (strcasecmp(u.scheme, "http") != 0) {
-        set_err(err, errlen, "unsupported url scheme \"%s\" in \"%s\": "
-                "use https://", u.scheme, url);
+        set_err(err, errlen,
+                "unsupported url scheme \"%s\" in \"%s\": "
+                "use https://",
+                u.scheme, url);
         return -1;
     }
     if (!is_loopback_host(u.host, u.bracketed)) {
-        set_err(err, errlen, "refusing plain http:// to a non-loopback "
+        set_err(err, errlen,
+                "refusing plain http:// to a non-loopback "
                 "host (%s): the API keys would cross the network "
-                "unencrypted; use https://", url);
+                "unencrypted; use https://",
+                url);
         return -1;
     }
     return 0;
@@ -674,8 +682,10 @@ static int validate_codebase(const char *codebase, char *err, size_t errlen)
             seg++;
     }
     if (!ok) {
-        set_err(err, errlen, "codebase must be plain path segments like "
-                "\"v4_6_release/\", got \"%s\"", codebase);
+        set_err(err, errlen,
+                "codebase must be plain path segments like "
+                "\"v4_6_release/\", got \"%s\"",
+                codebase);
         return -1;
     }
     return 0;

@@ -22,16 +22,16 @@
 #define CONFIG_MAX_LINE 4096
 
 struct cwm_config {
-    char *url;          /* scheme://host[:port]; trailing slashes are stripped on load */
+    char *url; /* scheme://host[:port]; trailing slashes are stripped on load */
     char *company;
     char *public_key;
     char *private_key;
     char *client_id;
-    char *codebase;     /* e.g. "v4_6_release/" (loaded with no leading slash and
-                           exactly one trailing slash); NULL = discover via
-                           /login/companyinfo */
-    char *api_version;  /* Accept version, default "2025.8" */
-    int ttl;            /* seconds, default 60, >= 0 */
+    char *codebase;    /* e.g. "v4_6_release/" (loaded with no leading slash and
+                          exactly one trailing slash); NULL = discover via
+                          /login/companyinfo */
+    char *api_version; /* Accept version, default "2025.8" */
+    int ttl;           /* seconds, default 60, >= 0 */
 };
 
 /* Defaults: api_version "2025.8", ttl 60, everything else NULL. */
@@ -67,8 +67,8 @@ void config_free(struct cwm_config *cfg);
  *     environment may supply everything): then 0, cfg untouched.
  */
 int config_load_file(struct cwm_config *cfg, const char *path,
-                     const char *profile, bool required,
-                     char *err, size_t errlen);
+                     const char *profile, bool required, char *err,
+                     size_t errlen);
 
 /* CWMFS_URL, CWMFS_COMPANY, CWMFS_PUBLIC_KEY, CWMFS_PRIVATE_KEY,
  * CWMFS_CLIENT_ID, CWMFS_CODEBASE, CWMFS_API_VERSION and CWMFS_TTL

@@ -131,8 +131,8 @@ void errlog_record(struct errlog *log, const char *path, int err,
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(line, sizeof(line), "%s %s: %s (%s)%s%s%s\n", stamp,
              path_display(path), reason, strerror(err < 0 ? -err : err),
-             text ? "; your text is in " : "", text ? META_DIR "/rejected/" : "",
-             text ? path_display(path) : "");
+             text ? "; your text is in " : "",
+             text ? META_DIR "/rejected/" : "", text ? path_display(path) : "");
     log_warn("%.*s", (int)strlen(line) - 1, line);
     pthread_mutex_lock(&log->lock);
     append_line_locked(log, line);
@@ -147,7 +147,8 @@ void errlog_record(struct errlog *log, const char *path, int err,
 static const char *rejected_target(const char *path)
 {
     size_t n = strlen(REJECTED_DIR);
-    return strncmp(path, REJECTED_DIR, n) == 0 && path[n] == '/' ? path + n : NULL;
+    return strncmp(path, REJECTED_DIR, n) == 0 && path[n] == '/' ? path + n
+                                                                 : NULL;
 }
 
 /* Whether dir (a resource path like "/members") is a writable collection. */
@@ -195,7 +196,7 @@ int errlog_getattr(struct errlog *log, const char *path, struct stat *st)
 }
 
 struct list_ctx {
-    const char *dir;    /* a writable collection, e.g. "/members" */
+    const char *dir; /* a writable collection, e.g. "/members" */
     size_t dir_len;
     void (*fn)(void *ctx, const char *name, mode_t type);
     void *ctx;
@@ -213,8 +214,7 @@ static bool list_rejected(void *ctx, const char *path, void *value)
 }
 
 int errlog_list(struct errlog *log, const char *path,
-                void (*fn)(void *ctx, const char *name, mode_t type),
-                void *ctx)
+                void (*fn)(void *ctx, const char *name, mode_t type), void *ctx)
 {
     const char *target = rejected_target(path);
     struct list_ctx lc = { target, target ? strlen(target) : 0, fn, ctx };
@@ -258,13 +258,17 @@ int errlog_read(struct errlog *log, const char *path, char **data, size_t *len)
             n = r->len;
         }
     }
+    *data = NULL;
     if (!src && strcmp(path, ERRORS_FILE) != 0)
         rc = -ENOENT;
-    else if (!(*data = malloc(n + 1)))
+    else
+        *data = malloc(n + 1);
+    if (rc == 0 && !*data)
         rc = -ENOMEM;
-    else {
+    if (rc == 0) {
         if (n)
             memcpy(*data, src, n);
+        (*data)[n] = '\0';
         *len = n;
     }
     pthread_mutex_unlock(&log->lock);

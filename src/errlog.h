@@ -26,8 +26,7 @@ int errlog_getattr(struct errlog *log, const char *path, struct stat *st);
 int errlog_list(struct errlog *log, const char *path,
                 void (*fn)(void *ctx, const char *name, mode_t type),
                 void *ctx);
-/* A copy of a file's bytes (malloc'd). */
-int errlog_read(struct errlog *log, const char *path, char **data,
-                size_t *len);
+/* A copy of a file's bytes (malloc'd, NUL-terminated at *len). */
+int errlog_read(struct errlog *log, const char *path, char **data, size_t *len);
 
 #endif

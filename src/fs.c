@@ -46,7 +46,7 @@ static struct cwmfs *fs_ctx(void)
 }
 
 /* Calls kind operation `op` of node n, or answers the kind's refusal. */
-#define CALL_KIND(n, op, ...)                                                 \
+#define CALL_KIND(n, op, ...) \
     ((n).kind->op ? (n).kind->op(__VA_ARGS__) : -(n).kind->refusal)
 
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
@@ -54,7 +54,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     struct cwmfs *fs = fuse_get_context()->private_data;
 
     (void)conn;
-    cfg->use_ino = 1;            /* our inode numbers, not libfuse's */
+    cfg->use_ino = 1; /* our inode numbers, not libfuse's */
     cfg->entry_timeout = KERNEL_ENTRY_TIMEOUT;
     cfg->attr_timeout = KERNEL_ATTR_TIMEOUT;
     cfg->negative_timeout = KERNEL_NEGATIVE_TIMEOUT;
@@ -229,19 +229,24 @@ static int rename_nodes(struct cwmfs *fs, const struct node *from,
     return rc;
 }
 
+/* A rename onto a name is a commit point for that name: what the target
+ * holds is looked at and acted on under its commit lock, so two renames
+ * onto one new name cannot both POST. */
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
     struct cwmfs *fs = fs_ctx();
+    struct object_lock *lock = commit_lock(&fs->committer, to);
     struct node fnode, tnode;
     int rc = node_resolve(fs, from, &fnode);
 
-    if (rc)
-        return rc;
-    rc = node_resolve(fs, to, &tnode);
-    if (rc == 0)
-        rc = rename_nodes(fs, &fnode, &tnode, flags);
+    if (rc == 0) {
+        rc = node_resolve(fs, to, &tnode);
+        if (rc == 0)
+            rc = rename_nodes(fs, &fnode, &tnode, flags);
+        node_clear(&tnode);
+    }
     node_clear(&fnode);
-    node_clear(&tnode);
+    commit_unlock(&fs->committer, lock);
     return rc;
 }
 

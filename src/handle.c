@@ -101,8 +101,7 @@ static int snapshot_truncate(struct cwmfs *fs, struct handle *h, off_t size)
     return -EBADF;
 }
 
-static int snapshot_getattr(struct cwmfs *fs, struct handle *h,
-                            struct stat *st)
+static int snapshot_getattr(struct cwmfs *fs, struct handle *h, struct stat *st)
 {
     st->st_ino = h->ino;
     st->st_uid = fs->uid;
@@ -135,18 +134,18 @@ static const struct handle_ops snapshot_ops = {
 };
 
 int handle_open_snapshot(struct cwmfs *fs, const char *path,
-                         struct fuse_file_info *fi, struct doc *doc,
+                         struct fuse_file_info *fi, struct doc *doc_taken,
                          mode_t mode)
 {
     struct handle *h = calloc(1, sizeof(*h));
 
     if (!h) {
-        doc_clear(doc);
+        doc_clear(doc_taken);
         return -ENOMEM;
     }
     h->ops = &snapshot_ops;
-    h->doc = *doc;
-    memset(doc, 0, sizeof(*doc));
+    h->doc = *doc_taken;
+    memset(doc_taken, 0, sizeof(*doc_taken));
     h->mode = mode;
     handle_register(fs, h, path);
     fi->fh = (uint64_t)(uintptr_t)h;
@@ -155,20 +154,19 @@ int handle_open_snapshot(struct cwmfs *fs, const char *path,
 
 /* ---- handles on local files ---- */
 
-struct handle *handle_new_file(struct cwmfs *fs, const char *path,
-                               bool writer, struct local_file *file,
-                               char *base)
+struct handle *handle_new_file(struct cwmfs *fs, const char *path, bool writer,
+                               struct local_file *file_taken, char *base_taken)
 {
     struct handle *h = calloc(1, sizeof(*h));
 
     if (!h) {
-        local_put(fs->local, file);
-        free(base);
+        local_put(fs->local, file_taken);
+        free(base_taken);
         return NULL;
     }
     h->ops = &local_handle_ops;
-    h->file = file;
-    h->base = base;
+    h->file = file_taken;
+    h->base = base_taken;
     h->writer = writer;
     h->process = writer ? mount_caller_process(fs) : 0; /* whose save */
     handle_register(fs, h, path);
@@ -176,19 +174,20 @@ struct handle *handle_new_file(struct cwmfs *fs, const char *path,
 }
 
 int handle_open_file(struct cwmfs *fs, const char *path,
-                     struct fuse_file_info *fi, struct local_file *file,
-                     char *base)
+                     struct fuse_file_info *fi, struct local_file *file_taken,
+                     char *base_taken)
 {
     bool trunc = (fi->flags & O_TRUNC) && handle_wants_write(fi);
-    int rc = trunc ? local_truncate(fs->local, file, 0, 0, NULL) : 0;
+    int rc = trunc ? local_truncate(fs->local, file_taken, 0, 0, NULL) : 0;
     struct handle *h;
 
     if (rc) {
-        local_put(fs->local, file);
-        free(base);
+        local_put(fs->local, file_taken);
+        free(base_taken);
         return rc;
     }
-    h = handle_new_file(fs, path, handle_wants_write(fi), file, base);
+    h = handle_new_file(fs, path, handle_wants_write(fi), file_taken,
+                        base_taken);
     if (!h)
         return -ENOMEM;
     h->emptied = trunc;

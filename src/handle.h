@@ -34,20 +34,20 @@ struct handle_ops {
 
 struct handle {
     const struct handle_ops *ops;
-    uint64_t ino;             /* for fstat after unlink */
-    struct doc doc;           /* snapshots: the text */
-    mode_t mode;              /* snapshots: for fstat */
-    struct local_file *file;  /* local-file handles: a reference */
-    pid_t process;            /* writers: the process that opened it */
-    bool writer;              /* opened for writing: its close commits */
+    uint64_t ino;            /* for fstat after unlink */
+    struct doc doc;          /* snapshots: the text */
+    mode_t mode;             /* snapshots: for fstat */
+    struct local_file *file; /* local-file handles: a reference */
+    pid_t process;           /* writers: the process that opened it */
+    bool writer;             /* opened for writing: its close commits */
     /* Writers of resource files: the text their saves start from (what
      * this handle, or else its process, read; NULL when unknown). */
     char *base;
-    unsigned long id;         /* names this handle as a file's last writer */
-    unsigned long wrote_gen;  /* the file's generation at our last write */
-    unsigned long outcome_gen;/* the generation our last commit settled */
-    int outcome;              /* and how (0 or -errno), told on every flush */
-    bool emptied;             /* truncated to nothing, nothing written yet */
+    unsigned long id;           /* names this handle as a file's last writer */
+    unsigned long wrote_gen;    /* the file's generation at our last write */
+    unsigned long outcome_gen;  /* the generation our last commit settled */
+    int outcome;                /* and how (0 or -errno), told on every flush */
+    bool emptied;               /* truncated to nothing, nothing written yet */
     struct handle *prev, *next; /* in cwmfs.open_handles */
 };
 
@@ -58,18 +58,17 @@ bool handle_wants_write(const struct fuse_file_info *fi);
 
 /* Opens a read-only snapshot of doc (taken over, cleared). */
 int handle_open_snapshot(struct cwmfs *fs, const char *path,
-                         struct fuse_file_info *fi, struct doc *doc,
+                         struct fuse_file_info *fi, struct doc *doc_taken,
                          mode_t mode);
 /* Opens a handle on a local file, taking over the caller's reference and
  * base (both consumed even on failure). */
 int handle_open_file(struct cwmfs *fs, const char *path,
-                     struct fuse_file_info *fi, struct local_file *file,
-                     char *base);
+                     struct fuse_file_info *fi, struct local_file *file_taken,
+                     char *base_taken);
 /* The same without a FUSE request (truncate(2) of a file nobody holds);
  * NULL without memory.  Close it with handle_close. */
-struct handle *handle_new_file(struct cwmfs *fs, const char *path,
-                               bool writer, struct local_file *file,
-                               char *base);
+struct handle *handle_new_file(struct cwmfs *fs, const char *path, bool writer,
+                               struct local_file *file_taken, char *base_taken);
 /* Releases and frees a handle. */
 void handle_close(struct cwmfs *fs, struct handle *h);
 /* Frees every handle still open (at unmount). */

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int file_read(struct cwmfs *fs, struct handle *h, char *buf,
-                     size_t size, off_t off)
+static int file_read(struct cwmfs *fs, struct handle *h, char *buf, size_t size,
+                     off_t off)
 {
     return local_read(fs->local, h->file, buf, size, off);
 }
@@ -50,7 +50,7 @@ static int send_file(struct cwmfs *fs, struct handle *h,
     if (rc == 0 && !n.resource_name)
         rc = -EIO; /* cannot happen: only resource names hold these kinds */
     if (rc == 0) {
-        struct save save = { v->path, n.res, n.key, v->kind == LOCAL_EDIT,
+        struct save save = { v->path, n.res,   n.key,  v->kind == LOCAL_EDIT,
                              h->base, v->data, v->len, v->mtime.tv_sec };
         rc = commit_save(&fs->committer, &save, &result);
         local_mark_committed(fs->local, h->file, v->gen, rc);

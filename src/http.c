@@ -28,7 +28,7 @@ struct http_client {
     pthread_mutex_t pool_lock;
     struct pooled_handle *idle; /* stack of idle handles */
     int idle_count;
-    struct http_stats stats;    /* guarded by pool_lock */
+    struct http_stats stats; /* guarded by pool_lock */
 };
 
 static pthread_once_t global_init_once = PTHREAD_ONCE_INIT;
@@ -172,7 +172,7 @@ static void pool_give_back(struct http_client *client, CURL *curl)
 /* ---- response capture ---- */
 
 struct capture {
-    struct buf body;    /* no size cap */
+    struct buf body; /* no size cap */
     char *link;
     char *content_type;
     double retry_after; /* seconds, -1 when absent */
@@ -278,7 +278,8 @@ static void configure(struct http_client *client, CURL *curl,
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, client->opts.connect_timeout_s);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+                     client->opts.connect_timeout_s);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, client->opts.total_timeout_s);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -299,12 +300,14 @@ static void configure(struct http_client *client, CURL *curl,
         curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
     if (body) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)body_len);
     }
 }
 
 static int curl_code_to_errno(CURLcode rc)
 {
+    /* clang-format off */
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:   return -ETIMEDOUT;
     case CURLE_COULDNT_CONNECT:      return -ECONNREFUSED;
@@ -312,8 +315,8 @@ static int curl_code_to_errno(CURLcode rc)
     case CURLE_OUT_OF_MEMORY:        return -ENOMEM;
     default:                         return -EIO;
     }
+    /* clang-format on */
 }
-
 
 /* Whether to try again, and how long to wait first. */
 static bool should_retry(const char *method, int rc, long status,
@@ -375,8 +378,7 @@ static int perform_once(struct http_client *client, CURL *curl,
 
 int http_request(struct http_client *client, const char *method,
                  const char *url, const struct curl_slist *headers,
-                 const char *body, size_t body_len,
-                 struct http_response *resp)
+                 const char *body, size_t body_len, struct http_response *resp)
 {
     struct capture cap = { .body = BUF_INIT(0), .retry_after = -1 };
     CURL *curl = pool_take(client);
@@ -394,10 +396,11 @@ int http_request(struct http_client *client, const char *method,
         rc = perform_once(client, curl, method, url, headers, body, body_len,
                           &cap, &status, resp->error);
         log_debug("%s %s -> %ld (%.1f ms)%s%s", method, url, status,
-                  (clock_mono_seconds() - t0) * 1e3,
-                  rc ? " " : "", rc ? resp->error : "");
+                  (clock_mono_seconds() - t0) * 1e3, rc ? " " : "",
+                  rc ? resp->error : "");
         if (rc == -ENOMEM || attempt >= client->opts.max_retries ||
-            !should_retry(method, rc, status, cap.retry_after, attempt, &wait_s))
+            !should_retry(method, rc, status, cap.retry_after, attempt,
+                          &wait_s))
             break;
         if (wait_s > client->opts.max_retry_wait_s)
             wait_s = client->opts.max_retry_wait_s;

@@ -26,10 +26,10 @@ struct http_options {
 };
 
 struct http_response {
-    long status;      /* 0 when no response arrived */
-    char *body;       /* NUL-terminated, may be empty, never NULL on success */
+    long status; /* 0 when no response arrived */
+    char *body;  /* NUL-terminated, may be empty, never NULL on success */
     size_t len;
-    char *link;       /* the Link header, or NULL */
+    char *link; /* the Link header, or NULL */
     char *content_type;
     char error[CURL_ERROR_SIZE]; /* transport error text when status == 0 */
     /* A transport failure of a request that changes something, after the
@@ -38,9 +38,9 @@ struct http_response {
 };
 
 struct http_stats {
-    unsigned long requests;  /* HTTP exchanges, retries included */
+    unsigned long requests; /* HTTP exchanges, retries included */
     unsigned long retries;
-    unsigned long failures;  /* transport-level failures */
+    unsigned long failures; /* transport-level failures */
 };
 
 struct http_client;
@@ -55,8 +55,7 @@ void http_client_close_idle(struct http_client *client);
  * see resp->status), or -errno for a transport failure (after retries). */
 int http_request(struct http_client *client, const char *method,
                  const char *url, const struct curl_slist *headers,
-                 const char *body, size_t body_len,
-                 struct http_response *resp);
+                 const char *body, size_t body_len, struct http_response *resp);
 void http_response_free(struct http_response *resp);
 
 void http_get_stats(struct http_client *client, struct http_stats *out);

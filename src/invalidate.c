@@ -71,9 +71,12 @@ void invalidator_queue(struct invalidator *inv, const char *path)
 {
     struct pending *p;
 
-    if (!inv || !path || !(p = calloc(1, sizeof(*p))))
+    if (!inv || !path)
         return;
-    if (!(p->path = strdup(path))) {
+    p = calloc(1, sizeof(*p));
+    if (p)
+        p->path = strdup(path);
+    if (!p || !p->path) {
         free(p);
         return;
     }

@@ -17,7 +17,7 @@ enum op_kind { OP_ADD, OP_REPLACE, OP_REMOVE };
 struct patch_op {
     enum op_kind kind;
     char *key;
-    const cJSON *value;    /* NULL for remove */
+    const cJSON *value; /* NULL for remove */
 };
 
 static bool is_ignored(const char *key, const char *const *ignore)
@@ -93,8 +93,7 @@ static bool diff_members_of_target(cJSON *patch, const cJSON *base,
     cJSON_ArrayForEach(mine, target) {
         if (!member_counts(target, mine, ignore))
             continue;
-        const cJSON *old =
-            cJSON_GetObjectItemCaseSensitive(base, mine->string);
+        const cJSON *old = cJSON_GetObjectItemCaseSensitive(base, mine->string);
         if (!old) {
             if (!append_op(patch, "add", mine->string, mine))
                 return false;
@@ -108,8 +107,7 @@ static bool diff_members_of_target(cJSON *patch, const cJSON *base,
 
 /* remove ops for base's members gone from target, in base's order. */
 static bool diff_removed_members(cJSON *patch, const cJSON *base,
-                                 const cJSON *target,
-                                 const char *const *ignore)
+                                 const cJSON *target, const char *const *ignore)
 {
     const cJSON *old;
     cJSON_ArrayForEach(old, base) {
@@ -173,7 +171,7 @@ static char *path_to_key(const char *path)
 {
     char *key = path[0] == '/' ? unescape_pointer_token(path + 1)
                                : strdup(path);
-    if (key && key[0] == '\0') {    /* "" / "/" would mean the whole object */
+    if (key && key[0] == '\0') { /* "" / "/" would mean the whole object */
         free(key);
         return NULL;
     }
@@ -189,7 +187,7 @@ static bool parse_kind(const char *name, enum op_kind *kind)
     else if (strcmp(name, "remove") == 0)
         *kind = OP_REMOVE;
     else
-        return false;   /* move/copy/test never come out of our diff */
+        return false; /* move/copy/test never come out of our diff */
     return true;
 }
 
@@ -221,7 +219,7 @@ struct name_list {
     char *buf;
     size_t cap;
     size_t len;
-    bool full;      /* once one name is left out, later ones are too */
+    bool full; /* once one name is left out, later ones are too */
 };
 
 static void name_list_add(struct name_list *list, const char *name)
@@ -230,7 +228,7 @@ static void name_list_add(struct name_list *list, const char *name)
         return;
     size_t sep = list->len ? 1 : 0;
     size_t need = sep + strlen(name);
-    if (need >= list->cap - list->len) {    /* keep room for the NUL */
+    if (need >= list->cap - list->len) { /* keep room for the NUL */
         list->full = true;
         return;
     }
@@ -285,9 +283,9 @@ static int set_member(cJSON *obj, const char *key, const cJSON *value)
     if (!copy)
         return -1;
     bool done = cJSON_GetObjectItemCaseSensitive(obj, key)
-        ? cJSON_ReplaceItemInObjectCaseSensitive(obj, key, copy)
-        : cJSON_AddItemToObject(obj, key, copy);
-    if (!done) {        /* cJSON leaves the item with us when it fails */
+                    ? cJSON_ReplaceItemInObjectCaseSensitive(obj, key, copy)
+                    : cJSON_AddItemToObject(obj, key, copy);
+    if (!done) { /* cJSON leaves the item with us when it fails */
         cJSON_Delete(copy);
         return -1;
     }

@@ -12,9 +12,9 @@
 #define FILE_MAX_BYTES (64L * 1024 * 1024)
 
 struct local_file {
-    char *path;          /* key in the table while linked */
+    char *path; /* key in the table while linked */
     enum local_kind kind;
-    struct buf data;     /* capped at FILE_MAX_BYTES */
+    struct buf data; /* capped at FILE_MAX_BYTES */
     mode_t mode;
     uid_t uid;
     gid_t gid;
@@ -207,7 +207,7 @@ int local_rename(struct local *local, const char *from, const char *to)
     pthread_mutex_lock(&local->lock);
     file = find_locked(local, from);
     if (file) {
-        file->refs++;                 /* survive the unlink */
+        file->refs++; /* survive the unlink */
         unlink_locked(local, file);
         free(file->path);
         file->path = new_path;

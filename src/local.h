@@ -23,7 +23,7 @@ enum local_kind {
     LOCAL_SYMLINK, /* scratch symlink (emacs's lock); data is the target */
     LOCAL_DRAFT,   /* a new resource file, posted at its commit */
     LOCAL_EDIT,    /* a server resource being rewritten */
-    LOCAL_HIDDEN,  /* a resource renamed away: absent here, kept on the server */
+    LOCAL_HIDDEN, /* a resource renamed away: absent here, kept on the server */
 };
 
 struct local_file;
@@ -32,8 +32,8 @@ struct local;
 /* What a file holds, copied out for a commit or a stat. */
 struct local_view {
     enum local_kind kind;
-    char *path;        /* copies (view_clear frees them) */
-    char *data;        /* NULL unless asked for */
+    char *path; /* copies (view_clear frees them) */
+    char *data; /* NULL unless asked for */
     size_t len;
     mode_t mode;
     uid_t uid;
@@ -41,7 +41,7 @@ struct local_view {
     struct timespec mtime;
     bool dirty;        /* changed since the last commit (gen > committed_gen) */
     bool linked;       /* still reachable by its path */
-    unsigned long gen;           /* bumped by every write and truncate */
+    unsigned long gen; /* bumped by every write and truncate */
     unsigned long last_writer;   /* who made the last change (0: no handle) */
     unsigned long committed_gen; /* the gen the last commit tried */
     int commit_rc;               /* and its outcome (0 or -errno) */

@@ -19,12 +19,14 @@ void log_use_syslog(void)
 
 static int syslog_priority(enum log_level level)
 {
+    /* clang-format off */
     switch (level) {
     case LOG_LVL_ERROR: return LOG_ERR;
     case LOG_LVL_WARN:  return LOG_WARNING;
     case LOG_LVL_INFO:  return LOG_INFO;
     default:            return LOG_DEBUG;
     }
+    /* clang-format on */
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

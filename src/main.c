@@ -34,7 +34,8 @@ static int set_log_level(const char *name)
             log_set_level((enum log_level)i);
             return 0;
         }
-    fprintf(stderr, "cwmfs: unknown log_level '%s' (error, warn, info, debug)\n", name);
+    fprintf(stderr,
+            "cwmfs: unknown log_level '%s' (error, warn, info, debug)\n", name);
     return -1;
 }
 
@@ -113,7 +114,8 @@ static int add_fsname(struct fuse_args *args, const char *profile)
     const char *name = profile ? profile : "default";
 
     if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                     "0123456789._-") != strlen(name) || strlen(name) > 64)
+                     "0123456789._-") != strlen(name) ||
+        strlen(name) > 64)
         name = "profile"; /* commas or backslashes would break -o parsing */
     snprintf(opt, sizeof(opt), "-ofsname=cwmfs:%s,subtype=cwmfs", name);
     return fuse_opt_add_arg(args, opt);
@@ -134,7 +136,8 @@ static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
     }
     if (cmd.debug)
         log_set_level(LOG_LVL_DEBUG);
-    fuse = fuse_new(args, cwmfs_operations(), sizeof(struct fuse_operations), fs);
+    fuse = fuse_new(args, cwmfs_operations(), sizeof(struct fuse_operations),
+                    fs);
     if (!fuse)
         goto out;
     if (fuse_mount(fuse, cmd.mountpoint) != 0)
@@ -175,9 +178,9 @@ static void log_summary(struct cwmfs *fs, struct cwm_api *api)
     http_get_stats(api_http(api), &hs);
     store_get_cache_stats(fs->store, &cs);
     log_info("%lu HTTP requests (%lu retries, %lu failures); cache: %lu hits, "
-             "%lu fills, %lu coalesced, %lu stale served", hs.requests,
-             hs.retries, hs.failures, cs.hits, cs.fills, cs.coalesced,
-             cs.stale_served);
+             "%lu fills, %lu coalesced, %lu stale served",
+             hs.requests, hs.retries, hs.failures, cs.hits, cs.fills,
+             cs.coalesced, cs.stale_served);
 }
 
 int main(int argc, char **argv)
@@ -211,7 +214,8 @@ int main(int argc, char **argv)
         add_fsname(&args, opts.profile) != 0)
         goto out;
     api = connect_api(&cfg, &opts);
-    if (api && !tmpl_root())
+    fs.tree = tmpl_root();
+    if (api && !fs.tree)
         fprintf(stderr, "cwmfs: out of memory\n");
     else if (api) {
         struct api_port port;
@@ -227,7 +231,8 @@ int main(int argc, char **argv)
         fs.mounted = time(NULL);
         if (fs.store && fs.inodes && fs.local && fs.errlog && fs.reads &&
             committer_init(&fs.committer, fs.store, fs.errlog, fs.reads,
-                           opts.write_mode && strcmp(opts.write_mode, "put") == 0,
+                           opts.write_mode &&
+                               strcmp(opts.write_mode, "put") == 0,
                            opts.max_deletes) == 0) {
             rc = run_fuse(&args, &fs);
             log_summary(&fs, api);

@@ -17,20 +17,22 @@
 #include "inodes.h"
 #include "local.h"
 #include "reads.h"
+#include "resources.h"
 #include "store.h"
 
 struct handle;
 struct invalidator;
 
 struct cwmfs {
+    const struct tmpl *tree; /* what the mount shows (resources.h) */
     struct store *store;
     struct inode_table *inodes;
     struct local *local;
     struct errlog *errlog;
-    struct reads *reads;   /* what each process read: the bases of saves */
+    struct reads *reads; /* what each process read: the bases of saves */
     struct committer committer;
-    mode_t umask;   /* applied to the modes of API-backed files */
-    uid_t uid;      /* owner shown for API-backed files: the mounting user */
+    mode_t umask; /* applied to the modes of API-backed files */
+    uid_t uid;    /* owner shown for API-backed files: the mounting user */
     gid_t gid;
     time_t mounted; /* mtime of directories */
     /* Handles still open: the kernel may unmount before sending their

@@ -18,9 +18,9 @@ static bool byte_needs_escape(unsigned char c, size_t pos, size_t len)
     if (c == '%' || c == '/' || c < 0x20 || c == 0x7f)
         return true;
     if (pos == 0 && c == '.')
-        return true;            /* ".", "..", hidden files */
+        return true; /* ".", "..", hidden files */
     if (pos == len - 1 && (c == ' ' || c == '~'))
-        return true;            /* "x~" backups, trailing blanks */
+        return true; /* "x~" backups, trailing blanks */
     return false;
 }
 
@@ -158,7 +158,7 @@ bool name_is_decimal_id(const char *key)
     const size_t max_len = sizeof(INT64_MAX_DIGITS) - 1;
 
     if (!key || key[0] < '1' || key[0] > '9')
-        return false;       /* empty, sign, leading zero, "0" */
+        return false; /* empty, sign, leading zero, "0" */
     size_t len = strspn(key, "0123456789");
     if (key[len] != '\0' || len > max_len)
         return false;

@@ -6,11 +6,13 @@
 #include "strmap.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The kind of node each template makes. */
+/* clang-format off */
 static const struct node_kind *const kind_of_role[TMPL_ROLES] = {
     [TMPL_DIRECTORY] = &node_directory,
     [TMPL_COLLECTION] = &node_collection,
@@ -19,6 +21,7 @@ static const struct node_kind *const kind_of_role[TMPL_ROLES] = {
     [TMPL_OBJECT] = &node_object,
     [TMPL_META] = &node_meta,
 };
+/* clang-format on */
 
 pid_t mount_caller_process(struct cwmfs *fs)
 {
@@ -27,6 +30,8 @@ pid_t mount_caller_process(struct cwmfs *fs)
 
 void node_clear(struct node *n)
 {
+    for (int i = 0; i < n->nvars; i++)
+        free(n->vars[i]);
     free(n->path);
     free(n->key);
     if (n->local)
@@ -125,13 +130,47 @@ static int server_object(struct cwmfs *fs, const struct node *n)
     return store_object(fs->store, n->res, n->key, false, &doc);
 }
 
+/* The directory's values, and name when it is one itself; 0 or -errno. */
+static int inherit_vars(const struct node *dir, const char *value,
+                        struct node *child)
+{
+    int n = dir->nvars + (value != NULL);
+
+    if (n > NODE_MAX_VARS)
+        return -ENAMETOOLONG;
+    for (int i = 0; i < n; i++) {
+        child->vars[i] = strdup(i < dir->nvars ? dir->vars[i] : value);
+        if (!child->vars[i])
+            return -ENOMEM;
+        child->nvars = i + 1;
+    }
+    return 0;
+}
+
+/* A directory named by a value ("/tokens/{member}/"): any name that is
+ * looked up there; never listed (there is no list of values). */
+static bool match_var_dir(const struct tmpl *dir, struct node *child)
+{
+    const struct tmpl *pat = dir->pattern;
+
+    if (!pat || !pat->var)
+        return false;
+    child->tmpl = pat;
+    child->res = pat->res;
+    child->kind = kind_of_role[pat->role];
+    return true;
+}
+
 int node_lookup_child(struct cwmfs *fs, const struct node *dir,
                       const char *name, struct node *child)
 {
     const struct tmpl *t = tmpl_child(dir->tmpl, name);
     int rc = node_init(child, &node_vacant, t, dir->path, name);
+    bool var_dir = rc == 0 && !t && match_var_dir(dir->tmpl, child);
 
-    if (rc || t) {
+    if (rc == 0)
+        rc = inherit_vars(dir, var_dir ? name : NULL, child);
+    if (rc || t || var_dir) {
         if (t)
             child->kind = kind_of_role[t->role];
         return rc;
@@ -149,31 +188,52 @@ int node_lookup_child(struct cwmfs *fs, const struct node *dir,
     return rc == -ENOENT ? 0 : rc;
 }
 
+/* Copies the next segment of *p into name and moves past it; 0 at the
+ * end, 1 for a segment, -ENAMETOOLONG. */
+static int next_segment(const char **p, char name[NAME_MAX + 1])
+{
+    size_t len;
+
+    *p += strspn(*p, "/");
+    len = strcspn(*p, "/");
+    if (len == 0)
+        return 0;
+    if (len > NAME_MAX)
+        return -ENAMETOOLONG;
+    memcpy(name, *p, len);
+    name[len] = '\0';
+    *p += len;
+    return 1;
+}
+
+/* Replaces *n by its child called name. */
+static int step(struct cwmfs *fs, struct node *n, const char *name)
+{
+    struct node child;
+    int rc;
+
+    if (!n->kind->lookup)
+        return -ENOTDIR;
+    rc = n->kind->lookup(fs, n, name, &child);
+    node_clear(n);
+    *n = child; /* cleared by the caller on failure */
+    return rc;
+}
+
 int node_resolve(struct cwmfs *fs, const char *path, struct node *out)
 {
-    const char *p = path;
-    int rc = node_init(out, &node_directory, tmpl_root(), NULL, NULL);
+    char name[NAME_MAX + 1];
+    int rc = node_init(out, &node_directory, fs->tree, NULL, NULL);
 
-    if (!out->tmpl)
+    if (rc == 0 && !out->tmpl)
         rc = -ENOMEM;
-    while (rc == 0 && *(p += strspn(p, "/"))) {
-        size_t len = strcspn(p, "/");
-        char name[256];
-        struct node child;
-        if (len >= sizeof(name)) {
-            rc = -ENAMETOOLONG;
+    while (rc == 0) {
+        int more = next_segment(&path, name);
+        if (more <= 0) {
+            rc = more;
             break;
         }
-        memcpy(name, p, len);
-        name[len] = '\0';
-        p += len;
-        if (!out->kind->lookup) {
-            rc = -ENOTDIR;
-            break;
-        }
-        rc = out->kind->lookup(fs, out, name, &child);
-        node_clear(out);
-        *out = child;
+        rc = step(fs, out, name);
     }
     if (rc)
         node_clear(out);
@@ -190,8 +250,8 @@ void node_fill_common(struct cwmfs *fs, const char *path, struct stat *st)
     st->st_blksize = 4096;
 }
 
-void node_fill_file(struct cwmfs *fs, const char *path, mode_t mode,
-                    size_t len, time_t mtime, struct stat *st)
+void node_fill_file(struct cwmfs *fs, const char *path, mode_t mode, size_t len,
+                    time_t mtime, struct stat *st)
 {
     node_fill_common(fs, path, st);
     st->st_mode = S_IFREG | mode;
@@ -262,8 +322,8 @@ static void add_local(void *ctx, const char *name, enum local_kind kind)
     if (kind == LOCAL_HIDDEN)
         strmap_put(ln->hidden, name, (void *)ln); /* any non-NULL value */
     else if (!ln->server_count ||
-             !bsearch(&name, ln->server_names, ln->server_count,
-                      sizeof(char *), cmp_str))
+             !bsearch(&name, ln->server_names, ln->server_count, sizeof(char *),
+                      cmp_str))
         listing_add(ln->l, name, kind == LOCAL_SYMLINK ? S_IFLNK : S_IFREG);
 }
 
@@ -274,11 +334,10 @@ static void add_fixed(struct listing *l, const struct tmpl *dir)
             listing_add(l, c->name, tmpl_is_dir(c) ? S_IFDIR : S_IFREG);
 }
 
-int listing_fill(struct listing *l, const struct tmpl *dir,
-                 char **server_names, size_t server_count)
+int listing_fill(struct listing *l, const struct tmpl *dir, char **server_names,
+                 size_t server_count)
 {
-    struct local_names ln = { l, server_names, server_count,
-                              strmap_new(NULL) };
+    struct local_names ln = { l, server_names, server_count, strmap_new(NULL) };
 
     if (!ln.hidden)
         return -ENOMEM;

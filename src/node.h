@@ -9,8 +9,10 @@
  * naming its child, so the callbacks could move to libfuse's inode-based
  * low-level API without touching the kinds.
  *
- * Ownership: a node owns its path, key and local-file reference;
- * node_clear releases them.  Kind operations borrow the node.
+ * Ownership: a node owns its path, key, values and local-file reference;
+ * node_clear releases them.  Kind operations borrow the node.  Across
+ * src/, a parameter named *_taken is consumed by the call, whatever it
+ * returns; every other pointer is borrowed.
  *
  * Lock order (a thread holding one may take those below it, never above):
  *   1. a commit lock (commit_lock: one per file being saved)
@@ -34,6 +36,9 @@
 
 struct listing;
 
+/* Directories named by a value, nested: the most a path may hold. */
+#define NODE_MAX_VARS 4
+
 struct node {
     const struct node_kind *kind;
     const struct tmpl *tmpl;         /* the template it matched, if any */
@@ -46,7 +51,11 @@ struct node {
     /* "new.json" in a collection named by id: only a file being created
      * can have such a name, the server cannot. */
     bool new_object_name;
-    bool hidden;                     /* absent: renamed away, not deleted */
+    bool hidden; /* absent: renamed away, not deleted */
+    /* The values of the directories named by a value on the way here
+     * ("/tokens/{member}/": "admin"), outermost first (owned). */
+    char *vars[NODE_MAX_VARS];
+    int nvars;
 };
 
 /* Optional attribute changes (chmod, chown, utimens). */
@@ -58,27 +67,26 @@ struct attr_change {
 };
 
 enum node_flags {
-    NODE_DIR = 1 << 0,          /* a directory: rmdir refuses EPERM */
-    NODE_LISTED = 1 << 1,       /* shows in its directory's listing */
-    NODE_BY_NAME_ONLY = 1 << 2, /* exists when named, never listed */
-    NODE_USER_MADE = 1 << 3,    /* created by a program, not the API */
-    NODE_DIRECT_IO = 1 << 4,    /* reads bypass the kernel's page cache */
-    NODE_STAT_NO_FETCH = 1 << 5,/* stat answers without asking the API */
+    NODE_DIR = 1 << 0,           /* a directory: rmdir refuses EPERM */
+    NODE_LISTED = 1 << 1,        /* shows in its directory's listing */
+    NODE_BY_NAME_ONLY = 1 << 2,  /* exists when named, never listed */
+    NODE_USER_MADE = 1 << 3,     /* created by a program, not the API */
+    NODE_DIRECT_IO = 1 << 4,     /* reads bypass the kernel's page cache */
+    NODE_STAT_NO_FETCH = 1 << 5, /* stat answers without asking the API */
 };
 
 /* A kind of node.  An operation left NULL answers -refusal. */
 struct node_kind {
     const char *name;
     unsigned flags;
-    int refusal;                /* errno for what the kind does not do */
+    int refusal; /* errno for what the kind does not do */
     /* What the node holds, for the editor's plans (editor.h). */
     void (*editor_name)(struct cwmfs *fs, const struct node *n,
                         struct editor_name *out);
     int (*lookup)(struct cwmfs *fs, const struct node *dir, const char *name,
                   struct node *child);
     int (*getattr)(struct cwmfs *fs, const struct node *n, struct stat *st);
-    int (*list)(struct cwmfs *fs, const struct node *dir,
-                struct listing *out);
+    int (*list)(struct cwmfs *fs, const struct node *dir, struct listing *out);
     int (*open)(struct cwmfs *fs, const struct node *n,
                 struct fuse_file_info *fi);
     int (*create)(struct cwmfs *fs, const struct node *n, mode_t mode,
@@ -88,8 +96,7 @@ struct node_kind {
     /* Moves from (of this kind) to `to`, as the editor's plan says. */
     int (*rename)(struct cwmfs *fs, const struct node *from,
                   const struct node *to, const struct editor_rename *plan);
-    int (*symlink)(struct cwmfs *fs, const struct node *n,
-                   const char *target);
+    int (*symlink)(struct cwmfs *fs, const struct node *n, const char *target);
     int (*readlink)(struct cwmfs *fs, const struct node *n, char *buf,
                     size_t size);
     int (*set_attr)(struct cwmfs *fs, const struct node *n,
@@ -117,8 +124,8 @@ char *node_child_path(const char *dir, const char *name);
 /* Fills the attributes every node shares (inode, owner). */
 void node_fill_common(struct cwmfs *fs, const char *path, struct stat *st);
 /* The stat of an API-backed file. */
-void node_fill_file(struct cwmfs *fs, const char *path, mode_t mode,
-                    size_t len, time_t mtime, struct stat *st);
+void node_fill_file(struct cwmfs *fs, const char *path, mode_t mode, size_t len,
+                    time_t mtime, struct stat *st);
 /* The mode of a row's file (0644 or 0444, before the umask). */
 mode_t node_file_mode(struct cwmfs *fs, const struct resource_type *res,
                       bool read_only);
@@ -168,7 +175,7 @@ void listing_add(struct listing *l, const char *name, mode_t type);
 /* The entries every template directory has: ".", "..", its fixed
  * children, its local files; server_names (sorted, may be NULL) are the
  * collection's objects, less any renamed away. */
-int listing_fill(struct listing *l, const struct tmpl *dir,
-                 char **server_names, size_t server_count);
+int listing_fill(struct listing *l, const struct tmpl *dir, char **server_names,
+                 size_t server_count);
 
 #endif

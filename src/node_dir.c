@@ -26,7 +26,7 @@ int node_dir_open(struct cwmfs *fs, const struct node *n,
 }
 
 int node_create_exists(struct cwmfs *fs, const struct node *n, mode_t mode,
-                    struct fuse_file_info *fi)
+                       struct fuse_file_info *fi)
 {
     (void)fs;
     (void)n;

@@ -134,8 +134,7 @@ int node_create_file(struct cwmfs *fs, const struct node *n, mode_t mode,
     return handle_open_file(fs, n->path, fi, lf, base);
 }
 
-static int local_truncate_op(struct cwmfs *fs, const struct node *n,
-                             off_t size)
+static int local_truncate_op(struct cwmfs *fs, const struct node *n, off_t size)
 {
     return local_truncate(fs->local, n->local, size, 0, NULL);
 }
@@ -156,15 +155,16 @@ static int local_unlink_op(struct cwmfs *fs, const struct node *n)
 
 /* ---- rename ---- */
 
-/* Sends a renamed file's text as the target's save (its lock held). */
+/* Sends a renamed file's text as the target's save (its commit lock is
+ * held by the caller: see fs.c, fs_rename). */
 static int rename_save(struct cwmfs *fs, const struct node *from,
                        const struct node *to, const struct local_view *src,
                        bool existing)
 {
     pid_t process = mount_caller_process(fs);
     char *base = existing ? reads_base(fs->reads, process, to->path) : NULL;
-    struct save save = { to->path, to->res, to->key, existing, base,
-                         src->data, src->len, src->mtime.tv_sec };
+    struct save save = { to->path, to->res,   to->key,  existing,
+                         base,     src->data, src->len, src->mtime.tv_sec };
     struct commit_result result;
     int rc = commit_save(&fs->committer, &save, &result);
 
@@ -192,15 +192,11 @@ static int rename_save(struct cwmfs *fs, const struct node *from,
 static int rename_commit(struct cwmfs *fs, const struct node *from,
                          const struct node *to, bool existing)
 {
-    struct object_lock *lock;
     struct local_view src;
     int rc = local_view(fs->local, from->local, true, &src);
 
-    if (rc)
-        return rc;
-    lock = commit_lock(&fs->committer, to->path);
-    rc = rename_save(fs, from, to, &src, existing);
-    commit_unlock(&fs->committer, lock);
+    if (rc == 0)
+        rc = rename_save(fs, from, to, &src, existing);
     local_view_clear(&src);
     return rc;
 }
@@ -211,12 +207,15 @@ static int rename_commit(struct cwmfs *fs, const struct node *from,
 static int move_edit(struct cwmfs *fs, const struct node *from,
                      const struct node *to, const struct local_view *src)
 {
-    struct local_file *hidden = local_create(
-        fs->local, from->path, LOCAL_HIDDEN, 0, fs->uid, fs->gid, NULL, 0,
-        NULL);
-    struct local_file *copy = hidden ? local_create(
-        fs->local, to->path, LOCAL_SCRATCH, src->mode, src->uid, src->gid,
-        src->data, src->len, &src->mtime.tv_sec) : NULL;
+    struct local_file *hidden = local_create(fs->local, from->path,
+                                             LOCAL_HIDDEN, 0, fs->uid, fs->gid,
+                                             NULL, 0, NULL);
+    struct local_file *copy = hidden
+                                  ? local_create(fs->local, to->path,
+                                                 LOCAL_SCRATCH, src->mode,
+                                                 src->uid, src->gid, src->data,
+                                                 src->len, &src->mtime.tv_sec)
+                                  : NULL;
 
     local_put(fs->local, hidden);
     local_put(fs->local, copy);

@@ -26,8 +26,7 @@ static int meta_lookup(struct cwmfs *fs, const struct node *dir,
     return child->path ? 0 : -ENOMEM;
 }
 
-static int meta_getattr(struct cwmfs *fs, const struct node *n,
-                        struct stat *st)
+static int meta_getattr(struct cwmfs *fs, const struct node *n, struct stat *st)
 {
     int rc = errlog_getattr(fs->errlog, n->path, st);
     mode_t perm = st->st_mode & 07777;

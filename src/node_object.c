@@ -48,8 +48,7 @@ int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
 
     if (rc)
         return rc;
-    reads_note(fs->reads, mount_caller_process(fs), n->path, doc.text,
-               doc.len);
+    reads_note(fs->reads, mount_caller_process(fs), n->path, doc.text, doc.len);
     return handle_open_snapshot(fs, n->path, fi, &doc,
                                 node_file_mode(fs, n->res, doc.read_only));
 }
@@ -113,8 +112,7 @@ static int object_open(struct cwmfs *fs, const struct node *n,
 
 /* truncate(1) of a file nobody holds open: a whole edit, committed at
  * once. */
-static int object_truncate(struct cwmfs *fs, const struct node *n,
-                           off_t size)
+static int object_truncate(struct cwmfs *fs, const struct node *n, off_t size)
 {
     struct local_file *lf;
     struct handle *h;

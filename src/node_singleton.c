@@ -8,8 +8,8 @@
 
 #include <errno.h>
 
-static int singleton_doc(struct cwmfs *fs, const struct node *n,
-                         bool want_text, struct doc *doc)
+static int singleton_doc(struct cwmfs *fs, const struct node *n, bool want_text,
+                         struct doc *doc)
 {
     return store_singleton(fs->store, n->res, want_text, doc);
 }
@@ -21,8 +21,8 @@ static int singleton_getattr(struct cwmfs *fs, const struct node *n,
     int rc = singleton_doc(fs, n, false, &doc);
 
     if (rc == 0)
-        node_fill_file(fs, n->path, node_file_mode(fs, n->res, false),
-                       doc.len, doc.mtime, st);
+        node_fill_file(fs, n->path, node_file_mode(fs, n->res, false), doc.len,
+                       doc.mtime, st);
     return rc;
 }
 

@@ -10,7 +10,9 @@
 
 enum { KEY_HELP, KEY_VERSION };
 
+/* clang-format off */
 #define OPT(t, field, value) { t, offsetof(struct cwmfs_options, field), value }
+/* clang-format on */
 
 static const struct fuse_opt option_spec[] = {
     OPT("config=%s", config, 0),
@@ -134,21 +136,24 @@ void options_free(struct cwmfs_options *opts)
 
 void options_print_usage(const char *progname)
 {
-    printf("usage: %s [options] [profile] <mountpoint>\n\n"
-           "Mounts the ConnectWise Manage System API as a tree of JSON files.\n"
-           "The profile names a section of the config file ([default] if none).\n\n"
-           "cwmfs options:\n"
-           "    -o config=FILE         config file (default ~/.config/cwmfs/config)\n"
-           "    -o ttl=SECONDS         cache lifetime of API responses (default 60)\n"
-           "    -o umask=OCTAL         mask applied to file modes (default 077)\n"
-           "    -o log_level=LEVEL     error, warn (default), info or debug\n"
-           "    -o write_mode=MODE     patch (default: smallest JSON Patch) or put\n"
-           "    -o max_deletes=N       DELETEs allowed per minute (default 10)\n"
-           "    -o timeout=SECONDS     limit on one HTTP exchange (default 60)\n"
-           "    -o ro                  read-only mount\n"
-           "    -h   --help            print help\n"
-           "    -V   --version         print version\n\n"
-           "Credentials come from the config file or CWMFS_* environment\n"
-           "variables, never from the command line.\n\n",
-           progname);
+    static const char usage[] =
+        "usage: %s [options] [profile] <mountpoint>\n\n"
+        "Mounts the ConnectWise Manage System API as a tree of JSON files.\n"
+        "The profile names a section of the config file ([default] if "
+        "none).\n\n"
+        "cwmfs options:\n"
+        "  -o config=FILE       config file (default ~/.config/cwmfs/config)\n"
+        "  -o ttl=SECONDS       cache lifetime of API responses (default 60)\n"
+        "  -o umask=OCTAL       mask applied to file modes (default 077)\n"
+        "  -o log_level=LEVEL   error, warn (default), info or debug\n"
+        "  -o write_mode=MODE   patch (default: smallest JSON Patch) or put\n"
+        "  -o max_deletes=N     DELETEs allowed per minute (default 10)\n"
+        "  -o timeout=SECONDS   limit on one HTTP exchange (default 60)\n"
+        "  -o ro                read-only mount\n"
+        "  -h   --help          print help\n"
+        "  -V   --version       print version\n\n"
+        "Credentials come from the config file or CWMFS_* environment\n"
+        "variables, never from the command line.\n\n";
+
+    printf(usage, progname);
 }

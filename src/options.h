@@ -10,14 +10,14 @@
 #include <stddef.h>
 
 struct cwmfs_options {
-    char *config;      /* -o config=FILE */
-    char *profile;     /* the optional positional before the mountpoint */
-    int ttl;           /* -o ttl=SECONDS; -1 = from the config */
-    unsigned umask;    /* -o umask=OCTAL, default 077 */
-    char *log_level;   /* -o log_level=error|warn|info|debug */
-    char *write_mode;  /* -o write_mode=patch|put */
-    int max_deletes;   /* -o max_deletes=N per minute, default 10 */
-    int timeout;       /* -o timeout=SECONDS for one HTTP exchange, default 60 */
+    char *config;     /* -o config=FILE */
+    char *profile;    /* the optional positional before the mountpoint */
+    int ttl;          /* -o ttl=SECONDS; -1 = from the config */
+    unsigned umask;   /* -o umask=OCTAL, default 077 */
+    char *log_level;  /* -o log_level=error|warn|info|debug */
+    char *write_mode; /* -o write_mode=patch|put */
+    int max_deletes;  /* -o max_deletes=N per minute, default 10 */
+    int timeout;      /* -o timeout=SECONDS for one HTTP exchange, default 60 */
     bool show_help;
     bool show_version;
 };

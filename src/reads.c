@@ -149,9 +149,12 @@ pid_t reads_process_of(struct reads *reads, pid_t tid)
     HASH_FIND_INT(reads->processes, &tid, p);
     if (!p && HASH_COUNT(reads->processes) >= PROCESS_CACHE_MAX)
         processes_clear_locked(reads);
-    if (!p && (p = calloc(1, sizeof(*p))) != NULL) {
-        p->tid = tid;
-        HASH_ADD_INT(reads->processes, tid, p);
+    if (!p) {
+        p = calloc(1, sizeof(*p));
+        if (p) {
+            p->tid = tid;
+            HASH_ADD_INT(reads->processes, tid, p);
+        }
     }
     if (p) {
         p->tgid = tgid;
@@ -190,8 +193,7 @@ static void note_shown_locked(struct reads *reads, const char *path,
 
 /* Stores b as the newest base under key, dropping the oldest beyond the
  * bounds; 0 or -ENOMEM (b then not stored, not freed). */
-static int add_base_locked(struct reads *reads, const char *key,
-                           struct base *b)
+static int add_base_locked(struct reads *reads, const char *key, struct base *b)
 {
     int rc;
 

@@ -36,10 +36,7 @@ static void out_puts(struct outbuf *b, const char *s)
     out_append(b, s, strlen(s));
 }
 
-static void out_putc(struct outbuf *b, char c)
-{
-    out_append(b, &c, 1);
-}
+static void out_putc(struct outbuf *b, char c) { out_append(b, &c, 1); }
 
 static void put_indent(struct outbuf *b, int depth)
 {
@@ -51,14 +48,22 @@ static void put_indent(struct outbuf *b, int depth)
 static const char *short_escape(unsigned char c)
 {
     switch (c) {
-    case '"':  return "\\\"";
-    case '\\': return "\\\\";
-    case '\b': return "\\b";
-    case '\f': return "\\f";
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
-    default:   return NULL;
+    case '"':
+        return "\\\"";
+    case '\\':
+        return "\\\\";
+    case '\b':
+        return "\\b";
+    case '\f':
+        return "\\f";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    case '\t':
+        return "\\t";
+    default:
+        return NULL;
     }
 }
 
@@ -68,7 +73,7 @@ static void put_string(struct outbuf *b, const char *s)
 {
     out_putc(b, '"');
     if (s) {
-        const char *run = s;    /* start of bytes not yet copied */
+        const char *run = s; /* start of bytes not yet copied */
         for (const char *p = s; *p; p++) {
             unsigned char c = (unsigned char)*p;
             const char *esc = short_escape(c);
@@ -105,7 +110,7 @@ static void put_number(struct outbuf *b, double v)
     char num[64];
 
     if (!isfinite(v)) {
-        out_puts(b, "null");    /* what JSON.stringify does */
+        out_puts(b, "null"); /* what JSON.stringify does */
         return;
     }
     /* 2^53: above it not every integer is representable, so an integer
@@ -250,7 +255,8 @@ static bool attach_literals(cJSON *item, const char *text, size_t len,
         if (cJSON_IsNumber(item)) {
             size_t n;
             const char *lit = next_number(text, len, pos, &n);
-            if (!lit || !(item->valuestring = strndup(lit, n)))
+            item->valuestring = lit ? strndup(lit, n) : NULL;
+            if (!item->valuestring)
                 return false;
         } else if (item->child &&
                    !attach_literals(item->child, text, len, pos)) {

@@ -8,6 +8,7 @@
 #define READ_ONLY VERB_GET
 #define CRUD (VERB_GET | VERB_POST | VERB_PUT | VERB_PATCH | VERB_DELETE)
 
+/* clang-format off */
 /* A file of its own; list: the endpoint answers with a paged list. */
 #define SINGLETON(path_, endpoint_, list_)                                    \
     { .pattern = path_, .path = path_, .endpoint = endpoint_,                \
@@ -33,7 +34,9 @@ const struct resource_type resource_table[] = {
     COLLECTION("/callbacks",     "id",         "callbacks",     CRUD),
     COLLECTION("/apiReports",    "id",         "apiReports",    READ_ONLY),
 };
-const size_t resource_count = sizeof(resource_table) / sizeof(resource_table[0]);
+/* clang-format on */
+#define TABLE_ROWS (sizeof(resource_table) / sizeof(resource_table[0]))
+const size_t resource_count = TABLE_ROWS;
 
 const struct resource_type *resource_at(const char *path)
 {
@@ -43,8 +46,7 @@ const struct resource_type *resource_at(const char *path)
     return NULL;
 }
 
-static struct resource_type duplicate_views[sizeof(resource_table) /
-                                           sizeof(resource_table[0])];
+static struct resource_type duplicate_views[TABLE_ROWS];
 static pthread_once_t duplicate_views_once = PTHREAD_ONCE_INIT;
 
 static void make_duplicate_views(void)
@@ -71,7 +73,9 @@ const struct resource_type *resource_duplicates(const struct resource_type *res)
 
 bool resource_is_writable(const struct resource_type *res)
 {
-    return (res->verbs & (VERB_POST | VERB_PUT | VERB_PATCH | VERB_DELETE)) != 0;
+    const unsigned writes = VERB_POST | VERB_PUT | VERB_PATCH | VERB_DELETE;
+
+    return (res->verbs & writes) != 0;
 }
 
 bool resource_keyed_by_id(const struct resource_type *res)
@@ -135,7 +139,9 @@ static struct tmpl *literal_child(struct tmpl *dir, const char *name,
         if (strlen((*link)->name) == len && !strncmp((*link)->name, name, len))
             return *link;
     t = tmpl_new(dir, role);
-    if (t && !(t->name = strndup(name, len))) {
+    if (t)
+        t->name = strndup(name, len);
+    if (t && !t->name) {
         free(t);
         t = NULL;
     }
@@ -147,13 +153,14 @@ static struct tmpl *literal_child(struct tmpl *dir, const char *name,
 }
 
 /* The pattern child "{var}" (the whole segment, len bytes). */
-static struct tmpl *pattern_child(struct tmpl *dir, const char *seg,
-                                  size_t len, enum tmpl_role role)
+static struct tmpl *pattern_child(struct tmpl *dir, const char *seg, size_t len,
+                                  enum tmpl_role role)
 {
     if (!dir->pattern) {
         dir->pattern = tmpl_new(dir, role);
-        if (dir->pattern && role == TMPL_DIRECTORY &&
-            !(dir->pattern->var = strndup(seg + 1, len - 2)))
+        if (dir->pattern && role == TMPL_DIRECTORY)
+            dir->pattern->var = strndup(seg + 1, len - 2);
+        if (dir->pattern && role == TMPL_DIRECTORY && !dir->pattern->var)
             return NULL; /* freed with the tree */
     }
     return dir->pattern && dir->pattern->role == role ? dir->pattern : NULL;

@@ -32,9 +32,9 @@ enum resource_verb {
 };
 
 struct resource_type {
-    const char *pattern;   /* the row's template in the mount */
-    const char *path;      /* the directory (collections) or file it names */
-    const char *endpoint;  /* under .../apis/3.0/system/, e.g. "members/types" */
+    const char *pattern;  /* the row's template in the mount */
+    const char *path;     /* the directory (collections) or file it names */
+    const char *endpoint; /* under .../apis/3.0/system/, e.g. "members/types" */
     enum resource_kind kind;
     const char *key_field; /* collections: the field naming each file */
     bool list_endpoint;    /* singletons: the endpoint returns a paged list */
@@ -63,7 +63,8 @@ const char *resource_tag(const struct resource_type *res);
 /* The view of res's objects that share a key (NULL for collections named
  * by id, where a shared key is the same object).  It can read, change and
  * delete them, not create. */
-const struct resource_type *resource_duplicates(const struct resource_type *res);
+const struct resource_type *
+resource_duplicates(const struct resource_type *res);
 
 /* ---- the tree of templates ---- */
 
@@ -81,15 +82,15 @@ enum tmpl_role {
 #define META_DIR "/.cwmfs"
 
 struct tmpl {
-    char *name;                /* a literal segment; NULL for a pattern */
-    char *var;                 /* a pattern directory's variable, or NULL */
+    char *name; /* a literal segment; NULL for a pattern */
+    char *var;  /* a pattern directory's variable, or NULL */
     enum tmpl_role role;
     const struct resource_type *res; /* the row (collections, files) */
     const struct tmpl *parent;
-    struct tmpl *children;     /* literal children, in table order */
-    struct tmpl *next;         /* the next sibling */
-    struct tmpl *pattern;      /* the child any other name may match */
-    int subdirs;               /* children that are directories */
+    struct tmpl *children; /* literal children, in table order */
+    struct tmpl *next;     /* the next sibling */
+    struct tmpl *pattern;  /* the child any other name may match */
+    int subdirs;           /* children that are directories */
 };
 
 /* The tree of resource_table (built on first use, never freed). */

@@ -32,7 +32,7 @@ struct store {
     struct cache *cache;
     time_t started; /* mtime of files whose object carries no stamp */
     pthread_mutex_t pins_lock;
-    struct strmap *pins;   /* object cache key -> struct mtime_pin */
+    struct strmap *pins; /* object cache key -> struct mtime_pin */
 };
 
 static void cached_free(void *value)
@@ -116,13 +116,14 @@ static time_t object_mtime(const struct store *store, const cJSON *obj)
 {
     const cJSON *info = cJSON_GetObjectItemCaseSensitive(obj, "_info");
     const cJSON *stamp = cJSON_GetObjectItemCaseSensitive(info, "lastUpdated");
-    time_t t = cJSON_IsString(stamp) ? store_parse_timestamp(stamp->valuestring) : -1;
+    time_t t = cJSON_IsString(stamp) ? store_parse_timestamp(stamp->valuestring)
+                                     : -1;
 
     return t >= 0 ? t : store->started;
 }
 
-static void pin_mtime(struct store *store, const char *cache_key,
-                      time_t server, time_t shown)
+static void pin_mtime(struct store *store, const char *cache_key, time_t server,
+                      time_t shown)
 {
     struct mtime_pin *pin;
 
@@ -280,7 +281,7 @@ static void forget_stale(struct store *store, const struct resource_type *res)
     char tag[64];
 
     cache_forget_tag(store->cache, resource_tag(res));
-    while (p && *(p += strspn(p, " "))) {
+    for (p = p ? p + strspn(p, " ") : ""; *p; p += strspn(p, " ")) {
         size_t len = strcspn(p, " ");
         snprintf(tag, sizeof(tag), "%.*s", (int)len, p);
         cache_forget_tag(store->cache, tag);
@@ -349,7 +350,8 @@ static int find_name(void *ctx, const void *value)
     const char *name = ctx;
 
     return bsearch(&name, c->names, c->count, sizeof(char *), cmp_names)
-               ? 0 : -ENOENT;
+               ? 0
+               : -ENOENT;
 }
 
 /* ---- fills: run on a miss, outside the cache lock ---- */
@@ -377,8 +379,10 @@ static int fill_singleton(void *ctx, const char *cache_key, void **value)
 
     (void)cache_key;
     rc = f->res->list_endpoint
-             ? f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &json, &err)
-             : f->store->api.get(f->store->api.ctx, f->res->endpoint, &json, &err);
+             ? f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &json,
+                                     &err)
+             : f->store->api.get(f->store->api.ctx, f->res->endpoint, &json,
+                                 &err);
     if (report(rc, f->res->path, &err))
         return rc == -ENOENT ? -EIO : rc; /* a singleton always exists */
     *value = cached_doc_from(f->store, json, NULL);
@@ -396,7 +400,8 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
 
     if (!escaped || asprintf(&path, "%s/%s", f->res->endpoint, escaped) < 0)
         goto out;
-    rc = report(f->store->api.get(f->store->api.ctx, path, &json, &err), path, &err);
+    rc = report(f->store->api.get(f->store->api.ctx, path, &json, &err), path,
+                &err);
     if (rc)
         goto out;
     /* The server matches identifiers case-insensitively; a file name is
@@ -429,7 +434,8 @@ static char *prime_object(struct store *store, const struct resource_type *res,
 
     if (c && c->doc.read_only)
         log_warn("%s/%s: its id is not a whole number the API can address; "
-                 "the file is read-only", res->endpoint, key);
+                 "the file is read-only",
+                 res->endpoint, key);
     /* cache_put_versioned takes c, freeing it if it cannot store it; an
      * object saved since this listing was asked for keeps its answer. */
     if (!c || cache_put_versioned(store->cache, ckey.text, c, version) != 0) {
@@ -453,8 +459,8 @@ static void drop_duplicate_names(const struct resource_type *res,
     for (size_t i = 0; i < c->count; i++) {
         if (kept && strcmp(c->names[kept - 1], c->names[i]) == 0) {
             log_warn("%s: more than one object has the %s of %s; the file "
-                     "shows the last one listed", res->endpoint,
-                     res->key_field, c->names[i]);
+                     "shows the last one listed",
+                     res->endpoint, res->key_field, c->names[i]);
             free(c->names[i]);
             continue;
         }
@@ -502,8 +508,9 @@ static bool *shared_keys(const struct resource_type *res, const cJSON *items,
         if (k[i].key && cmp_keyed(&k[i - 1], &k[i]) == 0) {
             if (!shared[k[i].index])
                 log_warn("%s: more than one object has the %s %s; each is "
-                         "named <%s>%%23id<id>.json", res->endpoint,
-                         res->key_field, k[i].key, res->key_field);
+                         "named <%s>%%23id<id>.json",
+                         res->endpoint, res->key_field, k[i].key,
+                         res->key_field);
             shared[k[i - 1].index] = shared[k[i].index] = true;
         }
     for (i = 0; i < n; i++)
@@ -524,7 +531,8 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     int rc;
 
     (void)cache_key;
-    rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items, &err);
+    rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items,
+                               &err);
     if (report(rc, f->res->path, &err))
         return rc == -ENOENT ? -EIO : rc; /* a collection always exists */
     n = (size_t)cJSON_GetArraySize(items);
@@ -542,8 +550,9 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     }
     c->kind = CACHED_LISTING;
     cJSON_ArrayForEach(item, items) {
-        const struct resource_type *res =
-            shared[i++] ? resource_duplicates(f->res) : f->res;
+        const struct resource_type *res = shared[i++]
+                                              ? resource_duplicates(f->res)
+                                              : f->res;
         char *name = prime_object(f->store, res, item, version);
         if (name)
             c->names[c->count++] = name;
@@ -575,8 +584,8 @@ int store_singleton(struct store *store, const struct resource_type *res,
                      copy_doc, &req);
 }
 
-int store_singleton_cached(struct store *store,
-                           const struct resource_type *res, struct doc *out)
+int store_singleton_cached(struct store *store, const struct resource_type *res,
+                           struct doc *out)
 {
     struct doc_request req = { false, out };
     struct cache_key ckey;
@@ -608,8 +617,8 @@ int store_object(struct store *store, const struct resource_type *res,
     else if (cache_peek(store->cache, lkey.text, find_name, name) == -ENOENT)
         rc = -ENOENT;
     else
-        rc = cache_get(store->cache, okey.text, NULL, fill_object, &f,
-                       copy_doc, &req);
+        rc = cache_get(store->cache, okey.text, NULL, fill_object, &f, copy_doc,
+                       &req);
     free(name);
     return rc;
 }
@@ -721,7 +730,8 @@ int store_create(struct store *store, const struct resource_type *res,
                  struct api_error *err)
 {
     cJSON *answer = NULL;
-    int rc = store->api.send(store->api.ctx, "POST", res->endpoint, body, &answer, err);
+    int rc = store->api.send(store->api.ctx, "POST", res->endpoint, body,
+                             &answer, err);
 
     *new_key = NULL;
     if (rc == 0 && !cJSON_IsObject(answer)) {
@@ -771,9 +781,9 @@ static bool holds_scalars_of(const cJSON *item, const cJSON *body)
     cJSON_ArrayForEach(field, body) {
         if (cJSON_IsObject(field) || cJSON_IsArray(field))
             continue;
-        if (!cJSON_Compare(field,
-                           cJSON_GetObjectItemCaseSensitive(item, field->string),
-                           true))
+        if (!cJSON_Compare(
+                field, cJSON_GetObjectItemCaseSensitive(item, field->string),
+                true))
             return false;
     }
     return true;

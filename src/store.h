@@ -18,9 +18,9 @@
 
 /* A rendered file. */
 struct doc {
-    char *text;   /* NULL when only the attributes were asked for */
+    char *text; /* NULL when only the attributes were asked for */
     size_t len;
-    time_t mtime; /* from _info.lastUpdated, else the mount time */
+    time_t mtime;   /* from _info.lastUpdated, else the mount time */
     bool read_only; /* an object whose id the API cannot address */
 };
 
@@ -36,8 +36,8 @@ int store_singleton(struct store *store, const struct resource_type *res,
                     bool want_text, struct doc *out);
 /* A singleton's attributes if they are cached and fresh, else -EAGAIN
  * (nothing is fetched). */
-int store_singleton_cached(struct store *store,
-                           const struct resource_type *res, struct doc *out);
+int store_singleton_cached(struct store *store, const struct resource_type *res,
+                           struct doc *out);
 int store_object(struct store *store, const struct resource_type *res,
                  const char *key, bool want_text, struct doc *out);
 void doc_clear(struct doc *doc);

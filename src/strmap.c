@@ -13,11 +13,11 @@
 struct strmap_entry {
     void *value;
     UT_hash_handle hh;
-    char key[];   /* one allocation with the entry */
+    char key[]; /* one allocation with the entry */
 };
 
 struct strmap {
-    struct strmap_entry *table;  /* uthash head: the oldest entry */
+    struct strmap_entry *table; /* uthash head: the oldest entry */
     strmap_free_fn free_value;
 };
 
@@ -125,14 +125,10 @@ bool strmap_remove(struct strmap *map, const char *key)
     return true;
 }
 
-size_t strmap_count(const struct strmap *map)
-{
-    return HASH_COUNT(map->table);
-}
+size_t strmap_count(const struct strmap *map) { return HASH_COUNT(map->table); }
 
 void strmap_each(struct strmap *map,
-                 bool (*fn)(void *ctx, const char *key, void *value),
-                 void *ctx)
+                 bool (*fn)(void *ctx, const char *key, void *value), void *ctx)
 {
     struct strmap_entry *e, *tmp;
 

@@ -19,7 +19,7 @@ typedef void (*strmap_free_fn)(void *value);
 
 /* NULL without memory.  free_value may be NULL (values are not freed). */
 struct strmap *strmap_new(strmap_free_fn free_value);
-void strmap_free(struct strmap *map);         /* frees every value */
+void strmap_free(struct strmap *map); /* frees every value */
 void *strmap_get(const struct strmap *map, const char *key);
 /* Stores value under a copy of key, replacing (and freeing) any old value.
  * 0 or -ENOMEM (value then not stored, not freed). */

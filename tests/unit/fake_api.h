@@ -22,32 +22,31 @@
 #define FAKE_MAX_LOG 64
 
 struct fake_api {
-    cJSON *data;          /* {"members": [...], "callbacks": [...], ...} */
+    cJSON *data; /* {"members": [...], "callbacks": [...], ...} */
     char log[FAKE_MAX_LOG][160];
     int requests;
-    char *last_body;      /* the last request's body, printed */
+    char *last_body; /* the last request's body, printed */
     /* The next request matching fail_method fails so. */
     const char *fail_method;
-    long fail_status;     /* e.g. 409; 0 with lose_answer */
-    bool lose_answer;     /* the answer never comes (outcome unknown) */
-    bool apply_anyway;    /* ...but the server applied it */
+    long fail_status;  /* e.g. 409; 0 with lose_answer */
+    bool lose_answer;  /* the answer never comes (outcome unknown) */
+    bool apply_anyway; /* ...but the server applied it */
     double next_id;
 };
 
-static void fake_log(struct fake_api *f, const char *method,
-                     const char *path, const cJSON *body)
+static void fake_log(struct fake_api *f, const char *method, const char *path,
+                     const cJSON *body)
 {
     if (f->requests < FAKE_MAX_LOG)
-        snprintf(f->log[f->requests], sizeof(f->log[0]), "%s %s", method,
-                 path);
+        snprintf(f->log[f->requests], sizeof(f->log[0]), "%s %s", method, path);
     f->requests++;
     free(f->last_body);
     f->last_body = body ? cJSON_PrintUnformatted(body) : NULL;
 }
 
 /* Splits "members/42" into the collection and the key ("" for none). */
-static cJSON *fake_collection(struct fake_api *f, const char *path,
-                              char *key, size_t size)
+static cJSON *fake_collection(struct fake_api *f, const char *path, char *key,
+                              size_t size)
 {
     const char *slash = strrchr(path, '/');
     char name[64];
@@ -147,8 +146,8 @@ static void fake_stamp(cJSON *obj)
 }
 
 /* Applies a write; returns the answer (a copy of the object) or NULL. */
-static cJSON *fake_apply(struct fake_api *f, const char *method,
-                         cJSON *list, cJSON *item, const cJSON *body)
+static cJSON *fake_apply(struct fake_api *f, const char *method, cJSON *list,
+                         cJSON *item, const cJSON *body)
 {
     if (strcmp(method, "DELETE") == 0) {
         cJSON_Delete(cJSON_DetachItemViaPointer(list, item));
@@ -180,7 +179,8 @@ static int fake_send(void *ctx, const char *method, const char *path,
     int rc;
 
     fake_log(f, method, path, body);
-    if (key[0] && !(item = fake_find(list, key))) {
+    item = key[0] ? fake_find(list, key) : NULL;
+    if (key[0] && !item) {
         err->status = 404;
         return -ENOENT;
     }
@@ -196,7 +196,7 @@ static int fake_send(void *ctx, const char *method, const char *path,
 
 /* A server holding `json` (its collections and singletons). */
 static inline void fake_api_init(struct fake_api *f, struct api_port *port,
-                          const char *json)
+                                 const char *json)
 {
     memset(f, 0, sizeof(*f));
     f->data = cJSON_Parse(json);
@@ -214,14 +214,11 @@ static inline void fake_api_clear(struct fake_api *f)
 }
 
 /* Forgets the request log. */
-static inline void fake_api_reset_log(struct fake_api *f)
-{
-    f->requests = 0;
-}
+static inline void fake_api_reset_log(struct fake_api *f) { f->requests = 0; }
 
 /* The server's copy of an object, for checks (borrowed). */
 static inline const cJSON *fake_object(struct fake_api *f, const char *endpoint,
-                                const char *key)
+                                       const char *key)
 {
     return fake_find(cJSON_GetObjectItemCaseSensitive(f->data, endpoint), key);
 }

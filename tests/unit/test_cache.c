@@ -1,4 +1,5 @@
-/* Unit tests for cache.c: TTL, cached absence, errors, single-flight. */
+/* test_cache.c - unit tests for cache.c: TTL, cached absence, errors,
+ * single-flight. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -92,11 +93,17 @@ static void test_absence_is_cached_errors_are_not(void)
     char out[64];
 
     fills = 0;
-    CHECK_INT_EQ(cache_get(c, "missing1", NULL, fill_key, NULL, copy_value, out), -ENOENT);
-    CHECK_INT_EQ(cache_get(c, "missing1", NULL, fill_key, NULL, copy_value, out), -ENOENT);
+    CHECK_INT_EQ(
+        cache_get(c, "missing1", NULL, fill_key, NULL, copy_value, out),
+        -ENOENT);
+    CHECK_INT_EQ(
+        cache_get(c, "missing1", NULL, fill_key, NULL, copy_value, out),
+        -ENOENT);
     CHECK_INT_EQ(fills, 1);
-    CHECK_INT_EQ(cache_get(c, "broken", NULL, fill_key, NULL, copy_value, out), -EIO);
-    CHECK_INT_EQ(cache_get(c, "broken", NULL, fill_key, NULL, copy_value, out), -EIO);
+    CHECK_INT_EQ(cache_get(c, "broken", NULL, fill_key, NULL, copy_value, out),
+                 -EIO);
+    CHECK_INT_EQ(cache_get(c, "broken", NULL, fill_key, NULL, copy_value, out),
+                 -EIO);
     CHECK_INT_EQ(fills, 3);
     cache_free(c);
 }
@@ -121,7 +128,8 @@ static void test_put_forget(void)
     cache_forget_all(c);
     CHECK_INT_EQ(cache_peek(c, "k", copy_value, out), -EAGAIN);
     cache_put(c, "gone", NULL);
-    CHECK_INT_EQ(cache_get(c, "gone", NULL, fill_key, NULL, copy_value, out), -ENOENT);
+    CHECK_INT_EQ(cache_get(c, "gone", NULL, fill_key, NULL, copy_value, out),
+                 -ENOENT);
     cache_free(c);
 }
 
@@ -136,7 +144,8 @@ struct racer {
 static void *race(void *arg)
 {
     struct racer *r = arg;
-    r->rc = cache_get(r->cache, r->key, NULL, fill_key, &r->delay, copy_value, r->out);
+    r->rc = cache_get(r->cache, r->key, NULL, fill_key, &r->delay, copy_value,
+                      r->out);
     return NULL;
 }
 
@@ -197,8 +206,10 @@ static void test_stale_if_error(void)
     CHECK_INT_EQ(cache_peek(c, "k", copy_value, out), 0);
     usleep(40 * 1000);
     CHECK_INT_EQ(cache_peek(c, "k", copy_value, out), -EAGAIN);
-    CHECK_INT_EQ(cache_get(c, "k", NULL, fail_with, &eacces, copy_value, out), -EACCES);
-    CHECK_INT_EQ(cache_get(c, "new", NULL, fail_with, &eio, copy_value, out), -EIO);
+    CHECK_INT_EQ(cache_get(c, "k", NULL, fail_with, &eacces, copy_value, out),
+                 -EACCES);
+    CHECK_INT_EQ(cache_get(c, "new", NULL, fail_with, &eio, copy_value, out),
+                 -EIO);
     cache_get_stats(c, &stats);
     CHECK_INT_EQ(stats.stale_served, 1);
     cache_free(c);
@@ -232,8 +243,8 @@ static void test_older_data_never_replaces_newer(void)
     CHECK_STR_EQ(out, "saved");
     CHECK_INT_EQ(frees, 1); /* the old copy was dropped */
     /* newer listed data does replace it */
-    CHECK_INT_EQ(cache_put_versioned(c, "obj", strdup("relisted"),
-                                     cache_version(c)), 0);
+    CHECK_INT_EQ(
+        cache_put_versioned(c, "obj", strdup("relisted"), cache_version(c)), 0);
     CHECK_INT_EQ(cache_peek(c, "obj", copy_value, out), 0);
     CHECK_STR_EQ(out, "relisted");
     cache_free(c);
@@ -257,7 +268,8 @@ static void test_fill_loses_to_a_newer_write(void)
 
     racing_cache = cache_new(60, free_value);
     CHECK_INT_EQ(cache_get(racing_cache, "obj", NULL, fill_racing_a_write, NULL,
-                           copy_value, out), 0);
+                           copy_value, out),
+                 0);
     CHECK_STR_EQ(out, "written");
     cache_free(racing_cache);
 }

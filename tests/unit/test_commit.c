@@ -73,9 +73,10 @@ static int save(struct fixture *fx, const char *key, bool existing,
 {
     char path[128];
     const char *dir = strcmp(key, "7") == 0 || strcmp(key, "new") == 0
-                          ? "/callbacks" : "/members";
-    struct save s = { path, resource_at(dir), key, existing, base, text,
-                      strlen(text), 0 };
+                          ? "/callbacks"
+                          : "/members";
+    struct save s = { path, resource_at(dir), key, existing, base,
+                      text, strlen(text),     0 };
 
     snprintf(path, sizeof(path), "%s/%s.json", dir, key);
     return commit_save(&fx->c, &s, result);
@@ -106,8 +107,9 @@ static void test_an_edit_sends_the_smallest_patch(void)
     CHECK_INT_EQ(fx.server.requests, 2);
     CHECK_STR_EQ(fx.server.log[0], "GET members/1");
     CHECK_STR_EQ(fx.server.log[1], "PATCH members/1");
-    CHECK_STR_EQ(fx.server.last_body,
-                 "[{\"op\":\"replace\",\"path\":\"title\",\"value\":\"Chief\"}]");
+    CHECK_STR_EQ(
+        fx.server.last_body,
+        "[{\"op\":\"replace\",\"path\":\"title\",\"value\":\"Chief\"}]");
     CHECK(r.answer && strstr(r.answer, "\"Chief\""));
     commit_result_clear(&r);
     /* The same text again: nothing to send, nothing asked. */
@@ -155,7 +157,8 @@ static void test_a_conflict_is_refused_and_kept(void)
     CHECK_INT_EQ(fx.server.requests, 1); /* the check, no PATCH */
     CHECK(errors_say(&fx, "in the same fields: title"));
     CHECK_INT_EQ(errlog_read(fx.errlog, "/.cwmfs/rejected/members/admin.json",
-                             &kept, &len), 0);
+                             &kept, &len),
+                 0);
     CHECK_STR_EQ(kept, mine);
     free(kept);
     free(mine);
@@ -244,8 +247,8 @@ static void test_a_save_without_a_base(void)
 
     setup(&fx, false, 10);
     reads_note(fx.reads, 1, ADMIN, fx.shown, strlen(fx.shown));
-    CHECK_INT_EQ(save(&fx, "admin", true, NULL, "{\"id\": 1, \"title\": \"T\"}",
-                      &r), 0);
+    CHECK_INT_EQ(
+        save(&fx, "admin", true, NULL, "{\"id\": 1, \"title\": \"T\"}", &r), 0);
     CHECK_STR_EQ(fx.server.last_body,
                  "[{\"op\":\"replace\",\"path\":\"title\",\"value\":\"T\"}]");
     commit_result_clear(&r);
@@ -253,8 +256,9 @@ static void test_a_save_without_a_base(void)
         (cJSON *)fake_object(&fx.server, "members", "admin"), "notes");
     cJSON_SetValuestring(notes, "changed by a teammate");
     fake_api_reset_log(&fx.server);
-    CHECK_INT_EQ(save(&fx, "admin", true, NULL, "{\"id\": 1, \"title\": \"U\"}",
-                      &r), -ESTALE);
+    CHECK_INT_EQ(
+        save(&fx, "admin", true, NULL, "{\"id\": 1, \"title\": \"U\"}", &r),
+        -ESTALE);
     CHECK_INT_EQ(fx.server.requests, 1);
     teardown(&fx);
 }
@@ -271,8 +275,9 @@ static void test_deletes_are_guarded(void)
                  -EPERM);
     CHECK(fake_object(&fx.server, "callbacks", "8") != NULL);
     CHECK(errors_say(&fx, "more than 1 deletes in a minute"));
-    CHECK_INT_EQ(commit_delete(&fx.c, ADMIN, resource_at("/members/types"),
-                               "1"), -EACCES);
+    CHECK_INT_EQ(
+        commit_delete(&fx.c, ADMIN, resource_at("/members/types"), "1"),
+        -EACCES);
     teardown(&fx);
 }
 

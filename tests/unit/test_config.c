@@ -1,4 +1,5 @@
-/* Unit tests for config.c: INI profiles, environment, validation. */
+/* test_config.c - unit tests for config.c: INI profiles, environment,
+ * validation. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,9 @@ static char tmpdir[] = "/tmp/cwmfs-test-config-XXXXXX";
 static char err[512];
 
 static const char *const ENV_VARS[] = {
-    "CWMFS_URL", "CWMFS_COMPANY", "CWMFS_PUBLIC_KEY", "CWMFS_PRIVATE_KEY",
-    "CWMFS_CLIENT_ID", "CWMFS_CODEBASE", "CWMFS_API_VERSION", "CWMFS_TTL",
+    "CWMFS_URL",         "CWMFS_COMPANY",   "CWMFS_PUBLIC_KEY",
+    "CWMFS_PRIVATE_KEY", "CWMFS_CLIENT_ID", "CWMFS_CODEBASE",
+    "CWMFS_API_VERSION", "CWMFS_TTL",
 };
 
 static void clear_env(void)
@@ -35,7 +37,7 @@ static const char *write_file(const char *name, const char *content,
     }
     fputs(content, fp);
     fclose(fp);
-    chmod(path, mode);      /* explicit: independent of the umask */
+    chmod(path, mode); /* explicit: independent of the umask */
     return path;
 }
 
@@ -87,7 +89,7 @@ static void test_defaults(void)
     CHECK(cfg.url == NULL && cfg.private_key == NULL && cfg.codebase == NULL);
     config_free(&cfg);
     CHECK(cfg.api_version == NULL);
-    config_free(&cfg);      /* twice is harmless */
+    config_free(&cfg); /* twice is harmless */
 }
 
 static void test_profiles(void)
@@ -124,14 +126,17 @@ static void test_profiles(void)
     config_free(&cfg);
 
     /* Repeated section and key: the last value wins. */
-    CHECK_INT_EQ(load(&cfg, "[default]\nttl=1\n[a]\n[default]\nttl = 2\n",
-                      NULL), 0);
+    CHECK_INT_EQ(
+        load(&cfg, "[default]\nttl=1\n[a]\n[default]\nttl = 2\n", NULL), 0);
     CHECK_INT_EQ(cfg.ttl, 2);
     config_free(&cfg);
 
     /* CRLF line ends, a BOM, an empty value unsets, "" is empty too. */
-    CHECK_INT_EQ(load(&cfg, "\xEF\xBB\xBF[default]\r\ncompany = c\r\n"
-                      "api_version =\r\ncodebase = \"\"\r\n", NULL), 0);
+    CHECK_INT_EQ(load(&cfg,
+                      "\xEF\xBB\xBF[default]\r\ncompany = c\r\n"
+                      "api_version =\r\ncodebase = \"\"\r\n",
+                      NULL),
+                 0);
     CHECK_STR_EQ(cfg.company, "c");
     CHECK(cfg.api_version == NULL);
     CHECK(cfg.codebase == NULL);
@@ -142,8 +147,8 @@ static void test_syntax_errors(void)
 {
     struct cwm_config cfg;
 
-    CHECK_INT_EQ(load(&cfg, "[default]\nurl = https://a\nbogus line\n",
-                      NULL), -1);
+    CHECK_INT_EQ(load(&cfg, "[default]\nurl = https://a\nbogus line\n", NULL),
+                 -1);
     CHECK(err_has("/config:3:"));
     config_free(&cfg);
 
@@ -174,8 +179,8 @@ static void test_syntax_errors(void)
     config_free(&cfg);
 
     /* Unknown key in the selected section names the key. */
-    CHECK_INT_EQ(load(&cfg, "[default]\nurl = https://a\npasword = x\n",
-                      NULL), -1);
+    CHECK_INT_EQ(load(&cfg, "[default]\nurl = https://a\npasword = x\n", NULL),
+                 -1);
     CHECK(err_has("pasword"));
     CHECK(err_has(":3:"));
     config_free(&cfg);
@@ -191,8 +196,8 @@ static void test_syntax_errors(void)
 
     /* Failure leaves the config as it was. */
     config_init(&cfg);
-    const char *path = write_file("partial",
-                                  "[default]\ncompany = new\nbad\n", 0600);
+    const char *path = write_file("partial", "[default]\ncompany = new\nbad\n",
+                                  0600);
     CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)),
                  -1);
     CHECK(cfg.company == NULL);
@@ -213,8 +218,8 @@ static void test_long_lines_and_nul(void)
     content[n++] = '\n';
     content[n] = '\0';
     CHECK_INT_EQ(load(&cfg, content, NULL), 0);
-    CHECK(cfg.company && strlen(cfg.company) ==
-          CONFIG_MAX_LINE - strlen("company = "));
+    CHECK(cfg.company &&
+          strlen(cfg.company) == CONFIG_MAX_LINE - strlen("company = "));
     config_free(&cfg);
 
     /* One more byte is not. */
@@ -248,15 +253,14 @@ static void test_missing_file(void)
     config_init(&cfg);
     CHECK_INT_EQ(config_load_file(&cfg, path, NULL, false, err, sizeof(err)),
                  0);
-    CHECK_INT_EQ(config_load_file(&cfg, path, "x", false, err, sizeof(err)),
-                 0);
+    CHECK_INT_EQ(config_load_file(&cfg, path, "x", false, err, sizeof(err)), 0);
     CHECK_STR_EQ(cfg.api_version, "2025.8");
     CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)),
                  -1);
     CHECK(err_has("does-not-exist"));
     /* A directory is not a config file, required or not. */
-    CHECK_INT_EQ(config_load_file(&cfg, tmpdir, NULL, false, err,
-                                  sizeof(err)), -1);
+    CHECK_INT_EQ(config_load_file(&cfg, tmpdir, NULL, false, err, sizeof(err)),
+                 -1);
     /* NULL err is allowed. */
     CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, NULL, 0), -1);
     config_free(&cfg);
@@ -274,8 +278,8 @@ static void test_private_key_permissions(void)
     for (size_t i = 0; i < sizeof(bad_modes) / sizeof(*bad_modes); i++) {
         const char *path = write_file("perm", WITH_KEY, bad_modes[i]);
         config_init(&cfg);
-        CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err,
-                                      sizeof(err)), -1);
+        CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)),
+                     -1);
         CHECK(err_has("chmod 600"));
         CHECK(err_has(path));
         CHECK(strstr(err, "s3cr3t") == NULL);
@@ -292,22 +296,19 @@ static void test_private_key_permissions(void)
 
     path = write_file("perm", WITH_KEY, 0600);
     config_init(&cfg);
-    CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)),
-                 0);
+    CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)), 0);
     CHECK_STR_EQ(cfg.private_key, "s3cr3t");
     config_free(&cfg);
 
     path = write_file("perm", WITH_KEY, 0400);
     config_init(&cfg);
-    CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)),
-                 0);
+    CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)), 0);
     config_free(&cfg);
 
     /* Without a private key, a world-readable file is fine. */
     path = write_file("perm", NO_KEY, 0644);
     config_init(&cfg);
-    CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)),
-                 0);
+    CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)), 0);
     config_free(&cfg);
 }
 
@@ -320,7 +321,7 @@ static void test_env(void)
     setenv("CWMFS_PRIVATE_KEY", "envpriv", 1);
     setenv("CWMFS_CODEBASE", "/v2025_1", 1);
     setenv("CWMFS_TTL", "0", 1);
-    setenv("CWMFS_COMPANY", "", 1);            /* empty: ignored */
+    setenv("CWMFS_COMPANY", "", 1); /* empty: ignored */
     CHECK_INT_EQ(config_apply_env(&cfg, err, sizeof(err)), 0);
     CHECK_STR_EQ(cfg.url, "http://localhost:8080");
     CHECK_STR_EQ(cfg.private_key, "envpriv");
@@ -377,10 +378,16 @@ static int validate_url(const char *url)
 static void test_validate_urls(void)
 {
     const char *ok[] = {
-        "https://na.myconnectwise.net", "https://10.0.0.1:8443",
-        "HTTPS://example.com", "https://[2001:db8::1]:443",
-        "http://127.0.0.1", "http://127.5.5.5:8080", "http://localhost",
-        "http://LOCALHOST:1", "http://[::1]", "http://[::1]:65535",
+        "https://na.myconnectwise.net",
+        "https://10.0.0.1:8443",
+        "HTTPS://example.com",
+        "https://[2001:db8::1]:443",
+        "http://127.0.0.1",
+        "http://127.5.5.5:8080",
+        "http://localhost",
+        "http://LOCALHOST:1",
+        "http://[::1]",
+        "http://[::1]:65535",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
         if (validate_url(ok[i]) != 0)
@@ -400,11 +407,12 @@ static void test_validate_urls(void)
     CHECK(err_has("scheme"));
 
     const char *malformed[] = {
-        "example.com", "://example.com", "https://", "https://:443",
-        "https://host:", "https://host:0", "https://host:65536",
-        "https://host:12ab", "https://host/path", "https://host?q",
-        "https://host#f", "https://user:pw@host", "https://[::1",
-        "http://[::1]x", "https://a b", "http://::1",
+        "example.com",        "://example.com",    "https://",
+        "https://:443",       "https://host:",     "https://host:0",
+        "https://host:65536", "https://host:12ab", "https://host/path",
+        "https://host?q",     "https://host#f",    "https://user:pw@host",
+        "https://[::1",       "http://[::1]x",     "https://a b",
+        "http://::1",
     };
     for (size_t i = 0; i < sizeof(malformed) / sizeof(*malformed); i++) {
         if (validate_url(malformed[i]) != -1)
@@ -440,7 +448,7 @@ static void test_validate_fields(void)
         CHECK(err_has(required[i].key));
         CHECK(err_has(required[i].env));
         CHECK(err_has("config file"));
-        *field = strdup("");                    /* empty counts as missing */
+        *field = strdup(""); /* empty counts as missing */
         CHECK_INT_EQ(config_validate(&cfg, err, sizeof(err)), -1);
         config_free(&cfg);
     }
@@ -468,10 +476,9 @@ static void test_validate_fields(void)
     cfg.private_key = strdup("priv");
 
     /* Codebase. */
-    const char *good_codebases[] = { "v4_6_release/", "v2025_1/",
-                                     "a/b-c.d~/" };
-    const char *bad_codebases[] = { "../x/", "a/../", "./", "a//b/",
-                                    "v?x/", "v x/", "%2e%2e/" };
+    const char *good_codebases[] = { "v4_6_release/", "v2025_1/", "a/b-c.d~/" };
+    const char *bad_codebases[] = { "../x/", "a/../", "./",     "a//b/",
+                                    "v?x/",  "v x/",  "%2e%2e/" };
     for (size_t i = 0; i < sizeof(good_codebases) / sizeof(char *); i++) {
         free(cfg.codebase);
         cfg.codebase = strdup(good_codebases[i]);
@@ -489,8 +496,11 @@ static void test_validate_fields(void)
 static void test_url_normalisation(void)
 {
     struct cwm_config cfg;
-    CHECK_INT_EQ(load(&cfg, "[default]\nurl = https://h.example.com///\n"
-                      "codebase = //v4_6_release//\n", NULL), 0);
+    CHECK_INT_EQ(load(&cfg,
+                      "[default]\nurl = https://h.example.com///\n"
+                      "codebase = //v4_6_release//\n",
+                      NULL),
+                 0);
     CHECK_STR_EQ(cfg.url, "https://h.example.com");
     CHECK_STR_EQ(cfg.codebase, "v4_6_release/");
     config_free(&cfg);
@@ -499,15 +509,16 @@ static void test_url_normalisation(void)
 static void test_default_path(void)
 {
     char *saved_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
-    char *saved_xdg = getenv("XDG_CONFIG_HOME") ?
-                      strdup(getenv("XDG_CONFIG_HOME")) : NULL;
+    char *saved_xdg = getenv("XDG_CONFIG_HOME")
+                          ? strdup(getenv("XDG_CONFIG_HOME"))
+                          : NULL;
 
     setenv("XDG_CONFIG_HOME", "/xdg", 1);
     char *p = config_default_path();
     CHECK_STR_EQ(p, "/xdg/cwmfs/config");
     free(p);
 
-    setenv("XDG_CONFIG_HOME", "relative", 1);   /* ignored per XDG spec */
+    setenv("XDG_CONFIG_HOME", "relative", 1); /* ignored per XDG spec */
     setenv("HOME", "/home/u", 1);
     p = config_default_path();
     CHECK_STR_EQ(p, "/home/u/.config/cwmfs/config");
@@ -515,7 +526,7 @@ static void test_default_path(void)
 
     unsetenv("XDG_CONFIG_HOME");
     unsetenv("HOME");
-    p = config_default_path();                  /* from the passwd entry */
+    p = config_default_path(); /* from the passwd entry */
     CHECK(p == NULL || strstr(p, "/.config/cwmfs/config") != NULL);
     free(p);
 
@@ -544,14 +555,13 @@ static void test_secret_options(void)
     CHECK(!config_is_secret_option("ttl"));
     CHECK(!config_is_secret_option("keep_cache"));
     CHECK(!config_is_secret_option("allow_other"));
-    CHECK(!config_is_secret_option("company=key"));     /* name part only */
+    CHECK(!config_is_secret_option("company=key")); /* name part only */
     CHECK(!config_is_secret_option(NULL));
 }
 
 static void remove_tmpdir(void)
 {
-    static const char *const files[] = { "config", "partial", "nul",
-                                         "perm" };
+    static const char *const files[] = { "config", "partial", "nul", "perm" };
     char path[512];
     for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
         snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);

@@ -110,10 +110,12 @@ static void test_create(void)
     CHECK_INT_EQ(kind, LOCAL_DRAFT);
     /* What the API does not permit is refused up front. */
     CHECK_INT_EQ(editor_plan_create(&absent_object, VERB_GET, &kind), -EACCES);
-    CHECK_INT_EQ(editor_plan_create(&hidden_object, VERB_GET | VERB_POST,
-                                    &kind), -EACCES);
-    CHECK_INT_EQ(editor_plan_create(&absent_object, VERB_GET | VERB_PATCH,
-                                    &kind), -EACCES);
+    CHECK_INT_EQ(
+        editor_plan_create(&hidden_object, VERB_GET | VERB_POST, &kind),
+        -EACCES);
+    CHECK_INT_EQ(
+        editor_plan_create(&absent_object, VERB_GET | VERB_PATCH, &kind),
+        -EACCES);
 }
 
 int main(void)

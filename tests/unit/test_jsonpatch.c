@@ -1,4 +1,5 @@
-/* Unit tests for jsonpatch.c: top-level diff, lost-update check, apply. */
+/* test_jsonpatch.c - unit tests for jsonpatch.c: top-level diff, lost-update
+ * check, apply. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,13 +82,11 @@ static void test_diff_scalars(void)
 {
     DIFFS("{'id':1,'summary':'old'}", "{'id':1,'summary':'new'}",
           "[{'op':'replace','path':'summary','value':'new'}]");
-    DIFFS("{'n':1}", "{'n':2.5}",
-          "[{'op':'replace','path':'n','value':2.5}]");
+    DIFFS("{'n':1}", "{'n':2.5}", "[{'op':'replace','path':'n','value':2.5}]");
     DIFFS("{'b':true}", "{'b':false}",
           "[{'op':'replace','path':'b','value':false}]");
     /* A type change is a change even when it prints alike. */
-    DIFFS("{'n':1}", "{'n':'1'}",
-          "[{'op':'replace','path':'n','value':'1'}]");
+    DIFFS("{'n':1}", "{'n':'1'}", "[{'op':'replace','path':'n','value':'1'}]");
 }
 
 static void test_diff_add_remove(void)
@@ -122,16 +121,14 @@ static void test_diff_arrays_replaced_whole(void)
           "[{'op':'replace','path':'t','value':[2,1]}]");
     DIFFS("{'t':[{'id':1}]}", "{'t':[{'id':1},{'id':2}]}",
           "[{'op':'replace','path':'t','value':[{'id':1},{'id':2}]}]");
-    DIFFS("{'t':[1]}", "{'t':[]}",
-          "[{'op':'replace','path':'t','value':[]}]");
+    DIFFS("{'t':[1]}", "{'t':[]}", "[{'op':'replace','path':'t','value':[]}]");
 }
 
 static void test_diff_nulls(void)
 {
     DIFFS("{'a':1}", "{'a':null}",
           "[{'op':'replace','path':'a','value':null}]");
-    DIFFS("{'a':null}", "{'a':2}",
-          "[{'op':'replace','path':'a','value':2}]");
+    DIFFS("{'a':null}", "{'a':2}", "[{'op':'replace','path':'a','value':2}]");
     DIFFS("{'a':null}", "{'a':null}", "[]");
     /* null and absent are different states. */
     DIFFS("{}", "{'a':null}", "[{'op':'add','path':'a','value':null}]");
@@ -187,7 +184,7 @@ static void test_diff_values_are_copies(void)
     cJSON *b = parse("{'o':{'x':1}}");
     cJSON *t = parse("{'o':{'x':2}}");
     cJSON *patch = jsonpatch_diff(b, t, IGNORE_INFO);
-    cJSON_Delete(t);    /* the patch must not point into target */
+    cJSON_Delete(t); /* the patch must not point into target */
     cJSON_Delete(b);
     CHECK_JSON(patch, "[{'op':'replace','path':'o','value':{'x':2}}]");
     cJSON_Delete(patch);
@@ -294,7 +291,7 @@ static void test_conflicts_several_names(void)
     CHECK_INT_EQ(jsonpatch_conflicts(b, patch, t, names, sizeof(names)), 3);
     CHECK_STR_EQ(names, "summary,status,board");
     CHECK_INT_EQ(jsonpatch_conflicts(b, patch, t, names, 15), 3);
-    CHECK_STR_EQ(names, "summary,status");      /* exactly 14 + NUL */
+    CHECK_STR_EQ(names, "summary,status"); /* exactly 14 + NUL */
     CHECK_INT_EQ(jsonpatch_conflicts(b, patch, t, names, 14), 3);
     CHECK_STR_EQ(names, "summary");
     CHECK_INT_EQ(jsonpatch_conflicts(b, patch, t, names, 7), 3);
@@ -355,8 +352,7 @@ static void check_apply(const char *obj, const char *patch, int rc,
 
 static void test_apply_each_op(void)
 {
-    APPLIES("{'a':1}", "[{'op':'add','path':'b','value':2}]",
-            "{'a':1,'b':2}");
+    APPLIES("{'a':1}", "[{'op':'add','path':'b','value':2}]", "{'a':1,'b':2}");
     APPLIES("{'a':1,'b':2}", "[{'op':'replace','path':'a','value':'x'}]",
             "{'a':'x','b':2}");
     APPLIES("{'a':1,'b':2,'c':3}", "[{'op':'remove','path':'b'}]",
@@ -367,16 +363,17 @@ static void test_apply_each_op(void)
     APPLIES("{'a':1}", "[{'op':'replace','path':'a','value':null}]",
             "{'a':null}");
     /* Ops run in order. */
-    APPLIES("{}", "[{'op':'add','path':'a','value':1},"
-                  "{'op':'replace','path':'a','value':2},"
-                  "{'op':'add','path':'b','value':3},"
-                  "{'op':'remove','path':'a'}]", "{'b':3}");
+    APPLIES("{}",
+            "[{'op':'add','path':'a','value':1},"
+            "{'op':'replace','path':'a','value':2},"
+            "{'op':'add','path':'b','value':3},"
+            "{'op':'remove','path':'a'}]",
+            "{'b':3}");
 }
 
 static void test_apply_leading_slash(void)
 {
-    APPLIES("{'a':1}", "[{'op':'add','path':'/b','value':2}]",
-            "{'a':1,'b':2}");
+    APPLIES("{'a':1}", "[{'op':'add','path':'/b','value':2}]", "{'a':1,'b':2}");
     APPLIES("{'a':1,'b':2}", "[{'op':'replace','path':'/a','value':3}]",
             "{'a':3,'b':2}");
     APPLIES("{'a':1,'b':2}", "[{'op':'remove','path':'/a'}]", "{'b':2}");
@@ -401,11 +398,13 @@ static void test_apply_keeps_position(void)
             "{'first':1,'mid':9,'last':3}");
     /* Replacing the last member must keep the list's tail intact for the
      * append that follows (cJSON tracks the tail through child->prev). */
-    APPLIES(obj, "[{'op':'replace','path':'last','value':9},"
-                 "{'op':'add','path':'new','value':0}]",
+    APPLIES(obj,
+            "[{'op':'replace','path':'last','value':9},"
+            "{'op':'add','path':'new','value':0}]",
             "{'first':1,'mid':2,'last':9,'new':0}");
-    APPLIES("{'only':1}", "[{'op':'replace','path':'only','value':2},"
-                          "{'op':'add','path':'new','value':0}]",
+    APPLIES("{'only':1}",
+            "[{'op':'replace','path':'only','value':2},"
+            "{'op':'add','path':'new','value':0}]",
             "{'only':2,'new':0}");
 }
 
@@ -450,7 +449,7 @@ static void test_apply_copies_values(void)
     cJSON *obj = parse("{}");
     cJSON *patch = parse("[{'op':'add','path':'o','value':{'x':[1]}}]");
     CHECK_INT_EQ(jsonpatch_apply(obj, patch), 0);
-    cJSON_Delete(patch);    /* obj must own its copy */
+    cJSON_Delete(patch); /* obj must own its copy */
     CHECK_JSON(obj, "{'o':{'x':[1]}}");
     cJSON_Delete(obj);
 }

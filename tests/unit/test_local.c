@@ -1,4 +1,5 @@
-/* Unit tests for local.c: files kept in memory and their references. */
+/* test_local.c - unit tests for local.c: files kept in memory and their
+ * references. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,8 @@ static void test_read_write_truncate(void)
 
     CHECK_INT_EQ(local_write(l, n, "hello", 5, 0, 7, &gen), 5);
     CHECK_INT_EQ(gen, 1);
-    CHECK_INT_EQ(local_write(l, n, "world", 5, 8, 7, NULL), 5); /* a hole of 3 */
+    CHECK_INT_EQ(local_write(l, n, "world", 5, 8, 7, NULL),
+                 5); /* a hole of 3 */
     CHECK_INT_EQ(local_read(l, n, buf, sizeof(buf), 0), 13);
     CHECK(memcmp(buf, "hello\0\0\0world", 13) == 0);
     CHECK_INT_EQ(local_read(l, n, buf, 4, 6), 4);
@@ -109,7 +111,7 @@ static void test_drop_if_idle(void)
 
     CHECK(!local_drop_if_idle(l, e)); /* two holders */
     local_put(l, second);
-    CHECK(local_drop_if_idle(l, e));  /* the last one */
+    CHECK(local_drop_if_idle(l, e)); /* the last one */
     CHECK(local_get(l, "/m/x.json") == NULL);
     local_put(l, e);
     local_free(l);

@@ -1,4 +1,4 @@
-/* Unit tests for names.c: reversible, canonical file names. */
+/* test_names.c - unit tests for names.c: reversible, canonical file names. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,20 +58,20 @@ static void test_encode_limits(void)
     char value[NAME_ENCODED_MAX + 2];
     memset(value, 'a', NAME_ENCODED_MAX);
     value[NAME_ENCODED_MAX] = '\0';
-    char *enc = name_encode(value);             /* exactly 250: fits */
+    char *enc = name_encode(value); /* exactly 250: fits */
     CHECK(enc != NULL && strlen(enc) == NAME_ENCODED_MAX);
     free(enc);
 
     value[NAME_ENCODED_MAX] = 'a';
     value[NAME_ENCODED_MAX + 1] = '\0';
-    CHECK(name_encode(value) == NULL);          /* 251 */
+    CHECK(name_encode(value) == NULL); /* 251 */
 
     /* 84 slashes encode to 252 bytes even though the value is short. */
     char slashes[85];
     memset(slashes, '/', 84);
     slashes[84] = '\0';
     CHECK(name_encode(slashes) == NULL);
-    slashes[83] = '\0';                         /* 83 * 3 = 249 */
+    slashes[83] = '\0'; /* 83 * 3 = 249 */
     enc = name_encode(slashes);
     CHECK(enc != NULL && strlen(enc) == 249);
     free(enc);
@@ -80,26 +80,26 @@ static void test_encode_limits(void)
 static void test_rejects_non_canonical(void)
 {
     check_rejected("");
-    check_rejected("a%2fb");        /* lowercase hex */
-    check_rejected("%41");          /* 'A' needs no escape */
-    check_rejected("a%2E");         /* '.' only escaped at the start */
-    check_rejected("%7Ex");         /* '~' only escaped at the end */
-    check_rejected("x%20y");        /* ' ' only escaped at the end */
+    check_rejected("a%2fb"); /* lowercase hex */
+    check_rejected("%41");   /* 'A' needs no escape */
+    check_rejected("a%2E");  /* '.' only escaped at the start */
+    check_rejected("%7Ex");  /* '~' only escaped at the end */
+    check_rejected("x%20y"); /* ' ' only escaped at the end */
     check_rejected("%00");
     check_rejected("%");
     check_rejected("%2");
     check_rejected("50%");
     check_rejected("%G1");
     check_rejected("%%25");
-    check_rejected(".hidden");      /* must have been %2E */
+    check_rejected(".hidden"); /* must have been %2E */
     check_rejected(".");
     check_rejected("..");
-    check_rejected("x~");           /* must have been x%7E */
+    check_rejected("x~"); /* must have been x%7E */
     check_rejected("trail ");
-    check_rejected("tab\there");    /* raw control byte */
-    check_rejected("a/b");          /* raw slash */
+    check_rejected("tab\there"); /* raw control byte */
+    check_rejected("a/b");       /* raw slash */
     check_rejected("del\x7f");
-    check_rejected("%E6%97%A5");    /* UTF-8 passes through unescaped */
+    check_rejected("%E6%97%A5"); /* UTF-8 passes through unescaped */
     CHECK(name_decode(NULL) == NULL);
 }
 
@@ -127,7 +127,7 @@ static void test_json_names(void)
     CHECK_STR_EQ(key, "42");
     free(key);
 
-    CHECK(key_for_name(".json") == NULL);       /* empty stem */
+    CHECK(key_for_name(".json") == NULL); /* empty stem */
     CHECK(key_for_name("a") == NULL);
     CHECK(key_for_name("a.JSON") == NULL);
     CHECK(key_for_name("a.json~") == NULL);
@@ -142,7 +142,7 @@ static void test_decimal_ids(void)
     CHECK(name_is_decimal_id("1"));
     CHECK(name_is_decimal_id("42"));
     CHECK(name_is_decimal_id("15243"));
-    CHECK(name_is_decimal_id("9223372036854775807"));     /* INT64_MAX */
+    CHECK(name_is_decimal_id("9223372036854775807")); /* INT64_MAX */
     CHECK(!name_is_decimal_id("9223372036854775808"));
     CHECK(!name_is_decimal_id("10000000000000000000"));
     CHECK(!name_is_decimal_id(""));
@@ -206,7 +206,7 @@ static void test_duplicate_names(void)
     CHECK_STR_EQ(id, "42");
     free(id);
     free(stem);
-    stem = name_duplicate_stem("a/b#c", "7");      /* escapes kept */
+    stem = name_duplicate_stem("a/b#c", "7"); /* escapes kept */
     CHECK_STR_EQ(stem, "a%2Fb#c%23id7");
     id = name_duplicate_id(stem);
     CHECK_STR_EQ(id, "7");

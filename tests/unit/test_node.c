@@ -29,6 +29,7 @@ static void setup(struct fixture *fx)
     fx->fs.store = store_new(&fx->port, 60);
     fx->fs.local = local_new();
     fx->fs.inodes = inode_table_new();
+    fx->fs.tree = tmpl_root();
 }
 
 static void teardown(struct fixture *fx)
@@ -77,8 +78,8 @@ static void test_the_tree(void)
     check_kind(&fx, "/members/nobody.json", &node_vacant);
     check_kind(&fx, "/members/.admin.json.swp", &node_vacant);
     check_kind(&fx, "/4913", &node_vacant);
-    check_kind(&fx, "/info/x", NULL);       /* below a file */
-    check_kind(&fx, "/nothing/x", NULL);    /* below nothing */
+    check_kind(&fx, "/info/x", NULL);    /* below a file */
+    check_kind(&fx, "/nothing/x", NULL); /* below nothing */
     teardown(&fx);
 }
 
@@ -117,14 +118,14 @@ static void test_local_files(void)
     struct local_file *lf;
 
     setup(&fx);
-    lf = local_create(fx.fs.local, "/members/admin.json", LOCAL_HIDDEN, 0, 0,
-                      0, NULL, 0, NULL);
+    lf = local_create(fx.fs.local, "/members/admin.json", LOCAL_HIDDEN, 0, 0, 0,
+                      NULL, 0, NULL);
     local_put(fx.fs.local, lf);
     CHECK(kind_at(&fx, "/members/admin.json", &n) == &node_vacant);
     CHECK(n.hidden && n.resource_name);
     node_clear(&n);
-    lf = local_create(fx.fs.local, "/members/admin.json~", LOCAL_SCRATCH,
-                      0600, 0, 0, "x", 1, NULL);
+    lf = local_create(fx.fs.local, "/members/admin.json~", LOCAL_SCRATCH, 0600,
+                      0, 0, "x", 1, NULL);
     local_put(fx.fs.local, lf);
     CHECK(kind_at(&fx, "/members/admin.json~", &n) == &node_local);
     CHECK(n.local == lf && !n.resource_name);
@@ -155,9 +156,11 @@ static void test_requests(void)
 /* A report is run when read, never by ls -l. */
 static void test_a_report_is_not_run_by_stat(void)
 {
-    static const struct resource_type row = {
-        .pattern = "/reports", .path = "/reports", .endpoint = "reports",
-        .kind = RES_REPORT, .verbs = VERB_GET };
+    static const struct resource_type row = { .pattern = "/reports",
+                                              .path = "/reports",
+                                              .endpoint = "reports",
+                                              .kind = RES_REPORT,
+                                              .verbs = VERB_GET };
     struct node n = { .kind = &node_report, .res = &row };
     struct fixture fx;
     struct doc doc = { 0 };
@@ -177,6 +180,37 @@ static void test_a_report_is_not_run_by_stat(void)
     teardown(&fx);
 }
 
+/* Directories named by a value: found by name, their values carried. */
+static void test_directories_named_by_a_value(void)
+{
+    static const struct resource_type rows[] = {
+        { .pattern = "/tokens/{member}/{id}.json",
+          .path = "/tokens",
+          .endpoint = "members/{member}/tokens",
+          .kind = RES_COLLECTION,
+          .key_field = "id",
+          .verbs = VERB_GET },
+    };
+    struct tmpl *tree = tmpl_build(rows, 1);
+    struct fixture fx;
+    struct node n;
+
+    setup(&fx);
+    fx.fs.tree = tree;
+    CHECK(kind_at(&fx, "/tokens", &n) == &node_directory);
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/tokens/admin", &n) == &node_collection);
+    CHECK_INT_EQ(n.nvars, 1);
+    CHECK_STR_EQ(n.vars[0], "admin");
+    CHECK_STR_EQ(n.res->endpoint, "members/{member}/tokens");
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/tokens/admin/x.swp", &n) == &node_vacant);
+    CHECK_STR_EQ(n.nvars ? n.vars[0] : NULL, "admin");
+    node_clear(&n);
+    teardown(&fx);
+    tmpl_free(tree);
+}
+
 int main(void)
 {
     log_set_level(LOG_LVL_ERROR);
@@ -185,5 +219,6 @@ int main(void)
     test_local_files();
     test_requests();
     test_a_report_is_not_run_by_stat();
+    test_directories_named_by_a_value();
     return unit_report();
 }

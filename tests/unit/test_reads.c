@@ -1,4 +1,5 @@
-/* Unit tests for reads.c: per-process bases and last-shown fingerprints. */
+/* test_reads.c - unit tests for reads.c: per-process bases and last-shown
+ * fingerprints. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* Unit tests for render.c: deterministic JSON.stringify(v, null, 2)+"\n". */
+/* test_render.c - unit tests for render.c: deterministic JSON.stringify(v,
+ * null, 2)+"\n". */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,18 +76,17 @@ static void test_nested(void)
             "  \"e\": {},\n"
             "  \"f\": []\n"
             "}\n");
-    RENDERS("[[],[{}],[[1]]]",
-            "[\n"
-            "  [],\n"
-            "  [\n"
-            "    {}\n"
-            "  ],\n"
-            "  [\n"
-            "    [\n"
-            "      1\n"
-            "    ]\n"
-            "  ]\n"
-            "]\n");
+    RENDERS("[[],[{}],[[1]]]", "[\n"
+                               "  [],\n"
+                               "  [\n"
+                               "    {}\n"
+                               "  ],\n"
+                               "  [\n"
+                               "    [\n"
+                               "      1\n"
+                               "    ]\n"
+                               "  ]\n"
+                               "]\n");
 }
 
 static void test_key_order(void)
@@ -134,12 +134,12 @@ static void test_numbers(void)
     check_number(-2.5, "-2.5");
     check_number(1e300, "1e+300");
     check_number(1.0 / 3.0, "0.3333333333333333");
-    check_number(9007199254740991.0, "9007199254740991");     /* 2^53-1 */
+    check_number(9007199254740991.0, "9007199254740991"); /* 2^53-1 */
     check_number(-9007199254740991.0, "-9007199254740991");
-    check_number(9007199254740992.0, "9007199254740992");     /* 2^53 */
+    check_number(9007199254740992.0, "9007199254740992"); /* 2^53 */
     check_number(9007199254740994.0, "9007199254740994");
     check_number(1e20, "1e+20");
-    check_number(5e-324, "4.94065645841247e-324");  /* %.15g reads back */
+    check_number(5e-324, "4.94065645841247e-324"); /* %.15g reads back */
     check_number(NAN, "null");
     check_number(INFINITY, "null");
     check_number(-INFINITY, "null");
@@ -147,8 +147,13 @@ static void test_numbers(void)
     RENDERS("[1.0, 2.50, -0, 1E2]", "[\n  1,\n  2.5,\n  0,\n  100\n]\n");
 
     /* Every rendering reads back as the same double. */
-    const double samples[] = { 0.1, 0.2 + 0.1, 1e300, 123456.789, 1e-7,
-                               9007199254740993.0, 2.2250738585072014e-308 };
+    const double samples[] = { 0.1,
+                               0.2 + 0.1,
+                               1e300,
+                               123456.789,
+                               1e-7,
+                               9007199254740993.0,
+                               2.2250738585072014e-308 };
     for (size_t i = 0; i < sizeof(samples) / sizeof(*samples); i++) {
         char *out = render_number(samples[i]);
         CHECK(out != NULL && strtod(out, NULL) == samples[i]);

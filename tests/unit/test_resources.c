@@ -33,13 +33,20 @@ static void test_the_table_as_a_tree(void)
 static void test_patterns_of_any_depth(void)
 {
     static const struct resource_type rows[] = {
-        { .pattern = "/tokens/{member}/{id}.json", .path = "/tokens",
-          .endpoint = "members/{member}/tokens", .kind = RES_COLLECTION,
-          .key_field = "id", .verbs = VERB_GET },
-        { .pattern = "/reports/{name}/", .path = "/reports",
-          .endpoint = "reports/{name}", .kind = RES_SINGLETON },
-        { .pattern = "/reports/index", .path = "/reports/index",
-          .endpoint = "reports", .kind = RES_REPORT },
+        { .pattern = "/tokens/{member}/{id}.json",
+          .path = "/tokens",
+          .endpoint = "members/{member}/tokens",
+          .kind = RES_COLLECTION,
+          .key_field = "id",
+          .verbs = VERB_GET },
+        { .pattern = "/reports/{name}/",
+          .path = "/reports",
+          .endpoint = "reports/{name}",
+          .kind = RES_SINGLETON },
+        { .pattern = "/reports/index",
+          .path = "/reports/index",
+          .endpoint = "reports",
+          .kind = RES_REPORT },
     };
     struct tmpl *root = tmpl_build(rows, 3);
     const struct tmpl *tokens, *member, *reports;

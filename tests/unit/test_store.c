@@ -64,7 +64,8 @@ static void test_a_listing_primes_every_object(void)
     CHECK_INT_EQ(doc.mtime, 1767323045);
     doc_clear(&doc);
     CHECK_INT_EQ(store_object(fx.store, resource_duplicates(members()),
-                              "twin%23id4", false, &doc), 0);
+                              "twin%23id4", false, &doc),
+                 0);
     /* A fresh listing that lacks a name answers without a request. */
     CHECK_INT_EQ(store_object(fx.store, members(), "nobody", false, &doc),
                  -ENOENT);
@@ -109,8 +110,9 @@ static void test_a_write_shows_its_answer_and_stales_listings(void)
     setup(&fx);
     CHECK_INT_EQ(store_list(fx.store, members(), &names, &count), 0);
     store_names_free(names, count);
-    CHECK_INT_EQ(store_update(fx.store, members(), "admin", "1", "PATCH",
-                              patch, 1000, &answer, &err), 0);
+    CHECK_INT_EQ(store_update(fx.store, members(), "admin", "1", "PATCH", patch,
+                              1000, &answer, &err),
+                 0);
     CHECK_STR_EQ(cJSON_GetStringValue(
                      cJSON_GetObjectItemCaseSensitive(answer, "identifier")),
                  "alice");
@@ -147,7 +149,8 @@ static void test_a_write_forgets_by_tag(void)
     store_list(fx.store, resource_at("/callbacks"), &names, &count);
     store_names_free(names, count);
     CHECK_INT_EQ(store_update(fx.store, members(), "bob", "2", "PATCH", patch,
-                              0, &answer, &err), 0);
+                              0, &answer, &err),
+                 0);
     fake_api_reset_log(&fx.server);
     store_list(fx.store, members(), &names, &count);
     store_names_free(names, count);
@@ -205,8 +208,7 @@ static void test_object_ids(void)
         cJSON_Delete(obj);
     }
     CHECK_INT_EQ(store_parse_timestamp("2026-01-02T03:04:05Z"), 1767323045);
-    CHECK_INT_EQ(store_parse_timestamp("2026-01-02T03:04:05.123Z"),
-                 1767323045);
+    CHECK_INT_EQ(store_parse_timestamp("2026-01-02T03:04:05.123Z"), 1767323045);
     CHECK_INT_EQ(store_parse_timestamp("yesterday"), -1);
 }
 
