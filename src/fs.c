@@ -125,6 +125,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 
     if (rc == 0)
         rc = CALL_KIND(n, open, fs, &n, fi);
+    if (rc == 0 && (n.kind->flags & NODE_DIRECT_IO))
+        fi->direct_io = 1; /* the kind's size in stat may be behind */
     node_clear(&n);
     return rc;
 }

@@ -67,12 +67,12 @@ struct attr_change {
 };
 
 enum node_flags {
-    NODE_DIR = 1 << 0,           /* a directory: rmdir refuses EPERM */
-    NODE_LISTED = 1 << 1,        /* shows in its directory's listing */
-    NODE_BY_NAME_ONLY = 1 << 2,  /* exists when named, never listed */
-    NODE_USER_MADE = 1 << 3,     /* created by a program, not the API */
-    NODE_DIRECT_IO = 1 << 4,     /* reads bypass the kernel's page cache */
-    NODE_STAT_NO_FETCH = 1 << 5, /* stat answers without asking the API */
+    NODE_DIR = 1 << 0, /* a directory: rmdir refuses EPERM */
+    /* Shows in its directory's listing; without it a fixed name exists
+     * only when looked up by name. */
+    NODE_LISTED = 1 << 1,
+    NODE_DIRECT_IO = 1 << 2,     /* reads bypass the kernel's page cache */
+    NODE_STAT_NO_FETCH = 1 << 3, /* stat answers without asking the API */
 };
 
 /* A kind of node.  An operation left NULL answers -refusal. */

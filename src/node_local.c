@@ -281,7 +281,7 @@ static int local_set_attr_op(struct cwmfs *fs, const struct node *n,
 
 const struct node_kind node_local = {
     .name = "local file",
-    .flags = NODE_LISTED | NODE_USER_MADE,
+    .flags = NODE_LISTED,
     .refusal = EPERM,
     .editor_name = local_name,
     .getattr = local_getattr,

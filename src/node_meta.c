@@ -70,8 +70,7 @@ static int meta_open(struct cwmfs *fs, const struct node *n,
     if (rc)
         return rc;
     doc.mtime = st.st_mtime;
-    /* Read past the kernel's cached size: these files grow at any time. */
-    fi->direct_io = 1;
+    /* Read with direct I/O (NODE_DIRECT_IO): these files grow any time. */
     return handle_open_snapshot(fs, n->path, fi, &doc, st.st_mode & 07777);
 }
 

@@ -37,7 +37,6 @@ static int singleton_open(struct cwmfs *fs, const struct node *n,
     rc = singleton_doc(fs, n, true, &doc);
     if (rc)
         return rc;
-    fi->direct_io = (n->kind->flags & NODE_DIRECT_IO) != 0;
     return handle_open_snapshot(fs, n->path, fi, &doc,
                                 node_file_mode(fs, n->res, false));
 }

@@ -34,7 +34,7 @@ static int vacant_symlink(struct cwmfs *fs, const struct node *n,
 
 const struct node_kind node_vacant = {
     .name = "vacant name",
-    .flags = NODE_USER_MADE,
+    .flags = 0, /* nothing to list */
     .refusal = ENOENT,
     .editor_name = vacant_name,
     .create = node_create_file,

@@ -227,7 +227,7 @@ class WritersToldTheirOwnOutcomeTest(SaveTestCase):
         try:
             # Readers before and after the write see the server's copy
             # (the race that once served a writer's bytes from the page
-            # cache is rarer than this; see fs.c local_to_open).
+            # cache is rarer than this; see node_local.c, local_open).
             self.assertEqual(read_text(self.admin), before)
             os.write(fd, edited(before, notes="unsaved").encode())
             # (no child process here: its close of the inherited descriptor
