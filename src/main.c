@@ -183,6 +183,46 @@ static void log_summary(struct cwmfs *fs, struct cwm_api *api)
              cs.coalesced, cs.stale_served);
 }
 
+/* The mount's state over api; 0, or -1 without memory (mount_free
+ * releases what was made either way). */
+static int mount_init(struct cwmfs *fs, struct cwm_api *api,
+                      const struct cwm_config *cfg,
+                      const struct cwmfs_options *opts)
+{
+    bool use_put = opts->write_mode && strcmp(opts->write_mode, "put") == 0;
+    struct api_port port;
+    bool made;
+
+    api_port_init(&port, api);
+    fs->tree = tmpl_root();
+    fs->store = store_new(&port, cfg->ttl);
+    fs->inodes = inode_table_new();
+    fs->local = local_new();
+    fs->errlog = errlog_new();
+    fs->reads = reads_new();
+    fs->umask = opts->umask;
+    fs->uid = getuid();
+    fs->gid = getgid();
+    fs->mounted = time(NULL);
+    made = fs->tree && fs->store && fs->inodes && fs->local && fs->errlog &&
+           fs->reads;
+    /* Always initialised, so that mount_free may destroy it. */
+    if (committer_init(&fs->committer, fs->store, fs->errlog, fs->reads,
+                       use_put, opts->max_deletes) != 0)
+        made = false;
+    return made ? 0 : -1;
+}
+
+static void mount_free(struct cwmfs *fs)
+{
+    committer_destroy(&fs->committer);
+    local_free(fs->local);
+    reads_free(fs->reads);
+    errlog_free(fs->errlog);
+    store_free(fs->store);
+    inode_table_free(fs->inodes);
+}
+
 int main(int argc, char **argv)
 {
     struct cwmfs_options opts;
@@ -214,36 +254,14 @@ int main(int argc, char **argv)
         add_fsname(&args, opts.profile) != 0)
         goto out;
     api = connect_api(&cfg, &opts);
-    fs.tree = tmpl_root();
-    if (api && !fs.tree)
+    if (api && mount_init(&fs, api, &cfg, &opts) != 0)
         fprintf(stderr, "cwmfs: out of memory\n");
     else if (api) {
-        struct api_port port;
-        api_port_init(&port, api);
-        fs.store = store_new(&port, cfg.ttl);
-        fs.inodes = inode_table_new();
-        fs.local = local_new();
-        fs.errlog = errlog_new();
-        fs.reads = reads_new();
-        fs.umask = opts.umask;
-        fs.uid = getuid();
-        fs.gid = getgid();
-        fs.mounted = time(NULL);
-        if (fs.store && fs.inodes && fs.local && fs.errlog && fs.reads &&
-            committer_init(&fs.committer, fs.store, fs.errlog, fs.reads,
-                           opts.write_mode &&
-                               strcmp(opts.write_mode, "put") == 0,
-                           opts.max_deletes) == 0) {
-            rc = run_fuse(&args, &fs);
-            log_summary(&fs, api);
-        }
-        committer_destroy(&fs.committer);
+        rc = run_fuse(&args, &fs);
+        log_summary(&fs, api);
     }
-    local_free(fs.local);
-    reads_free(fs.reads);
-    errlog_free(fs.errlog);
-    store_free(fs.store);
-    inode_table_free(fs.inodes);
+    if (api)
+        mount_free(&fs);
     api_free(api);
 out:
     pthread_mutex_destroy(&fs.open_lock);
