@@ -1,10 +1,8 @@
-/*
- * config.c - connection settings: INI profiles, environment, validation.
+/* config.c - connection settings: INI profiles, environment, validation.
  *
  * Both the file and the environment are first collected into a `staging`
  * set of already-normalised values and only then swapped into the config,
- * so a failed load leaves the caller's config exactly as it was.
- */
+ * so a failed load leaves the caller's config exactly as it was. */
 #include "config.h"
 
 #include <arpa/inet.h>

@@ -1,5 +1,4 @@
-/*
- * config.h - connection settings: INI profiles, environment, validation.
+/* config.h - connection settings: INI profiles, environment, validation.
  *
  * Order of precedence, lowest first: config_init() defaults, the config
  * file's selected [profile], CWMFS_* environment variables.  Secrets are
@@ -8,8 +7,7 @@
  *
  * Every function that can fail returns 0 or -1 and writes a one-line,
  * human-readable message to err (when err is not NULL and errlen > 0).
- * Messages never contain the private key.
- */
+ * Messages never contain the private key. */
 #ifndef CWMFS_CONFIG_H
 #define CWMFS_CONFIG_H
 
@@ -41,8 +39,7 @@ void config_init(struct cwm_config *cfg);
  * field to NULL/0.  Safe on an already-freed or zeroed config. */
 void config_free(struct cwm_config *cfg);
 
-/*
- * Parse the INI file `path` and apply the keys of section [profile]
+/* Parse the INI file `path` and apply the keys of section [profile]
  * (profile NULL means "default").
  *
  * Syntax: "[section]" headers; "key = value" lines (whitespace trimmed
@@ -64,8 +61,7 @@ void config_free(struct cwm_config *cfg);
  *   - a key outside any section, a malformed line, a line longer than
  *     CONFIG_MAX_LINE bytes, a NUL byte, an invalid ttl: -1 with file:line.
  *   - the selected profile absent: -1, except when profile is NULL (the
- *     environment may supply everything): then 0, cfg untouched.
- */
+ *     environment may supply everything): then 0, cfg untouched. */
 int config_load_file(struct cwm_config *cfg, const char *path,
                      const char *profile, bool required, char *err,
                      size_t errlen);
@@ -77,8 +73,7 @@ int config_load_file(struct cwm_config *cfg, const char *path,
  * unchanged. */
 int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen);
 
-/*
- * Completeness and safety checks before anything is sent:
+/* Completeness and safety checks before anything is sent:
  *   - url, company, public_key, private_key, client_id, api_version set
  *     and non-empty (the message names the config key and the CWMFS_
  *     variable that would set it);
@@ -89,8 +84,7 @@ int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen);
  *     non-loopback host ..."; any other scheme refused;
  *   - codebase, when set, is slash-separated [A-Za-z0-9._~-] segments
  *     with no "." or ".." segment;
- *   - ttl >= 0.
- */
+ *   - ttl >= 0. */
 int config_validate(const struct cwm_config *cfg, char *err, size_t errlen);
 
 /* $XDG_CONFIG_HOME/cwmfs/config when XDG_CONFIG_HOME is an absolute path,

@@ -1,11 +1,9 @@
-/*
- * jsonpatch.c - top-level JSON Patch: diff, lost-update check, apply.
+/* jsonpatch.c - top-level JSON Patch: diff, lost-update check, apply.
  *
  * Everything works on top-level members only, because that is the grain at
  * which ConnectWise patches: a changed nested value is sent whole.  Objects
  * are small (tens to a few hundred fields), so plain linear key lookups are
- * fast enough and keep the members in their original order.
- */
+ * fast enough and keep the members in their original order. */
 #include "jsonpatch.h"
 
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-/*
- * jsonpatch.h - top-level JSON Patch for saving edited ConnectWise objects.
+/* jsonpatch.h - top-level JSON Patch for saving edited ConnectWise objects.
  *
  * When a user saves an edited JSON file, cwmfs compares it with the object
  * it last showed (`base`) and sends ConnectWise the smallest patch that
@@ -16,8 +15,7 @@
  *
  * Keys are compared case-sensitively.  If an object holds a key twice, its
  * first occurrence counts (as with cJSON_GetObjectItemCaseSensitive) and
- * later ones are ignored.
- */
+ * later ones are ignored. */
 #ifndef CWMFS_JSONPATCH_H
 #define CWMFS_JSONPATCH_H
 
@@ -26,8 +24,7 @@
 
 #include <cjson/cJSON.h>
 
-/*
- * Ops turning `base` into `target`, both JSON objects, comparing top-level
+/* Ops turning `base` into `target`, both JSON objects, comparing top-level
  * members only (deep equality via cJSON_Compare(..., true)).  For each key of
  * target in target's order: absent in base -> {"op":"add","path":K,"value":V};
  * present but different -> {"op":"replace","path":K,"value":V}; then for each
@@ -36,13 +33,12 @@
  * key verbatim.  Keys listed in `ignore` (NULL-terminated array, may be NULL)
  * are skipped entirely (cwmfs passes {"_info", NULL}).  Values are deep
  * copies.  Returns a cJSON array the caller deletes (empty when nothing
- * changed), or NULL if an argument is not an object or on allocation failure.
- */
+ * changed), or NULL if an argument is not an object or on allocation
+ * failure. */
 cJSON *jsonpatch_diff(const cJSON *base, const cJSON *target,
                       const char *const *ignore);
 
-/*
- * Lost-update check.  `patch` was made by jsonpatch_diff(base, mine).  For
+/* Lost-update check.  `patch` was made by jsonpatch_diff(base, mine).  For
  * each op, the field conflicts when the server's current object `theirs` has
  * a value for it that differs from base's (presence counts: absent vs present
  * differs) AND differs from the value the op sets (for remove: theirs still
@@ -57,13 +53,11 @@ cJSON *jsonpatch_diff(const cJSON *base, const cJSON *target,
  *
  * Returns how many fields conflict (0 = safe to send), or -1 when base or
  * theirs is not an object or patch is not a well-formed patch; callers that
- * send only on 0 therefore never send on bad input.
- */
+ * send only on 0 therefore never send on bad input. */
 int jsonpatch_conflicts(const cJSON *base, const cJSON *patch,
                         const cJSON *theirs, char *names, size_t names_len);
 
-/*
- * Applies a top-level patch (add/replace/remove) to object `obj` in place.
+/* Applies a top-level patch (add/replace/remove) to object `obj` in place.
  * A path is the key verbatim ("summary", as jsonpatch_diff writes) or an
  * RFC 6901 pointer with one token ("/summary", "~1" and "~0" unescaped);
  * a nested pointer ("/site/id") or an empty key is a bad op.  replace/add of
@@ -76,28 +70,21 @@ int jsonpatch_conflicts(const cJSON *base, const cJSON *patch,
  *
  * Returns 0, or -1 for a bad op (unknown "op", missing "path"/"value") /
  * non-object obj / non-array patch / allocation failure (obj may then be
- * partly changed: callers apply to a copy).
- */
+ * partly changed: callers apply to a copy). */
 int jsonpatch_apply(cJSON *obj, const cJSON *patch);
 
-/*
- * Whether a patch holds no operation: true only for an empty array.  NULL
+/* Whether a patch holds no operation: true only for an empty array.  NULL
  * (jsonpatch_diff's failure) and non-arrays answer false, so an error is
- * never mistaken for "nothing to save".
- */
+ * never mistaken for "nothing to save". */
 bool jsonpatch_is_empty(const cJSON *patch);
 
-/*
- * Removes the "remove" ops from a patch: a save whose base is unknown may
- * only set the fields it sends (a field it lacks may be one it never saw).
- */
+/* Removes the "remove" ops from a patch: a save whose base is unknown may
+ * only set the fields it sends (a field it lacks may be one it never saw). */
 void jsonpatch_drop_removes(cJSON *patch);
 
-/*
- * Whether object `obj` already holds what every op sets (for remove: lacks
+/* Whether object `obj` already holds what every op sets (for remove: lacks
  * the key): how a write whose answer was lost is checked on the server.
- * Returns 1 yes, 0 no, -1 for a bad patch or a non-object.
- */
+ * Returns 1 yes, 0 no, -1 for a bad patch or a non-object. */
 int jsonpatch_applied_in(const cJSON *patch, const cJSON *obj);
 
 #endif /* CWMFS_JSONPATCH_H */

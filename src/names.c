@@ -1,7 +1,5 @@
-/*
- * names.c - reversible, canonical file names for server values.
- * See names.h for the encoding rule.
- */
+/* names.c - reversible, canonical file names for server values.
+ * See names.h for the encoding rule. */
 #include "names.h"
 
 #include <stdio.h>

@@ -1,5 +1,4 @@
-/*
- * names.h - reversible file names for values that come from the server.
+/* names.h - reversible file names for values that come from the server.
  *
  * Member identifiers and ids become file names "<encoded>.json".  The
  * server controls those values, so the encoding must never yield a name
@@ -15,8 +14,7 @@
  * Every other byte, including UTF-8 multibyte sequences, is kept.
  *
  * Decoding accepts only canonical names, i.e. exactly the output of
- * name_encode(), so each file name maps to one value and back.
- */
+ * name_encode(), so each file name maps to one value and back. */
 #ifndef CWMFS_NAMES_H
 #define CWMFS_NAMES_H
 

@@ -1,11 +1,9 @@
-/*
- * render.c - deterministic pretty JSON (JSON.stringify(v, null, 2) + "\n").
+/* render.c - deterministic pretty JSON (JSON.stringify(v, null, 2) + "\n").
  *
  * We do not use cJSON_Print: it indents with tabs and formats numbers with
  * its own rules.  Everything is appended to one growable buffer (buf.h);
  * an allocation failure latches `failed` so the printers stay free of error
- * plumbing and the single check happens at the end.
- */
+ * plumbing and the single check happens at the end. */
 #include "render.h"
 
 #include "buf.h"

@@ -61,8 +61,7 @@ int store_fetch_fresh(struct store *store, const struct resource_type *res,
  * keeps showing it while the server's lastUpdated stays what this answer
  * says.  Editors record the mtime right after saving and later warn "file
  * changed on disk" if it moves; the server's stamp (its clock, its grain)
- * would move it.  *answer (the server's object) is the caller's to delete.
- */
+ * would move it.  *answer (the server's object) is the caller's to delete. */
 int store_update(struct store *store, const struct resource_type *res,
                  const char *old_key, const char *id, const char *method,
                  const cJSON *body, time_t shown_mtime, cJSON **answer,

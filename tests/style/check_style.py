@@ -5,10 +5,11 @@ Usage: check_style.py [REPO_ROOT]   (default: two directories above this file)
 
 Checks every *.c and *.h under src/ and tests/unit/:
   format   the file is formatted as .clang-format says (clang-format);
-  comment  comments are /* ... */ only, never //;
+  comment  comments are /* ... */ only, never //, and a block comment
+           opens on its first line of text and closes on its last
+           ("/* text" ... " * text */"), never on a line of its own;
   assign   no assignment inside an if (...) or while (...) condition;
-  header   the file opens with "/* <name> - ..." (or "/*" then
-           " * <name> - ...");
+  header   the file opens with "/* <name> - ...";
   docs     no reference to documents that are not in the repository.
 Prints "file:line: message" per problem, then a summary.  Exit status:
 0 clean, 1 problems found, 2 the check could not run.
@@ -97,18 +98,19 @@ def line_of(text, offset):
 
 def check_header(path, text):
     name = re.escape(path.name)
-    first, second = (text.split("\n", 2) + ["", ""])[:2]
+    first = text.split("\n", 1)[0]
     if re.match(rf"/\* {name} - \S", first):
-        return
-    if first.rstrip() == "/*" and re.match(rf" \* {name} - \S", second):
         return
     yield 1, "header", f"file must start with '/* {path.name} - ...'"
 
 
-def check_line_comments(comments):
+def check_comments(comments):
     for line, body in comments:
         if body.startswith("//"):
             yield line, "comment", "// comment: use /* ... */"
+        elif body.startswith("/*\n") or re.search(r"\n\s*\*/$", body):
+            yield (line, "comment", "open a block comment on its first "
+                   "line of text and close it on its last")
 
 
 def is_assignment(code, cond_start, op):
@@ -144,7 +146,7 @@ def check_file(path):
     text = path.read_text(encoding="utf-8", errors="replace")
     code, comments = split_source(text)
     yield from check_header(path, text)
-    yield from check_line_comments(comments)
+    yield from check_comments(comments)
     yield from check_conditions(code)
     yield from check_doc_refs(text)
 

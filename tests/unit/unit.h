@@ -1,11 +1,9 @@
-/*
- * unit.h - a tiny assertion helper shared by the C unit tests.
+/* unit.h - a tiny assertion helper shared by the C unit tests.
  *
  * Checks never abort: each failure prints file:line and the test keeps
  * going, so one run shows every broken expectation.  A test's main() ends
  * with `return unit_report();`, which prints "N passed, N failed" and
- * returns non-zero when anything failed (what ctest looks at).
- */
+ * returns non-zero when anything failed (what ctest looks at). */
 #ifndef CWMFS_TESTS_UNIT_H
 #define CWMFS_TESTS_UNIT_H
 
