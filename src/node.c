@@ -1,6 +1,7 @@
 /* node.c - resolving paths into nodes, and what kinds share (see node.h). */
 #include "node.h"
 
+#include "buf.h"
 #include "mount.h"
 #include "names.h"
 #include "strmap.h"
@@ -32,6 +33,9 @@ void node_clear(struct node *n)
 {
     for (int i = 0; i < n->nvars; i++)
         free(n->vars[i]);
+    if (n->bound)
+        free((char *)n->bound->endpoint);
+    free(n->bound);
     free(n->path);
     free(n->key);
     if (n->local)
@@ -147,6 +151,54 @@ static int inherit_vars(const struct node *dir, const char *value,
     return 0;
 }
 
+/* The endpoint of a row with the node's values in place of its
+ * "{variables}", in order, each percent-encoded; NULL without memory. */
+static char *bind_endpoint(const char *tmpl, char *const *vars, int nvars)
+{
+    struct buf out = BUF_INIT(0);
+    int used = 0, rc = 0;
+
+    for (const char *p = tmpl; *p && rc == 0;) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        char *value = close && used < nvars ? api_escape_segment(vars[used++])
+                                            : NULL;
+        if (close && !value)
+            rc = -ENOMEM;
+        else if (close)
+            rc = buf_append_str(&out, value);
+        else
+            rc = buf_append(&out, p, 1);
+        free(value);
+        p = close ? close + 1 : p + 1;
+    }
+    if (rc) {
+        buf_clear(&out);
+        return NULL;
+    }
+    return buf_take(&out, NULL);
+}
+
+/* Gives n a copy of its row whose endpoint holds n's values (below a
+ * directory named by a value), so the store and the committer, which
+ * know rows and not paths, ask for the right URL. */
+static int bind_row(struct node *n)
+{
+    if (!n->res || !n->nvars || !strchr(n->res->endpoint, '{'))
+        return 0;
+    n->bound = malloc(sizeof(*n->bound));
+    if (!n->bound)
+        return -ENOMEM;
+    *n->bound = *n->res;
+    n->bound->endpoint = bind_endpoint(n->res->endpoint, n->vars, n->nvars);
+    if (!n->bound->endpoint) {
+        free(n->bound);
+        n->bound = NULL;
+        return -ENOMEM;
+    }
+    n->res = n->bound;
+    return 0;
+}
+
 /* A directory named by a value ("/tokens/{member}/"): any name that is
  * looked up there; never listed (there is no list of values). */
 static bool match_var_dir(const struct tmpl *dir, struct node *child)
@@ -161,8 +213,9 @@ static bool match_var_dir(const struct tmpl *dir, struct node *child)
     return true;
 }
 
-int node_lookup_child(struct cwmfs *fs, const struct node *dir,
-                      const char *name, struct node *child)
+/* The child of a template directory before its row is bound. */
+static int lookup_unbound(struct cwmfs *fs, const struct node *dir,
+                          const char *name, struct node *child)
 {
     const struct tmpl *t = tmpl_child(dir->tmpl, name);
     int rc = node_init(child, &node_vacant, t, dir->path, name);
@@ -175,13 +228,20 @@ int node_lookup_child(struct cwmfs *fs, const struct node *dir,
             child->kind = kind_of_role[t->role];
         return rc;
     }
-    child->res = dir->res;
+    child->res = dir->tmpl->res;
     match_pattern(dir->tmpl, name, child);
-    rc = lookup_local(fs, child);
-    if (rc <= 0)
-        return rc;
-    if (!child->resource_name)
-        return 0; /* an absent scratch name */
+    return lookup_local(fs, child);
+}
+
+int node_lookup_child(struct cwmfs *fs, const struct node *dir,
+                      const char *name, struct node *child)
+{
+    int rc = lookup_unbound(fs, dir, name, child);
+
+    if (rc == 0 || rc == 1)
+        rc = bind_row(child) ? -ENOMEM : rc;
+    if (rc != 1 || !child->resource_name)
+        return rc < 0 ? rc : 0; /* found, or an absent scratch name */
     rc = server_object(fs, child);
     if (rc == 0)
         child->kind = &node_object;

@@ -56,6 +56,9 @@ struct node {
      * ("/tokens/{member}/": "admin"), outermost first (owned). */
     char *vars[NODE_MAX_VARS];
     int nvars;
+    /* res with those values in its endpoint ("members/admin/tokens"),
+     * when its endpoint has any; res then points here (owned). */
+    struct resource_type *bound;
 };
 
 /* Optional attribute changes (chmod, chown, utimens). */

@@ -14,7 +14,8 @@ static const char *const server_json =
     "              {\"id\": 3, \"identifier\": \"twin\"},"
     "              {\"id\": 4, \"identifier\": \"twin\"}],"
     " \"callbacks\": [{\"id\": 7}],"
-    " \"reports\": {\"rows\": [1, 2, 3]}}";
+    " \"reports\": {\"rows\": [1, 2, 3]},"
+    " \"members/admin/tokens\": [{\"id\": 5, \"name\": \"laptop\"}]}";
 
 struct fixture {
     struct fake_api server;
@@ -202,10 +203,19 @@ static void test_directories_named_by_a_value(void)
     CHECK(kind_at(&fx, "/tokens/admin", &n) == &node_collection);
     CHECK_INT_EQ(n.nvars, 1);
     CHECK_STR_EQ(n.vars[0], "admin");
-    CHECK_STR_EQ(n.res->endpoint, "members/{member}/tokens");
+    CHECK_STR_EQ(n.res->endpoint, "members/admin/tokens");
     node_clear(&n);
     CHECK(kind_at(&fx, "/tokens/admin/x.swp", &n) == &node_vacant);
     CHECK_STR_EQ(n.nvars ? n.vars[0] : NULL, "admin");
+    node_clear(&n);
+    /* The row's endpoint is bound to the values: the store asks for
+     * members/admin/tokens. */
+    CHECK(kind_at(&fx, "/tokens/admin/5.json", &n) == &node_object);
+    CHECK_STR_EQ(n.res->endpoint, "members/admin/tokens");
+    CHECK_STR_EQ(fx.server.log[0], "GET members/admin/tokens/5");
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/tokens/bob/5.json", &n) == &node_vacant);
+    CHECK_STR_EQ(fx.server.log[1], "GET members/bob/tokens/5");
     node_clear(&n);
     teardown(&fx);
     tmpl_free(tree);
