@@ -633,6 +633,23 @@ static int resolve_lost_delete(struct committer *c, const char *path,
 }
 
 /* DELETE, and what became of it. */
+/* A DELETE answered 404 or 405 for an object the server still has:
+ * this server offers no DELETE here (a real ConnectWise has none for
+ * members, which it deactivates instead). */
+static bool delete_missing(struct committer *c, const struct resource_type *res,
+                           const char *id, const struct api_error *err)
+{
+    struct api_error looked = { 0 };
+    cJSON *still = NULL;
+    bool there;
+
+    if (err->status != 404 && err->status != 405)
+        return false;
+    there = store_fetch_fresh(c->store, res, id, &still, &looked) == 0;
+    cJSON_Delete(still);
+    return there;
+}
+
 static int send_delete(struct committer *c, const char *path,
                        const struct resource_type *res, const char *key,
                        const char *id)
@@ -642,6 +659,11 @@ static int send_delete(struct committer *c, const char *path,
 
     if (rc && err.outcome_unknown)
         return resolve_lost_delete(c, path, res, key, id, &err);
+    if (rc && delete_missing(c, res, id, &err))
+        return refuse(c, path, -EPERM, NULL, 0,
+                      "this server cannot delete %s (%s)%s%s", res->path + 1,
+                      err.message, res->instead_of_delete ? "; " : "",
+                      res->instead_of_delete ? res->instead_of_delete : "");
     if (rc)
         return refuse(c, path, rc, NULL, 0,
                       "the server refused to delete it: %s", err.message);

@@ -108,8 +108,8 @@ static void match_pattern(const struct tmpl *dir, const char *name,
 {
     const struct tmpl *pat = dir->pattern;
 
-    if (!pat || pat->role != TMPL_OBJECT)
-        return;
+    if (!pat || pat->var)
+        return; /* no pattern, or one for directories */
     child->res = pat->res;
     child->key = key_for_name(name);
     if (!child->key)
@@ -122,16 +122,6 @@ static void match_pattern(const struct tmpl *dir, const char *name,
     child->resource_name = true;
     child->new_object_name = resource_keyed_by_id(child->res) &&
                              !name_is_decimal_id(child->key);
-}
-
-/* Whether the server holds the object a resource name stands for. */
-static int server_object(struct cwmfs *fs, const struct node *n)
-{
-    struct doc doc = { 0 };
-
-    if (n->new_object_name)
-        return -ENOENT;
-    return store_object(fs->store, n->res, n->key, false, &doc);
 }
 
 /* The directory's values, and name when it is one itself; 0 or -errno. */
@@ -213,6 +203,14 @@ static bool match_var_dir(const struct tmpl *dir, struct node *child)
     return true;
 }
 
+/* Whether the fixed name t is on this server (see node_kind.present). */
+static bool is_present(struct cwmfs *fs, const struct tmpl *t)
+{
+    const struct node_kind *kind = kind_of_role[t->role];
+
+    return !kind->present || !t->res || kind->present(fs, t->res) != -ENOENT;
+}
+
 /* The child of a template directory before its row is bound. */
 static int lookup_unbound(struct cwmfs *fs, const struct node *dir,
                           const char *name, struct node *child)
@@ -225,7 +223,8 @@ static int lookup_unbound(struct cwmfs *fs, const struct node *dir,
         rc = inherit_vars(dir, var_dir ? name : NULL, child);
     if (rc || t || var_dir) {
         if (t)
-            child->kind = kind_of_role[t->role];
+            child->kind = is_present(fs, t) ? kind_of_role[t->role]
+                                            : &node_vacant;
         return rc;
     }
     child->res = dir->tmpl->res;
@@ -236,15 +235,17 @@ static int lookup_unbound(struct cwmfs *fs, const struct node *dir,
 int node_lookup_child(struct cwmfs *fs, const struct node *dir,
                       const char *name, struct node *child)
 {
+    const struct node_kind *pattern_kind;
     int rc = lookup_unbound(fs, dir, name, child);
 
     if (rc == 0 || rc == 1)
         rc = bind_row(child) ? -ENOMEM : rc;
     if (rc != 1 || !child->resource_name)
         return rc < 0 ? rc : 0; /* found, or an absent scratch name */
-    rc = server_object(fs, child);
+    pattern_kind = kind_of_role[child->tmpl->role];
+    rc = pattern_kind->exists ? pattern_kind->exists(fs, child) : -ENOENT;
     if (rc == 0)
-        child->kind = &node_object;
+        child->kind = pattern_kind;
     return rc == -ENOENT ? 0 : rc;
 }
 
@@ -390,7 +391,8 @@ static void add_local(void *ctx, const char *name, enum local_kind kind)
 static void add_fixed(struct listing *l, const struct tmpl *dir)
 {
     for (const struct tmpl *c = dir->children; c; c = c->next)
-        if (kind_of_role[c->role]->flags & NODE_LISTED)
+        if ((kind_of_role[c->role]->flags & NODE_LISTED) &&
+            is_present(l->fs, c))
             listing_add(l, c->name, tmpl_is_dir(c) ? S_IFDIR : S_IFREG);
 }
 

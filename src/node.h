@@ -88,6 +88,12 @@ struct node_kind {
                         struct editor_name *out);
     int (*lookup)(struct cwmfs *fs, const struct node *dir, const char *name,
                   struct node *child);
+    /* Whether a fixed name's row is on this server: -ENOENT when not (the
+     * name is then absent, and not listed); NULL: always. */
+    int (*present)(struct cwmfs *fs, const struct resource_type *res);
+    /* For a name a pattern matched (<key>.json): whether the server holds
+     * it; 0 or -ENOENT.  NULL: never (the name stays vacant). */
+    int (*exists)(struct cwmfs *fs, const struct node *n);
     int (*getattr)(struct cwmfs *fs, const struct node *n, struct stat *st);
     int (*list)(struct cwmfs *fs, const struct node *dir, struct listing *out);
     int (*open)(struct cwmfs *fs, const struct node *n,

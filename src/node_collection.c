@@ -7,6 +7,21 @@
 
 #include <errno.h>
 
+/* An optional row is there when the server lists it (the listing is
+ * cached, so the check costs one request per TTL at most). */
+static int collection_present(struct cwmfs *fs, const struct resource_type *res)
+{
+    char **names = NULL;
+    size_t count = 0;
+    int rc;
+
+    if (!res->optional)
+        return 0;
+    rc = store_list(fs->store, res, &names, &count);
+    store_names_free(names, count);
+    return rc == -ENOENT ? -ENOENT : 0;
+}
+
 static int collection_list(struct cwmfs *fs, const struct node *dir,
                            struct listing *out)
 {
@@ -26,6 +41,7 @@ const struct node_kind node_collection = {
     .refusal = EPERM, /* never delete a collection */
     .editor_name = node_fixed_name,
     .lookup = node_lookup_child,
+    .present = collection_present,
     .getattr = node_dir_getattr,
     .list = collection_list,
     .open = node_dir_open,

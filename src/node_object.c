@@ -28,6 +28,17 @@ static int object_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     return store_object(fs->store, n->res, n->key, want_text, doc);
 }
 
+/* Whether the server holds the object (new.json in a collection named
+ * by id is a name only a file being created can have). */
+static int object_exists(struct cwmfs *fs, const struct node *n)
+{
+    struct doc doc = { 0 };
+
+    if (n->new_object_name)
+        return -ENOENT;
+    return object_doc(fs, n, false, &doc);
+}
+
 static int object_getattr(struct cwmfs *fs, const struct node *n,
                           struct stat *st)
 {
@@ -179,6 +190,7 @@ const struct node_kind node_object = {
     .flags = NODE_LISTED,
     .refusal = EPERM,
     .editor_name = object_name,
+    .exists = object_exists,
     .getattr = object_getattr,
     .open = object_open,
     .create = node_create_file,

@@ -1,17 +1,32 @@
-/* node_singleton.c - the kinds of a file that is one endpoint's answer:
- * a singleton (/info, /mySecurity) and a report, whose answer is costly,
- * so that listing or stat'ing it never asks for it.  Both are read-only
- * and always there. */
+/* node_singleton.c - the kinds of a file that is one request's answer:
+ * a singleton (/info, /mySecurity), and a report (a RES_REPORT row, or
+ * one of a collection of reports such as /reports/<name>.json), whose
+ * answer is costly, so that listing or stat'ing it never asks for it.
+ * Both are read-only. */
 #include "node.h"
 
 #include "handle.h"
 
 #include <errno.h>
 
+/* The answer: a singleton's, or a collection's report named by key. */
 static int singleton_doc(struct cwmfs *fs, const struct node *n, bool want_text,
                          struct doc *doc)
 {
+    if (n->key)
+        return store_object(fs->store, n->res, n->key, want_text, doc);
     return store_singleton(fs->store, n->res, want_text, doc);
+}
+
+/* An optional row is there when its answer is (asked once per TTL). */
+static int singleton_present(struct cwmfs *fs, const struct resource_type *res)
+{
+    struct doc doc = { 0 };
+
+    if (!res->optional)
+        return 0;
+    return store_singleton(fs->store, res, false, &doc) == -ENOENT ? -ENOENT
+                                                                   : 0;
 }
 
 static int singleton_getattr(struct cwmfs *fs, const struct node *n,
@@ -48,7 +63,8 @@ static int report_getattr(struct cwmfs *fs, const struct node *n,
                           struct stat *st)
 {
     struct doc doc = { 0 };
-    int rc = store_singleton_cached(fs->store, n->res, &doc);
+    int rc = n->key ? store_object_cached(fs->store, n->res, n->key, &doc)
+                    : store_singleton_cached(fs->store, n->res, &doc);
 
     if (rc && rc != -EAGAIN)
         return rc;
@@ -64,17 +80,26 @@ const struct node_kind node_singleton = {
     .flags = NODE_LISTED,
     .refusal = EACCES, /* read-only in the API */
     .editor_name = node_fixed_name,
+    .present = singleton_present,
     .getattr = singleton_getattr,
     .open = singleton_open,
     .create = node_create_exists,
     .set_attr = node_accept_attr,
 };
 
+/* A collection's report is there when the collection lists it. */
+static int report_exists(struct cwmfs *fs, const struct node *n)
+{
+    return store_listed(fs->store, n->res, n->key);
+}
+
 const struct node_kind node_report = {
     .name = "report",
     .flags = NODE_LISTED | NODE_STAT_NO_FETCH | NODE_DIRECT_IO,
     .refusal = EACCES,
     .editor_name = node_fixed_name,
+    .present = singleton_present,
+    .exists = report_exists,
     .getattr = report_getattr,
     .open = singleton_open,
     .create = node_create_exists,

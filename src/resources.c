@@ -9,30 +9,44 @@
 #define CRUD (VERB_GET | VERB_POST | VERB_PUT | VERB_PATCH | VERB_DELETE)
 
 /* clang-format off */
-/* A file of its own; list: the endpoint answers with a paged list. */
-#define SINGLETON(path_, endpoint_, list_)                                    \
+/* A file of its own; list: the endpoint answers with a paged list.  Any
+ * further arguments are more designators (.optional = true, ...). */
+#define SINGLETON(path_, endpoint_, list_, ...)                               \
     { .pattern = path_, .path = path_, .endpoint = endpoint_,                \
-      .kind = RES_SINGLETON, .list_endpoint = list_, .verbs = READ_ONLY }
-/* A directory of objects, each file named by its key field. */
-#define COLLECTION(dir_, key_, endpoint_, verbs_)                             \
+      .kind = RES_SINGLETON, .list_endpoint = list_, .verbs = READ_ONLY,     \
+      __VA_ARGS__ }
+/* A directory of objects, each file named by its key field; the verbs,
+ * then any further designators. */
+#define COLLECTION(dir_, key_, endpoint_, ...)                                \
     { .pattern = dir_ "/{" key_ "}.json", .path = dir_,                       \
       .endpoint = endpoint_, .kind = RES_COLLECTION, .key_field = key_,      \
-      .verbs = verbs_ }
+      .verbs = __VA_ARGS__ }
 
 /* The System module as the seed document lists it.  Members are named by
- * identifier (what admins type); everything else by id. */
+ * identifier (what admins type); everything else by id.  Rows marked
+ * optional are the description's, absent where a server lacks them. */
 const struct resource_type resource_table[] = {
-    SINGLETON("/info", "info", false),
-    SINGLETON("/myAccount", "myAccount", false),
+    SINGLETON("/info",       "info",       false),
+    SINGLETON("/myAccount",  "myAccount",  false, .optional = true,
+              .via = "mymembers", .alternative = "myAccount/{id}"),
     SINGLETON("/mySecurity", "mySecurity", true),
     /*         directory         key           endpoint         verbs */
-    COLLECTION("/members",       "identifier", "members",       CRUD),
+    COLLECTION("/members",       "identifier", "members",       CRUD,
+               .instead_of_delete = "ConnectWise deactivates members "
+               "instead (POST members/{id}/deactivate, naming who inherits "
+               "their work), which cwmfs does not offer yet"),
     COLLECTION("/members/types", "id",         "members/types", READ_ONLY),
     COLLECTION("/securityRoles", "id",         "securityRoles", READ_ONLY),
     COLLECTION("/departments",   "id",         "departments",   READ_ONLY),
     COLLECTION("/locations",     "id",         "locations",     READ_ONLY),
     COLLECTION("/callbacks",     "id",         "callbacks",     CRUD),
-    COLLECTION("/apiReports",    "id",         "apiReports",    READ_ONLY),
+    COLLECTION("/apiReports",    "id",         "apiReports",    READ_ONLY,
+               .optional = true),
+    /* ConnectWise's own reports (the description's apiReports have no
+     * counterpart there): optional, since servers like the description's
+     * lack them. */
+    COLLECTION("/reports",       "name",       "reports",       READ_ONLY,
+               .optional = true, .reports = true),
 };
 /* clang-format on */
 #define TABLE_ROWS (sizeof(resource_table) / sizeof(resource_table[0]))
@@ -187,7 +201,7 @@ static struct tmpl *add_segment(struct tmpl *dir, const char *seg, size_t len,
         return pattern_child(dir, seg, len, TMPL_DIRECTORY);
     if (!last)
         return NULL; /* "{x}.json" names files, which hold nothing */
-    t = pattern_child(dir, seg, len, TMPL_OBJECT);
+    t = pattern_child(dir, seg, len, row->reports ? TMPL_REPORT : TMPL_OBJECT);
     if (t) {
         dir->role = TMPL_COLLECTION;
         dir->res = row;

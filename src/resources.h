@@ -44,6 +44,21 @@ struct resource_type {
      * its own tag (NULL: nothing more). */
     const char *tag;
     const char *invalidates;
+    /* In the user's description but missing on some servers: where the
+     * server answers 404, the file or folder is absent, not an error. */
+    bool optional;
+    /* Where the endpoint is missing, the server's own route to the same
+     * answer: GET `via`, take its "id", GET `alternative` with "{id}"
+     * replaced by it (the caller: "mymembers", then "myAccount/{id}"). */
+    const char *via;
+    const char *alternative;
+    /* Where a server has no DELETE for the row, what it offers instead
+     * (said to the user who tried rm). */
+    const char *instead_of_delete;
+    /* The row's objects are reports: the endpoint lists their names, and
+     * each is fetched from <endpoint>/<name> only when read, shown as rows
+     * keyed by column (report.h); ls -l never runs one. */
+    bool reports;
     /* A view of a collection: its objects that share a key with another,
      * named "<key>%23id<id>" (see names.h); made by resource_duplicates. */
     bool duplicates;

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "names.h"
 #include "render.h"
+#include "report.h"
 #include "strmap.h"
 
 #include <errno.h>
@@ -31,8 +32,9 @@ struct store {
     struct api_port api;
     struct cache *cache;
     time_t started; /* mtime of files whose object carries no stamp */
-    pthread_mutex_t pins_lock;
-    struct strmap *pins; /* object cache key -> struct mtime_pin */
+    pthread_mutex_t pins_lock; /* guards pins and missing */
+    struct strmap *pins;       /* object cache key -> struct mtime_pin */
+    struct strmap *missing;    /* endpoints this server turned out to lack */
 };
 
 static void cached_free(void *value)
@@ -55,7 +57,8 @@ struct store *store_new(const struct api_port *api, double ttl_seconds)
     pthread_mutex_init(&store->pins_lock, NULL);
     store->cache = cache_new(ttl_seconds, cached_free);
     store->pins = strmap_new(free);
-    if (!store->cache || !store->pins) {
+    store->missing = strmap_new(NULL);
+    if (!store->cache || !store->pins || !store->missing) {
         store_free(store);
         return NULL;
     }
@@ -68,11 +71,26 @@ void store_free(struct store *store)
         return;
     cache_free(store->cache);
     strmap_free(store->pins);
+    strmap_free(store->missing);
     pthread_mutex_destroy(&store->pins_lock);
     free(store);
 }
 
-void store_forget_all(struct store *store) { cache_forget_all(store->cache); }
+static bool remove_any(void *ctx, const char *key, void *value)
+{
+    (void)ctx;
+    (void)key;
+    (void)value;
+    return true;
+}
+
+void store_forget_all(struct store *store)
+{
+    cache_forget_all(store->cache);
+    pthread_mutex_lock(&store->pins_lock);
+    strmap_each(store->missing, remove_any, NULL); /* servers change too */
+    pthread_mutex_unlock(&store->pins_lock);
+}
 
 void store_get_cache_stats(struct store *store, struct cache_stats *out)
 {
@@ -370,23 +388,136 @@ struct fill_ctx {
     const char *key;
 };
 
+/* A missing endpoint is absent for optional rows, an error for others
+ * (a row that must always be there). */
+static int missing(const struct resource_type *res, int rc)
+{
+    return rc == -ENOENT && !res->optional ? -EIO : rc;
+}
+
+/* The row's alternative route: GET via, then alternative with its id. */
+static int fetch_alternative(struct store *store,
+                             const struct resource_type *res, cJSON **json,
+                             struct api_error *err)
+{
+    const char *slot = strstr(res->alternative, "{id}");
+    cJSON *who = NULL;
+    char *id, *path = NULL;
+    int rc = store->api.get(store->api.ctx, res->via, &who, err);
+
+    id = rc ? NULL : store_object_id(who);
+    if (rc == 0 && !id)
+        rc = -ENOENT; /* the server cannot say who the caller is */
+    if (rc == 0 && slot &&
+        asprintf(&path, "%.*s%s%s", (int)(slot - res->alternative),
+                 res->alternative, id, slot + 4) < 0)
+        path = NULL;
+    if (rc == 0)
+        rc = path ? store->api.get(store->api.ctx, path, json, err) : -ENOMEM;
+    free(path);
+    free(id);
+    cJSON_Delete(who);
+    return rc;
+}
+
+/* A singleton's answer: from its endpoint, or where the server has none,
+ * from the route the row names instead (remembered once learnt). */
+static int fetch_singleton(struct store *store, const struct resource_type *res,
+                           cJSON **json, struct api_error *err)
+{
+    bool known_missing;
+    int rc = -ENOENT;
+
+    pthread_mutex_lock(&store->pins_lock);
+    known_missing = strmap_get(store->missing, res->endpoint) != NULL;
+    pthread_mutex_unlock(&store->pins_lock);
+    if (!known_missing)
+        rc = res->list_endpoint
+                 ? store->api.get_all(store->api.ctx, res->endpoint, json, err)
+                 : store->api.get(store->api.ctx, res->endpoint, json, err);
+    if (rc != -ENOENT || !res->via)
+        return rc;
+    if (!known_missing) {
+        log_info("%s: this server has no %s; asking %s instead", res->path + 1,
+                 res->endpoint, res->alternative);
+        pthread_mutex_lock(&store->pins_lock);
+        strmap_put(store->missing, res->endpoint, store);
+        pthread_mutex_unlock(&store->pins_lock);
+    }
+    return fetch_alternative(store, res, json, err);
+}
+
 static int fill_singleton(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
     struct api_error err = { 0 };
-    cJSON *json;
+    cJSON *json = NULL;
     int rc;
 
     (void)cache_key;
-    rc = f->res->list_endpoint
-             ? f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &json,
-                                     &err)
-             : f->store->api.get(f->store->api.ctx, f->res->endpoint, &json,
-                                 &err);
+    rc = fetch_singleton(f->store, f->res, &json, &err);
     if (report(rc, f->res->path, &err))
-        return rc == -ENOENT ? -EIO : rc; /* a singleton always exists */
+        return missing(f->res, rc);
     *value = cached_doc_from(f->store, json, NULL);
     cJSON_Delete(json);
+    return *value ? 0 : -ENOMEM;
+}
+
+/* One page of a report (pages from 1); 0 with *rows appended to, or
+ * -errno.  *more: the page was full, so another may follow. */
+static int report_page(struct store *store, const char *path, int page,
+                       cJSON *rows, bool *more, struct api_error *err)
+{
+    char query[64];
+    char *url = NULL;
+    cJSON *answer = NULL;
+    int n = -1, rc;
+
+    snprintf(query, sizeof(query), "?page=%d&pageSize=%d", page,
+             API_MAX_PAGE_SIZE);
+    if (asprintf(&url, "%s%s", path, query) < 0)
+        return -ENOMEM;
+    rc = store->api.get(store->api.ctx, url, &answer, err);
+    if (rc == 0)
+        n = report_append_rows(rows, answer);
+    if (rc == 0 && n < 0) {
+        snprintf(err->message, sizeof(err->message),
+                 "GET %s: the answer is not a report", path);
+        rc = -EIO;
+    }
+    *more = n == API_MAX_PAGE_SIZE;
+    cJSON_Delete(answer);
+    free(url);
+    return rc;
+}
+
+/* A report's rows, every page of them. */
+static int fetch_report(struct store *store, const char *path, cJSON **json,
+                        struct api_error *err)
+{
+    cJSON *rows = cJSON_CreateArray();
+    bool more = true;
+    int rc = rows ? 0 : -ENOMEM;
+
+    for (int page = 1; rc == 0 && more; page++)
+        rc = report_page(store, path, page, rows, &more, err);
+    if (rc)
+        cJSON_Delete(rows);
+    else
+        *json = rows;
+    return rc;
+}
+
+static int fill_report(struct fill_ctx *f, const char *path, void **value)
+{
+    struct api_error err = { 0 };
+    cJSON *rows = NULL;
+    int rc = report(fetch_report(f->store, path, &rows, &err), path, &err);
+
+    if (rc)
+        return rc;
+    *value = cached_doc_from(f->store, rows, NULL);
+    cJSON_Delete(rows);
     return *value ? 0 : -ENOMEM;
 }
 
@@ -400,6 +531,10 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
 
     if (!escaped || asprintf(&path, "%s/%s", f->res->endpoint, escaped) < 0)
         goto out;
+    if (f->res->reports) {
+        rc = fill_report(f, path, value);
+        goto out;
+    }
     rc = report(f->store->api.get(f->store->api.ctx, path, &json, &err), path,
                 &err);
     if (rc)
@@ -419,6 +554,17 @@ out:
     free(path);
     free(escaped);
     return rc;
+}
+
+/* A listed report's file name (reports are fetched only when read, so
+ * the listing primes nothing). */
+static char *report_name(const struct resource_type *res, const cJSON *item)
+{
+    char *key = object_key(res, item);
+    char *name = key ? file_name(res, key) : NULL;
+
+    free(key);
+    return name;
 }
 
 /* Primes the object cache with one listed item; returns its file name, or
@@ -534,7 +680,7 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items,
                                &err);
     if (report(rc, f->res->path, &err))
-        return rc == -ENOENT ? -EIO : rc; /* a collection always exists */
+        return missing(f->res, rc);
     n = (size_t)cJSON_GetArraySize(items);
     c = calloc(1, sizeof(*c));
     if (c)
@@ -553,7 +699,8 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
         const struct resource_type *res = shared[i++]
                                               ? resource_duplicates(f->res)
                                               : f->res;
-        char *name = prime_object(f->store, res, item, version);
+        char *name = res->reports ? report_name(res, item)
+                                  : prime_object(f->store, res, item, version);
         if (name)
             c->names[c->count++] = name;
     }
@@ -592,6 +739,31 @@ int store_singleton_cached(struct store *store, const struct resource_type *res,
     int rc = make_key(&ckey, ENTRY_SINGLETON, res, NULL);
 
     return rc ? rc : cache_peek(store->cache, ckey.text, copy_doc, &req);
+}
+
+int store_object_cached(struct store *store, const struct resource_type *res,
+                        const char *key, struct doc *out)
+{
+    struct doc_request req = { false, out };
+    struct cache_key okey;
+    int rc = make_key(&okey, ENTRY_OBJECT, res, key);
+
+    return rc ? rc : cache_peek(store->cache, okey.text, copy_doc, &req);
+}
+
+int store_listed(struct store *store, const struct resource_type *res,
+                 const char *key)
+{
+    struct fill_ctx f = { store, res, NULL };
+    struct cache_key lkey;
+    char *name = file_name(res, key);
+    int rc = name ? make_key(&lkey, ENTRY_LISTING, res, NULL) : -ENOMEM;
+
+    if (rc == 0)
+        rc = cache_get(store->cache, lkey.text, resource_tag(res), fill_listing,
+                       &f, find_name, name);
+    free(name);
+    return rc;
 }
 
 int store_object(struct store *store, const struct resource_type *res,

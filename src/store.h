@@ -38,6 +38,13 @@ int store_singleton(struct store *store, const struct resource_type *res,
  * (nothing is fetched). */
 int store_singleton_cached(struct store *store, const struct resource_type *res,
                            struct doc *out);
+/* An object's attributes if they are cached and fresh, else -EAGAIN. */
+int store_object_cached(struct store *store, const struct resource_type *res,
+                        const char *key, struct doc *out);
+/* Whether the collection's listing names key's file: 0 or -ENOENT (the
+ * listing is fetched if need be, the object never is). */
+int store_listed(struct store *store, const struct resource_type *res,
+                 const char *key);
 int store_object(struct store *store, const struct resource_type *res,
                  const char *key, bool want_text, struct doc *out);
 void doc_clear(struct doc *doc);

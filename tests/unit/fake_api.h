@@ -105,12 +105,16 @@ static int fake_get(void *ctx, const char *path, cJSON **out,
                     struct api_error *err)
 {
     struct fake_api *f = ctx;
-    char key[128];
-    cJSON *list = fake_collection(f, path, key, sizeof(key)), *item;
+    char key[128], bare[160];
+    cJSON *list, *item;
 
     fake_log(f, "GET", path, NULL);
-    item = key[0] ? fake_find(list, key)
-                  : cJSON_GetObjectItemCaseSensitive(f->data, path);
+    /* The query is ignored; a path held whole ("reports/Member") wins. */
+    snprintf(bare, sizeof(bare), "%.*s", (int)strcspn(path, "?"), path);
+    item = cJSON_GetObjectItemCaseSensitive(f->data, bare);
+    list = item ? NULL : fake_collection(f, bare, key, sizeof(key));
+    if (!item && key[0])
+        item = fake_find(list, key);
     if (!item) {
         err->status = 404;
         snprintf(err->message, sizeof(err->message), "not found");

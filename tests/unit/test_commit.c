@@ -281,6 +281,22 @@ static void test_deletes_are_guarded(void)
     teardown(&fx);
 }
 
+/* A server with no member DELETE (a real ConnectWise): rm is refused
+ * with what it offers instead, never "no such file". */
+static void test_a_server_without_delete(void)
+{
+    struct fixture fx;
+
+    setup(&fx, false, 10);
+    fx.server.fail_method = "DELETE";
+    fx.server.fail_status = 404;
+    CHECK_INT_EQ(commit_delete(&fx.c, ADMIN, resource_at("/members"), "admin"),
+                 -EPERM);
+    CHECK(errors_say(&fx, "ConnectWise deactivates members instead"));
+    CHECK(fake_object(&fx.server, "members", "admin") != NULL);
+    teardown(&fx);
+}
+
 int main(void)
 {
     log_set_level(LOG_LVL_ERROR);
@@ -292,5 +308,6 @@ int main(void)
     test_lost_answers_are_looked_up();
     test_a_save_without_a_base();
     test_deletes_are_guarded();
+    test_a_server_without_delete();
     return unit_report();
 }

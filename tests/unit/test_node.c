@@ -14,8 +14,11 @@ static const char *const server_json =
     "              {\"id\": 3, \"identifier\": \"twin\"},"
     "              {\"id\": 4, \"identifier\": \"twin\"}],"
     " \"callbacks\": [{\"id\": 7}],"
-    " \"reports\": {\"rows\": [1, 2, 3]},"
-    " \"members/admin/tokens\": [{\"id\": 5, \"name\": \"laptop\"}]}";
+    " \"usage\": {\"rows\": [1, 2, 3]},"
+    " \"members/admin/tokens\": [{\"id\": 5, \"name\": \"laptop\"}],"
+    " \"reports\": [{\"name\": \"Member\"}, {\"name\": \"Time Entry\"}],"
+    " \"reports/Member\": {\"column_definitions\": [{\"id\": {}},"
+    "   {\"identifier\": {}}], \"row_values\": [[1, \"admin\"]]}}";
 
 struct fixture {
     struct fake_api server;
@@ -81,6 +84,46 @@ static void test_the_tree(void)
     check_kind(&fx, "/4913", &node_vacant);
     check_kind(&fx, "/info/x", NULL);    /* below a file */
     check_kind(&fx, "/nothing/x", NULL); /* below nothing */
+    teardown(&fx);
+}
+
+/* The described rows a server lacks are absent, not broken. */
+static void test_rows_the_server_lacks(void)
+{
+    struct fixture fx;
+
+    setup(&fx);
+    check_kind(&fx, "/apiReports", &node_vacant); /* not on this server */
+    check_kind(&fx, "/myAccount", &node_vacant);  /* nor a way to it */
+    check_kind(&fx, "/apiReports/1.json", NULL);
+    teardown(&fx);
+}
+
+/* A collection of reports: listed by name; ls -l runs none of them. */
+static void test_reports(void)
+{
+    struct fixture fx;
+    struct node n;
+    struct stat st;
+    struct doc doc = { 0 };
+
+    setup(&fx);
+    CHECK(kind_at(&fx, "/reports/Member.json", &n) == &node_report);
+    CHECK_INT_EQ(fx.server.requests, 1);
+    CHECK_STR_EQ(fx.server.log[0], "GET reports");
+    CHECK_INT_EQ(n.kind->getattr(&fx.fs, &n, &st), 0);
+    CHECK_INT_EQ(st.st_size, 0);
+    CHECK_INT_EQ(fx.server.requests, 1); /* stat ran nothing */
+    CHECK_INT_EQ(store_object(fx.fs.store, n.res, n.key, true, &doc), 0);
+    CHECK_STR_EQ(fx.server.log[1], "GET reports/Member?page=1&pageSize=1000");
+    CHECK(doc.text && strstr(doc.text, "\"identifier\": \"admin\""));
+    doc_clear(&doc);
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/reports/Time Entry.json", &n) == &node_report);
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/reports/Nothing.json", &n) == &node_vacant);
+    node_clear(&n);
+    CHECK_INT_EQ(fx.server.requests, 2); /* the listing, and one report */
     teardown(&fx);
 }
 
@@ -157,9 +200,9 @@ static void test_requests(void)
 /* A report is run when read, never by ls -l. */
 static void test_a_report_is_not_run_by_stat(void)
 {
-    static const struct resource_type row = { .pattern = "/reports",
-                                              .path = "/reports",
-                                              .endpoint = "reports",
+    static const struct resource_type row = { .pattern = "/usage",
+                                              .path = "/usage",
+                                              .endpoint = "usage",
                                               .kind = RES_REPORT,
                                               .verbs = VERB_GET };
     struct node n = { .kind = &node_report, .res = &row };
@@ -168,7 +211,7 @@ static void test_a_report_is_not_run_by_stat(void)
     struct stat st;
 
     setup(&fx);
-    n.path = "/reports";
+    n.path = "/usage";
     CHECK(node_report.flags & NODE_STAT_NO_FETCH);
     CHECK_INT_EQ(node_report.getattr(&fx.fs, &n, &st), 0);
     CHECK_INT_EQ(st.st_size, 0);
@@ -225,6 +268,8 @@ int main(void)
 {
     log_set_level(LOG_LVL_ERROR);
     test_the_tree();
+    test_rows_the_server_lacks();
+    test_reports();
     test_names_of_objects();
     test_local_files();
     test_requests();

@@ -187,6 +187,44 @@ static void test_create_and_delete(void)
     teardown(&fx);
 }
 
+/* A server without the described endpoints (a real ConnectWise): the
+ * caller's account through the real route, absent folders, no EIO. */
+static void test_a_server_without_the_described_endpoints(void)
+{
+    struct fake_api server;
+    struct api_port port;
+    struct store *store;
+    struct doc doc = { 0 };
+    char **names;
+    size_t count;
+
+    fake_api_init(&server, &port,
+                  "{\"mymembers\": {\"id\": 3, \"identifier\": \"me\"},"
+                  " \"myAccount/3\": {\"id\": 3, \"firstName\": \"Me\"}}");
+    store = store_new(&port, 0);
+    CHECK_INT_EQ(store_singleton(store, resource_at("/myAccount"), true, &doc),
+                 0);
+    CHECK(doc.text && strstr(doc.text, "\"firstName\": \"Me\""));
+    doc_clear(&doc);
+    CHECK_INT_EQ(server.requests, 3);
+    CHECK_STR_EQ(server.log[0], "GET myAccount");
+    CHECK_STR_EQ(server.log[1], "GET mymembers");
+    CHECK_STR_EQ(server.log[2], "GET myAccount/3");
+    /* Learnt: the next fill goes the real way at once. */
+    CHECK_INT_EQ(store_singleton(store, resource_at("/myAccount"), false, &doc),
+                 0);
+    CHECK_INT_EQ(server.requests, 5);
+    CHECK_STR_EQ(server.log[3], "GET mymembers");
+    /* An optional folder the server lacks is absent; a required one is an
+     * error. */
+    CHECK_INT_EQ(store_list(store, resource_at("/apiReports"), &names, &count),
+                 -ENOENT);
+    CHECK_INT_EQ(store_list(store, resource_at("/callbacks"), &names, &count),
+                 -EIO);
+    store_free(store);
+    fake_api_clear(&server);
+}
+
 static void test_object_ids(void)
 {
     static const char *const good[] = { "{\"id\": 1}", "{\"id\": 42.0}",
@@ -220,6 +258,7 @@ int main(void)
     test_a_write_shows_its_answer_and_stales_listings();
     test_a_write_forgets_by_tag();
     test_create_and_delete();
+    test_a_server_without_the_described_endpoints();
     test_object_ids();
     return unit_report();
 }
