@@ -1,18 +1,31 @@
 /* api.c - see api.h. */
 #include "api.h"
 
+#include "clock.h"
+#include "log.h"
 #include "render.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* api_relocate asks companyinfo at most this often. */
+#define RELOCATE_EVERY_SECONDS 5.0
+
 struct cwm_api {
     struct http_client *http;
     char *base_url;             /* .../apis/3.0/system */
     struct curl_slist *headers; /* auth, clientId, Accept: built once */
+    int page_size;
+    /* The codebase moves with cloud releases (v2025_1/ -> v2025_2/): a
+     * discovered one is looked up again when an endpoint that always
+     * exists answers 404 (api_relocate). */
+    char *url, *company;       /* NULL when the codebase was configured */
+    pthread_mutex_t base_lock; /* guards base_url and next_discovery */
+    double next_discovery;
 };
 
 struct http_client *api_http(struct cwm_api *api) { return api->http; }
@@ -85,7 +98,9 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *fmt,
     return grown;
 }
 
-static struct curl_slist *build_headers(const struct cwm_config *cfg)
+/* version NULL: an Accept without one (the server's current version). */
+static struct curl_slist *build_headers(const struct cwm_config *cfg,
+                                        const char *version)
 {
     struct curl_slist *h = NULL;
     char creds[512];
@@ -105,10 +120,13 @@ static struct curl_slist *build_headers(const struct cwm_config *cfg)
     free(token);
     if (h)
         h = add_header(h, "clientId: %s%s", cfg->client_id, "");
-    if (h)
+    if (h && version)
         h = add_header(
             h, "Accept: application/vnd.connectwise.com+json; version=%s%s",
-            cfg->api_version ? cfg->api_version : "2025.8", "");
+            version, "");
+    else if (h)
+        h = add_header(h, "Accept: application/vnd.connectwise.com+json%s%s",
+                       "", "");
     if (h)
         h = add_header(h, "Content-Type: application/json%s%s", "", "");
     /* libcurl sends "Expect: 100-continue" for large bodies; skip the wait. */
@@ -177,8 +195,10 @@ struct cwm_api *api_new(const struct cwm_config *cfg,
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&api->base_lock, NULL);
     api->http = http_client_new(http_opts);
-    api->headers = build_headers(cfg);
+    api->headers = build_headers(cfg, cfg->api_version);
+    api->page_size = API_MAX_PAGE_SIZE;
     if (!api->http || !api->headers) {
         snprintf(err, errlen, "cannot set up the HTTP client");
         goto fail;
@@ -190,7 +210,11 @@ struct cwm_api *api_new(const struct cwm_config *cfg,
         goto fail;
     api->base_url = join_base(cfg->url, codebase);
     free(codebase);
-    if (!api->base_url) {
+    if (!cfg->codebase) {
+        api->url = strdup(cfg->url);
+        api->company = strdup(cfg->company);
+    }
+    if (!api->base_url || (!cfg->codebase && (!api->url || !api->company))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -207,6 +231,9 @@ void api_free(struct cwm_api *api)
     http_client_free(api->http);
     curl_slist_free_all(api->headers);
     free(api->base_url);
+    free(api->url);
+    free(api->company);
+    pthread_mutex_destroy(&api->base_lock);
     free(api);
 }
 
@@ -245,7 +272,10 @@ static int api_call(struct cwm_api *api, const char *method, const char *path,
     char *url;
     int rc;
 
-    if (asprintf(&url, "%s/%s", api->base_url, path) < 0)
+    pthread_mutex_lock(&api->base_lock);
+    rc = asprintf(&url, "%s/%s", api->base_url, path);
+    pthread_mutex_unlock(&api->base_lock);
+    if (rc < 0)
         return -ENOMEM;
     rc = http_request(api->http, method, url, api->headers, body,
                       body ? strlen(body) : 0, resp);
@@ -263,6 +293,36 @@ static int api_call(struct cwm_api *api, const char *method, const char *path,
     }
     free(url);
     return rc;
+}
+
+int api_relocate(struct cwm_api *api)
+{
+    char err[256], *codebase, *base = NULL;
+    double now = clock_mono_seconds();
+    bool due, moved = false;
+
+    pthread_mutex_lock(&api->base_lock);
+    due = api->url && now >= api->next_discovery;
+    if (due)
+        api->next_discovery = now + RELOCATE_EVERY_SECONDS;
+    pthread_mutex_unlock(&api->base_lock);
+    if (!due)
+        return false;
+    codebase = discover_codebase(api->http, api->url, api->company, err,
+                                 sizeof(err));
+    base = codebase ? join_base(api->url, codebase) : NULL;
+    pthread_mutex_lock(&api->base_lock);
+    if (base && strcmp(base, api->base_url) != 0) {
+        log_info("the codebase moved: now %s", base);
+        free(api->base_url);
+        api->base_url = base;
+        base = NULL;
+        moved = true;
+    }
+    pthread_mutex_unlock(&api->base_lock);
+    free(base);
+    free(codebase);
+    return moved ? 1 : 0;
 }
 
 int api_get(struct cwm_api *api, const char *path, cJSON **out,
@@ -346,7 +406,7 @@ int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
         int count;
 
         if (asprintf(&path, "%s%spageSize=%d&page=%d", endpoint, sep,
-                     API_MAX_PAGE_SIZE, page) < 0) {
+                     api->page_size, page) < 0) {
             rc = -ENOMEM;
             break;
         }
@@ -379,6 +439,36 @@ int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
     return 0;
 }
 
+int api_pin_version(struct cwm_api *api, const struct cwm_config *cfg,
+                    const char *version)
+{
+    struct curl_slist *pinned = build_headers(cfg, version);
+
+    if (!pinned)
+        return -ENOMEM;
+    curl_slist_free_all(api->headers);
+    api->headers = pinned;
+    return 0;
+}
+
+char *api_version_of(const cJSON *info)
+{
+    const char *v = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(info, "version"));
+    size_t major, minor;
+
+    if (!v)
+        return NULL;
+    v += *v == 'v' || *v == 'V';
+    major = strspn(v, "0123456789");
+    if (major == 0 || v[major] != '.')
+        return NULL;
+    minor = strspn(v + major + 1, "0123456789");
+    if (minor == 0)
+        return NULL;
+    return strndup(v, major + 1 + minor);
+}
+
 /* ---- the port ---- */
 
 static int port_get(void *ctx, const char *path, cJSON **out,
@@ -399,10 +489,19 @@ static int port_send(void *ctx, const char *method, const char *path,
     return api_send(ctx, method, path, body, out, error);
 }
 
+static int port_relocate(void *ctx) { return api_relocate(ctx); }
+
+void api_set_page_size(struct cwm_api *api, int page_size)
+{
+    api->page_size = page_size;
+}
+
 void api_port_init(struct api_port *port, struct cwm_api *api)
 {
     port->ctx = api;
+    port->page_size = api->page_size;
     port->get = port_get;
     port->get_all = port_get_all;
+    port->relocate = port_relocate;
     port->send = port_send;
 }

@@ -59,16 +59,38 @@ int api_send(struct cwm_api *api, const char *method, const char *path,
  * them.  In a mount, api_port_init binds them to a client. */
 struct api_port {
     void *ctx;
+    int page_size; /* items asked for a page */
     int (*get)(void *ctx, const char *path, cJSON **out,
                struct api_error *error);
     int (*get_all)(void *ctx, const char *endpoint, cJSON **out,
                    struct api_error *error);
     int (*send)(void *ctx, const char *method, const char *path,
                 const cJSON *body, cJSON **out, struct api_error *error);
+    /* 1 if the server moved (see api_relocate); may be NULL. */
+    int (*relocate)(void *ctx);
 };
+
+/* After an endpoint that always exists answered 404: asks companyinfo
+ * for the codebase again (at most every few seconds, never for a
+ * configured one) and switches to it.  1 if it moved (try again), else
+ * 0. */
+int api_relocate(struct cwm_api *api);
+
+/* Items asked for a page from now on (-o page_size; ConnectWise staff
+ * advise 250 for heavy entities); 1 to API_MAX_PAGE_SIZE. */
+void api_set_page_size(struct cwm_api *api, int page_size);
 
 /* Binds port to api (api_get, api_get_all, api_send). */
 void api_port_init(struct api_port *port, struct cwm_api *api);
+
+/* The Accept version sent from now on (the mount pins the server's own,
+ * read from info.version, unless the config names one).  Call before
+ * any other thread uses api.  0 or -ENOMEM. */
+int api_pin_version(struct cwm_api *api, const struct cwm_config *cfg,
+                    const char *version);
+/* "2025.8" for info {"version": "v2025.8.102945"}; NULL if it has none
+ * (malloc'd). */
+char *api_version_of(const cJSON *info);
 
 /* Maps an HTTP status to the errno a file operation should report. */
 int api_status_to_errno(long status);

@@ -526,6 +526,8 @@ static int check_and_send(struct committer *c, const struct save *s,
                       "changed on the server since you opened it, in the same "
                       "fields: %s; reopen the file and make your change again",
                       conflicts);
+    if (jsonpatch_slim_references(u->patch) != 0)
+        return -ENOMEM;
     return send_update(c, s, u);
 }
 

@@ -209,9 +209,6 @@ static void staging_apply(struct staging *st, struct cwm_config *cfg)
 void config_init(struct cwm_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    /* On allocation failure api_version stays NULL and config_validate
-     * reports it; config_init itself has no way to fail. */
-    cfg->api_version = strdup(CONFIG_DEFAULT_API_VERSION);
     cfg->ttl = CONFIG_DEFAULT_TTL;
 }
 
@@ -536,9 +533,8 @@ static bool has_control_char(const char *s)
 static int validate_strings(const struct cwm_config *cfg, char *err,
                             size_t errlen)
 {
-    static const int required[] = { KEY_URL,        KEY_COMPANY,
-                                    KEY_PUBLIC_KEY, KEY_PRIVATE_KEY,
-                                    KEY_CLIENT_ID,  KEY_API_VERSION };
+    static const int required[] = { KEY_URL, KEY_COMPANY, KEY_PUBLIC_KEY,
+                                    KEY_PRIVATE_KEY, KEY_CLIENT_ID };
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         int k = required[i];
         const char *v = string_value(cfg, k);
@@ -701,6 +697,40 @@ int config_validate(const struct cwm_config *cfg, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+/* The host part of "scheme://host[:port][/...]" into buf. */
+static void url_host(const char *url, char *buf, size_t size)
+{
+    const char *p = strstr(url, "://");
+
+    p = p ? p + 3 : url;
+    snprintf(buf, size, "%.*s", (int)strcspn(p, ":/"), p);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+const char *config_url_hint(const char *url)
+{
+    static const char *const cloud[] = { ".myconnectwise.net",
+                                         ".connectwisedev.com" };
+    char host[256];
+
+    if (!url)
+        return NULL;
+    url_host(url, host, sizeof(host));
+    for (size_t i = 0; i < sizeof(cloud) / sizeof(cloud[0]); i++)
+        if (ends_with(host, cloud[i]) && strncasecmp(host, "api-", 4) != 0)
+            return "ConnectWise cloud API hosts start with \"api-\" "
+                   "(https://api-na.myconnectwise.net, not "
+                   "https://na.myconnectwise.net); without it the server "
+                   "answers \"SSL is required.\"";
+    return NULL;
 }
 
 /* ---- paths and option names ------------------------------------------ */

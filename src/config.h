@@ -14,7 +14,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CONFIG_DEFAULT_API_VERSION "2025.8"
 #define CONFIG_DEFAULT_TTL 60
 /* Longest accepted config-file line, excluding its newline. */
 #define CONFIG_MAX_LINE 4096
@@ -28,11 +27,11 @@ struct cwm_config {
     char *codebase;    /* e.g. "v4_6_release/" (loaded with no leading slash and
                           exactly one trailing slash); NULL = discover via
                           /login/companyinfo */
-    char *api_version; /* Accept version, default "2025.8" */
+    char *api_version; /* Accept version; NULL: the server's (info.version) */
     int ttl;           /* seconds, default 60, >= 0 */
 };
 
-/* Defaults: api_version "2025.8", ttl 60, everything else NULL. */
+/* Defaults: ttl 60, everything else NULL. */
 void config_init(struct cwm_config *cfg);
 
 /* Frees the strings (the private key is zeroed first) and resets every
@@ -74,7 +73,7 @@ int config_load_file(struct cwm_config *cfg, const char *path,
 int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen);
 
 /* Completeness and safety checks before anything is sent:
- *   - url, company, public_key, private_key, client_id, api_version set
+ *   - url, company, public_key, private_key and client_id set
  *     and non-empty (the message names the config key and the CWMFS_
  *     variable that would set it);
  *   - no control characters in any value (they end up in HTTP headers);
@@ -86,6 +85,9 @@ int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen);
  *     with no "." or ".." segment;
  *   - ttl >= 0. */
 int config_validate(const struct cwm_config *cfg, char *err, size_t errlen);
+/* A one-line hint when url looks like a mistake that still validates (a
+ * cloud host without its "api-" prefix), else NULL. */
+const char *config_url_hint(const char *url);
 
 /* $XDG_CONFIG_HOME/cwmfs/config when XDG_CONFIG_HOME is an absolute path,
  * else ~/.config/cwmfs/config ($HOME, or the passwd entry).  malloc'd;

@@ -318,9 +318,20 @@ static int curl_code_to_errno(CURLcode rc)
     /* clang-format on */
 }
 
+/* A 500 whose body speaks of a timeout: ConnectWise's answer when a
+ * query ran too long on its side, worth another try (pyconnectwise's
+ * rule); other 500s are the server's verdict. */
+static bool timed_out_inside(long status, const struct buf *body)
+{
+    return status == 500 && body->data &&
+           (strcasestr(body->data, "timeout") ||
+            strcasestr(body->data, "timed out"));
+}
+
 /* Whether to try again, and how long to wait first. */
 static bool should_retry(const char *method, int rc, long status,
-                         double retry_after, int attempt, double *wait_s)
+                         const struct buf *body, double retry_after,
+                         int attempt, double *wait_s)
 {
     double backoff = 0.25 * (double)(1 << attempt); /* 0.25, 0.5, 1, ... */
 
@@ -332,7 +343,8 @@ static bool should_retry(const char *method, int rc, long status,
     if (!is_idempotent(method))
         return false;
     if (rc == -ECONNREFUSED || rc == -EIO || rc == -ETIMEDOUT ||
-        (rc == 0 && (status == 502 || status == 503 || status == 504))) {
+        (rc == 0 && (status == 502 || status == 503 || status == 504)) ||
+        (rc == 0 && timed_out_inside(status, body))) {
         *wait_s = retry_after >= 0 ? retry_after : backoff;
         return true;
     }
@@ -399,8 +411,8 @@ int http_request(struct http_client *client, const char *method,
                   (clock_mono_seconds() - t0) * 1e3, rc ? " " : "",
                   rc ? resp->error : "");
         if (rc == -ENOMEM || attempt >= client->opts.max_retries ||
-            !should_retry(method, rc, status, cap.retry_after, attempt,
-                          &wait_s))
+            !should_retry(method, rc, status, &cap.body, cap.retry_after,
+                          attempt, &wait_s))
             break;
         if (wait_s > client->opts.max_retry_wait_s)
             wait_s = client->opts.max_retry_wait_s;

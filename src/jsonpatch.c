@@ -6,6 +6,7 @@
  * fast enough and keep the members in their original order. */
 #include "jsonpatch.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,10 +38,23 @@ static bool member_counts(const cJSON *object, const cJSON *member,
 }
 
 /* Equality of two members that may be absent (NULL): presence counts. */
+/* A reference: an object with a numeric "id". */
+static const cJSON *reference_id(const cJSON *value)
+{
+    const cJSON *id = cJSON_IsObject(value)
+                          ? cJSON_GetObjectItemCaseSensitive(value, "id")
+                          : NULL;
+
+    return cJSON_IsNumber(id) ? id : NULL;
+}
+
+/* Equal, or a slim reference {"id": N} and a reference with that id. */
 static bool same_member(const cJSON *a, const cJSON *b)
 {
     if (!a || !b)
         return a == b;
+    if (cJSON_GetArraySize(a) == 1 && reference_id(a) && reference_id(b))
+        return cJSON_Compare(reference_id(a), reference_id(b), true);
     return cJSON_Compare(a, b, true);
 }
 
@@ -335,6 +349,26 @@ void jsonpatch_drop_removes(cJSON *patch)
             cJSON_Delete(cJSON_DetachItemViaPointer(patch, item));
         item = next;
     }
+}
+
+int jsonpatch_slim_references(cJSON *patch)
+{
+    cJSON *op;
+
+    cJSON_ArrayForEach(op, patch) {
+        cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value");
+        const cJSON *id = reference_id(value);
+        cJSON *slim;
+        if (!id || cJSON_GetArraySize(value) == 1)
+            continue;
+        slim = cJSON_CreateObject();
+        if (!slim || !cJSON_AddNumberToObject(slim, "id", id->valuedouble)) {
+            cJSON_Delete(slim);
+            return -ENOMEM;
+        }
+        cJSON_ReplaceItemInObjectCaseSensitive(op, "value", slim);
+    }
+    return 0;
 }
 
 int jsonpatch_applied_in(const cJSON *patch, const cJSON *obj)

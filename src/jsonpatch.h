@@ -82,8 +82,15 @@ bool jsonpatch_is_empty(const cJSON *patch);
  * only set the fields it sends (a field it lacks may be one it never saw). */
 void jsonpatch_drop_removes(cJSON *patch);
 
+/* Sends a changed reference as {"id": N} alone: an op's value that is an
+ * object with a numeric "id" (ConnectWise's {id, name, _info}) loses its
+ * other members, since which of id and name wins on the server is not
+ * documented.  Returns 0 or -ENOMEM (the patch is then unchanged). */
+int jsonpatch_slim_references(cJSON *patch);
+
 /* Whether object `obj` already holds what every op sets (for remove: lacks
- * the key): how a write whose answer was lost is checked on the server.
+ * the key; for a slim reference: the same id): how a write whose answer
+ * was lost is checked on the server.
  * Returns 1 yes, 0 no, -1 for a bad patch or a non-object. */
 int jsonpatch_applied_in(const cJSON *patch, const cJSON *obj);
 

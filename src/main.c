@@ -56,7 +56,26 @@ static int load_config(const struct cwmfs_options *opts, struct cwm_config *cfg)
     }
     if (rc)
         fprintf(stderr, "cwmfs: %s\n", err);
+    else if (config_url_hint(cfg->url))
+        fprintf(stderr, "cwmfs: hint: %s\n", config_url_hint(cfg->url));
     free(path);
+    return rc;
+}
+
+/* Sends the server's own API version from now on (info.version), as the
+ * PowerShell module does: a pinned version stays valid for its year,
+ * where a built-in one would age into refusals. */
+static int pin_version(struct cwm_api *api, const struct cwm_config *cfg,
+                       const cJSON *info)
+{
+    char *version = api_version_of(info);
+    int rc = 0;
+
+    if (version) {
+        log_info("API version %s (the server's)", version);
+        rc = api_pin_version(api, cfg, version);
+    }
+    free(version);
     return rc;
 }
 
@@ -79,9 +98,15 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg,
         fprintf(stderr, "cwmfs: %s\n", err);
         return NULL;
     }
+    api_set_page_size(api, opts->page_size);
     if (api_get(api, "info", &info, &error) != 0) {
         fprintf(stderr, "cwmfs: cannot use %s: %s\n", api_base_url(api),
                 error.message);
+        api_free(api);
+        return NULL;
+    }
+    if (!cfg->api_version && pin_version(api, cfg, info) != 0) {
+        cJSON_Delete(info);
         api_free(api);
         return NULL;
     }

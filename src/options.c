@@ -1,6 +1,7 @@
 /* options.c - see options.h. */
 #include "options.h"
 
+#include "api.h"
 #include "config.h"
 
 #include <stddef.h>
@@ -22,6 +23,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("write_mode=%s", write_mode, 0),
     OPT("max_deletes=%d", max_deletes, 0),
     OPT("timeout=%d", timeout, 0),
+    OPT("page_size=%d", page_size, 0),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -90,6 +92,7 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
     st.opts.umask = 077;
     st.opts.max_deletes = 10;
     st.opts.timeout = 60;
+    st.opts.page_size = API_MAX_PAGE_SIZE;
     args->argc = argc;
     args->argv = argv;
     args->allocated = 0;
@@ -121,6 +124,11 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
     } else if (rc == 0 && opts->timeout < 1) {
         snprintf(err, errlen, "timeout must be 1 second or more");
         rc = -1;
+    } else if (rc == 0 &&
+               (opts->page_size < 1 || opts->page_size > API_MAX_PAGE_SIZE)) {
+        snprintf(err, errlen, "page_size must be from 1 to %d",
+                 API_MAX_PAGE_SIZE);
+        rc = -1;
     }
     return rc;
 }
@@ -149,6 +157,7 @@ void options_print_usage(const char *progname)
         "  -o write_mode=MODE   patch (default: smallest JSON Patch) or put\n"
         "  -o max_deletes=N     DELETEs allowed per minute (default 10)\n"
         "  -o timeout=SECONDS   limit on one HTTP exchange (default 60)\n"
+        "  -o page_size=N       items asked for a page (default 1000)\n"
         "  -o ro                read-only mount\n"
         "  -h   --help          print help\n"
         "  -V   --version       print version\n\n"

@@ -18,6 +18,7 @@ struct cwmfs_options {
     char *write_mode; /* -o write_mode=patch|put */
     int max_deletes;  /* -o max_deletes=N per minute, default 10 */
     int timeout;      /* -o timeout=SECONDS for one HTTP exchange, default 60 */
+    int page_size;    /* -o page_size=N items a page, default 1000 */
     bool show_help;
     bool show_version;
 };

@@ -388,6 +388,15 @@ struct fill_ctx {
     const char *key;
 };
 
+/* An endpoint that always exists answered 404: the codebase may have
+ * moved (cloud releases move it); true when it did, to ask again. */
+static bool relocated(struct store *store, const struct resource_type *res,
+                      int rc)
+{
+    return rc == -ENOENT && !res->optional && store->api.relocate &&
+           store->api.relocate(store->api.ctx) == 1;
+}
+
 /* A missing endpoint is absent for optional rows, an error for others
  * (a row that must always be there). */
 static int missing(const struct resource_type *res, int rc)
@@ -456,6 +465,8 @@ static int fill_singleton(void *ctx, const char *cache_key, void **value)
 
     (void)cache_key;
     rc = fetch_singleton(f->store, f->res, &json, &err);
+    if (relocated(f->store, f->res, rc))
+        rc = fetch_singleton(f->store, f->res, &json, &err);
     if (report(rc, f->res->path, &err))
         return missing(f->res, rc);
     *value = cached_doc_from(f->store, json, NULL);
@@ -474,7 +485,7 @@ static int report_page(struct store *store, const char *path, int page,
     int n = -1, rc;
 
     snprintf(query, sizeof(query), "?page=%d&pageSize=%d", page,
-             API_MAX_PAGE_SIZE);
+             store->api.page_size);
     if (asprintf(&url, "%s%s", path, query) < 0)
         return -ENOMEM;
     rc = store->api.get(store->api.ctx, url, &answer, err);
@@ -485,7 +496,7 @@ static int report_page(struct store *store, const char *path, int page,
                  "GET %s: the answer is not a report", path);
         rc = -EIO;
     }
-    *more = n == API_MAX_PAGE_SIZE;
+    *more = n == store->api.page_size;
     cJSON_Delete(answer);
     free(url);
     return rc;
@@ -679,6 +690,9 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     (void)cache_key;
     rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items,
                                &err);
+    if (relocated(f->store, f->res, rc))
+        rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items,
+                                   &err);
     if (report(rc, f->res->path, &err))
         return missing(f->res, rc);
     n = (size_t)cJSON_GetArraySize(items);

@@ -7,7 +7,8 @@ import signal
 import time
 import unittest
 
-from harness import (Emulator, EmulatorTestCase, Mount, close_checked,
+from harness import (Emulator, EmulatorTestCase, Mount, api_calls,
+                     close_checked,
                      write_config, run)
 
 
@@ -63,9 +64,14 @@ class HttpTest(EmulatorTestCase):
         self.assertEqual(len(os.listdir(mnt.p("callbacks"))), expected)
         self.assertEqual(self.statuses("callbacks"), [503, 503, 200])
 
+    # A 500 that is the server's verdict (a 500 speaking of a timeout is
+    # retried: see below).
+    FAILED = {"code": "InternalServerError", "errors": None,
+              "message": "Object reference not set to an instance."}
+
     def test_500_is_an_error_without_cached_data(self):
         mnt = self.mount()
-        self.emu.hook("POST", "faults", {"status": 500,
+        self.emu.hook("POST", "faults", {"status": 500, "body": self.FAILED,
                                          "path_contains": "members/admin"})
         with self.assertRaises(OSError) as ctx:
             self.read(mnt.p("members", "admin.json"))
@@ -78,9 +84,31 @@ class HttpTest(EmulatorTestCase):
         before = self.read(mnt.p("members", "admin.json"))
         time.sleep(2.2)  # TTL and the kernel's attribute timeout run out
         self.emu.hook("POST", "faults", {"status": 500, "count": 1,
+                                         "body": self.FAILED,
                                          "path_contains": "members/admin"})
         self.assertEqual(self.read(mnt.p("members", "admin.json")), before)
         self.assertEqual(self.statuses("members/admin"), [200, 500])
+
+    def test_500_speaking_of_a_timeout_is_retried(self):
+        mnt = self.mount()
+        self.emu.hook("POST", "faults", {
+            "status": 500, "count": 1, "path_contains": "members/admin",
+            "body": {"code": "InternalServerError", "errors": None,
+                     "message": "An error occurred: Timeout expired."}})
+        self.assertEqual(self.read(mnt.p("members", "admin.json"))["id"], 1)
+        self.assertEqual(self.statuses("members/admin"), [500, 200])
+
+    def test_page_size_option(self):
+        expected = len(self.emu.curl_all("members"))
+        mnt = self.mount("page_size=7")
+        names = [n for n in os.listdir(mnt.p("members"))
+                 if n.endswith(".json")]
+        self.assertEqual(len(names), expected)
+        pages = [r for r in api_calls(self.emu, "GET")
+                 if r["path"] == "members"]
+        self.assertTrue(pages and all("pageSize=7" in r["query"]
+                                      for r in pages), pages)
+        self.assertEqual(len(pages), -(-len(names) // 7))
 
     def test_refresh_on_sighup(self):
         mnt = self.mount("ttl=3600")

@@ -32,6 +32,8 @@ struct fake_api {
     bool lose_answer;  /* the answer never comes (outcome unknown) */
     bool apply_anyway; /* ...but the server applied it */
     double next_id;
+    cJSON *moved_to; /* relocate() switches data to this (a new codebase) */
+    int relocations;
 };
 
 static void fake_log(struct fake_api *f, const char *method, const char *path,
@@ -198,6 +200,19 @@ static int fake_send(void *ctx, const char *method, const char *path,
     return rc;
 }
 
+static int fake_relocate(void *ctx)
+{
+    struct fake_api *f = ctx;
+
+    f->relocations++;
+    if (!f->moved_to)
+        return 0;
+    cJSON_Delete(f->data);
+    f->data = f->moved_to;
+    f->moved_to = NULL;
+    return 1;
+}
+
 /* A server holding `json` (its collections and singletons). */
 static inline void fake_api_init(struct fake_api *f, struct api_port *port,
                                  const char *json)
@@ -206,14 +221,17 @@ static inline void fake_api_init(struct fake_api *f, struct api_port *port,
     f->data = cJSON_Parse(json);
     f->next_id = 100;
     port->ctx = f;
+    port->page_size = 1000;
     port->get = fake_get;
     port->get_all = fake_get_all;
     port->send = fake_send;
+    port->relocate = fake_relocate;
 }
 
 static inline void fake_api_clear(struct fake_api *f)
 {
     cJSON_Delete(f->data);
+    cJSON_Delete(f->moved_to);
     free(f->last_body);
 }
 

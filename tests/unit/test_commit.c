@@ -122,6 +122,30 @@ static void test_an_edit_sends_the_smallest_patch(void)
 }
 
 /* write_mode=put: the server's object with the user's change. */
+/* A changed reference is sent as {"id": N} alone. */
+static void test_a_changed_reference_is_sent_by_id(void)
+{
+    struct fixture fx;
+    struct commit_result r;
+    cJSON *obj;
+    char *mine;
+
+    setup(&fx, false, 10);
+    obj = cJSON_Parse(fx.shown);
+    cJSON_AddItemToObject(obj, "defaultDepartment",
+                          cJSON_Parse("{\"id\": 4, \"name\": \"Ops\","
+                                      " \"_info\": {}}"));
+    mine = render_json(obj, NULL);
+    CHECK_INT_EQ(save(&fx, "admin", true, fx.shown, mine, &r), 0);
+    CHECK_STR_EQ(fx.server.last_body,
+                 "[{\"op\":\"add\",\"path\":\"defaultDepartment\","
+                 "\"value\":{\"id\":4}}]");
+    commit_result_clear(&r);
+    cJSON_Delete(obj);
+    free(mine);
+    teardown(&fx);
+}
+
 static void test_put_sends_the_merged_object(void)
 {
     struct fixture fx;
@@ -302,6 +326,7 @@ int main(void)
     log_set_level(LOG_LVL_ERROR);
     test_an_edit_sends_the_smallest_patch();
     test_put_sends_the_merged_object();
+    test_a_changed_reference_is_sent_by_id();
     test_a_conflict_is_refused_and_kept();
     test_bad_text_sends_nothing();
     test_a_new_file_is_one_post();

@@ -84,7 +84,7 @@ static void test_defaults(void)
 {
     struct cwm_config cfg;
     config_init(&cfg);
-    CHECK_STR_EQ(cfg.api_version, "2025.8");
+    CHECK(cfg.api_version == NULL); /* learnt from the server at mount */
     CHECK_INT_EQ(cfg.ttl, 60);
     CHECK(cfg.url == NULL && cfg.private_key == NULL && cfg.codebase == NULL);
     config_free(&cfg);
@@ -254,7 +254,7 @@ static void test_missing_file(void)
     CHECK_INT_EQ(config_load_file(&cfg, path, NULL, false, err, sizeof(err)),
                  0);
     CHECK_INT_EQ(config_load_file(&cfg, path, "x", false, err, sizeof(err)), 0);
-    CHECK_STR_EQ(cfg.api_version, "2025.8");
+    CHECK(cfg.api_version == NULL);
     CHECK_INT_EQ(config_load_file(&cfg, path, NULL, true, err, sizeof(err)),
                  -1);
     CHECK(err_has("does-not-exist"));
@@ -436,8 +436,6 @@ static void test_validate_fields(void)
           "CWMFS_PRIVATE_KEY" },
         { offsetof(struct cwm_config, client_id), "client_id",
           "CWMFS_CLIENT_ID" },
-        { offsetof(struct cwm_config, api_version), "api_version",
-          "CWMFS_API_VERSION" },
     };
     for (size_t i = 0; i < sizeof(required) / sizeof(*required); i++) {
         make_valid(&cfg, "https://h");
@@ -570,8 +568,19 @@ static void remove_tmpdir(void)
     rmdir(tmpdir);
 }
 
+static void test_cloud_url_hint(void)
+{
+    CHECK(config_url_hint("https://na.myconnectwise.net") != NULL);
+    CHECK(config_url_hint("https://EU.MyConnectWise.net/") != NULL);
+    CHECK(config_url_hint("https://staging.connectwisedev.com:443") != NULL);
+    CHECK(config_url_hint("https://api-na.myconnectwise.net") == NULL);
+    CHECK(config_url_hint("https://cw.example.com") == NULL);
+    CHECK(config_url_hint("http://127.0.0.1:8089") == NULL);
+}
+
 int main(void)
 {
+    test_cloud_url_hint();
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
         return 1;

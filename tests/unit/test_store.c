@@ -221,6 +221,15 @@ static void test_a_server_without_the_described_endpoints(void)
                  -ENOENT);
     CHECK_INT_EQ(store_list(store, resource_at("/callbacks"), &names, &count),
                  -EIO);
+    CHECK_INT_EQ(server.relocations, 1); /* asked whether the server moved */
+    /* It did: the codebase moved, and the listing is asked again there. */
+    server.moved_to = cJSON_Parse("{\"callbacks\": [{\"id\": 7}]}");
+    CHECK_INT_EQ(store_list(store, resource_at("/callbacks"), &names, &count),
+                 0);
+    CHECK_INT_EQ(count, 1);
+    store_names_free(names, count);
+    /* Twice for /callbacks; the optional row's 404 asked nothing. */
+    CHECK_INT_EQ(server.relocations, 2);
     store_free(store);
     fake_api_clear(&server);
 }
