@@ -10,7 +10,7 @@ CWMFS_PACKAGES=(
   # run
   fuse3 ca-certificates
   # tests: the emulator, and the real programs the integration tests drive
-  python3 curl jq procps findutils grep sed coreutils
+  python3 python3-jsonschema curl jq procps findutils grep sed coreutils
   vim nano emacs-nox tmux
   # the style check
   clang-format

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """ConnectWise Manage REST API emulator (System module) for cwmfs tests.
 
-Serves /{codebase}apis/3.0/system/... the way the real server behaves
-(see shared/reference/connectwise-api.md): Basic auth plus clientId, Link
-paging, forward-only paging, the conditions language, orderBy, fields,
-JSON Patch, validation errors, audit trail. Test hooks live under
-/__emulator/ (no auth, not recorded in the request log).
+Serves /{codebase}apis/3.0/system/... in one of two dialects
+(cwmemu/dialects.py):
+  real (default)  the real ConnectWise server, as shared/reference/
+                  connectwise-api.md and seed-vs-real.md describe it;
+  seed            the user's description (system-api-seed.md).
+Both have Basic auth plus clientId, Link paging, forward-only paging, the
+conditions language, orderBy, fields, JSON Patch, validation errors and
+the audit trail. Test hooks live under /__emulator/ (no auth, not recorded
+in the request log): health, requests, faults, latency, objects, codebase.
 
-CLI:   python3 cwm_emulator.py --port 0 --port-file F [--members N] ...
-Tests: server, thread = start_server(members=10); ...; stop_server(server)
+CLI:   python3 cwm_emulator.py --port 0 --port-file F [--dialect seed] ...
+Tests: server, thread = start_server(members=10, dialect="seed"); ...;
+       stop_server(server)
 """
 
 import argparse
@@ -16,6 +21,7 @@ import base64
 import gzip
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -24,265 +30,27 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cwmemu import data  # noqa: E402
+from cwmemu.api import Api, Context, Response  # noqa: E402
+from cwmemu.dialects import DIALECTS, get_dialect  # noqa: E402
 from cwmemu.errors import ApiError, bad_request, not_found  # noqa: E402
-from cwmemu.query import (ListQuery, apply_fields, filter_items,  # noqa: E402
-                          run_list_query)
-from cwmemu.store import AUDIT_TYPES, Store  # noqa: E402
+from cwmemu.store import Store  # noqa: E402
 from cwmemu.testhooks import Faults, RequestLog, fault_response  # noqa: E402
+from cwmemu.versions import CURRENT_API_VERSION as API_VERSION  # noqa: E402
 
-API_VERSION = "2025.8"
 DEFAULTS = {
     "company": "demo", "public_key": "demopub", "private_key": "demopriv",
     "client_id": "00000000-0000-4000-8000-000000000000",
     "codebase": "v4_6_release/", "members": 40, "seed": 1, "latency_ms": 0,
-    "verbose": False,
+    "verbose": False, "dialect": "real",
 }
 
 
 def dumps(obj):
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-class Response:
-    def __init__(self, status, body=None, headers=None):
-        self.status = status
-        self.body = body          # JSON-able; ignored for 204
-        self.headers = headers or {}
-
-
-class Context:
-    """One API request, parsed."""
-
-    def __init__(self, handler, method, raw_path, raw_query, body):
-        self.method = method
-        self.raw_path = raw_path
-        self.raw_query = raw_query
-        self.headers = handler.headers
-        self.raw_body = body
-        self.params = {k.lower(): v[0] for k, v in
-                       parse_qs(raw_query, keep_blank_values=True).items()}
-        host = handler.headers.get("Host") or handler.server.authority
-        self.link_base = f"http://{host}{raw_path}"
-        self.forward_only = (handler.headers.get("pagination-type", "")
-                             .strip().lower() == "forward-only")
-        self.actor_id = None
-
-    def json(self):
-        try:
-            return json.loads(self.raw_body.decode("utf-8") or "null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise bad_request(f"The request body is not valid JSON: {exc}.") \
-                from None
-
-
-# --------------------------------------------------------------------------
-# Routing. Patterns are tuples of lowercase literals and placeholders:
-# ID matches digits (captured as int); MEMBER matches any member id or
-# identifier except the literals "types" and "count", which always win.
-
-ID, MEMBER = "<id>", "<member>"
-
-
-def _match(pattern, segments):
-    if len(pattern) != len(segments):
-        return None
-    captures = []
-    for want, seg in zip(pattern, segments):
-        if want == ID:
-            if not seg.isdigit():
-                return None
-            captures.append(int(seg))
-        elif want == MEMBER:
-            if seg.lower() in ("types", "count") or not seg:
-                return None
-            captures.append(seg)
-        elif want != seg.lower():
-            return None
-    return captures
-
-
-def _build_routes():
-    routes = [
-        (("info",), {"GET": "get_info"}),
-        (("myaccount",), {"GET": "get_my_account"}),
-        (("myaccount", ID), {"GET": "get_my_account"}),
-        (("members", "count"), {"GET": "count:members"}),
-        (("members", "types"), {"GET": "list:members/types"}),
-        (("members", "types", "count"), {"GET": "count:members/types"}),
-        (("members", "types", ID), {"GET": "get:members/types"}),
-        (("members",), {"GET": "list:members", "POST": "create:members"}),
-        (("members", MEMBER), {"GET": "get_member", "PUT": "put_member",
-                               "PATCH": "patch_member",
-                               "DELETE": "delete_member"}),
-        (("members", MEMBER, "tokens"), {"GET": "list_tokens",
-                                         "POST": "create_token"}),
-        (("members", MEMBER, "tokens", ID), {"GET": "get_token",
-                                             "DELETE": "delete_token"}),
-        (("callbacks",), {"GET": "list:callbacks",
-                          "POST": "create:callbacks"}),
-        (("callbacks", "count"), {"GET": "count:callbacks"}),
-        (("callbacks", ID), {"GET": "get:callbacks", "PUT": "put:callbacks",
-                             "PATCH": "patch:callbacks",
-                             "DELETE": "delete:callbacks"}),
-        (("apireports", ID, "run"), {"POST": "run_report"}),
-        (("audittrail",), {"GET": "list_audit"}),
-        (("audittrail", "count"), {"GET": "count_audit"}),
-    ]
-    for key in ("securityroles", "departments", "locations", "apireports",
-                "mysecurity"):
-        routes += [((key,), {"GET": f"list:{key}"}),
-                   ((key, "count"), {"GET": f"count:{key}"}),
-                   ((key, ID), {"GET": f"get:{key}"})]
-    return routes
-
-
-ROUTES = _build_routes()
-
-
-class Api:
-    """The System module's route handlers. All run with the store locked
-    only as long as they touch it; each returns a Response."""
-
-    def __init__(self, server):
-        self.server = server
-        self.store = server.store
-
-    def dispatch(self, ctx, segments):
-        for pattern, methods in ROUTES:
-            captures = _match(pattern, segments)
-            if captures is None:
-                continue
-            action = methods.get(ctx.method)
-            if action is None:
-                raise ApiError(405, "MethodNotAllowed",
-                               f"The requested resource does not support "
-                               f"http method '{ctx.method}'.",
-                               headers={"Allow": ", ".join(methods)})
-            name, _, key = action.partition(":")
-            handler = getattr(self, name)
-            return handler(ctx, key, *captures) if key else \
-                handler(ctx, *captures)
-        raise not_found("The requested resource was not found: "
-                        f"{ctx.raw_path}")
-
-    # -- generic collection verbs ------------------------------------
-
-    def _list(self, ctx, items, catalog):
-        query = ListQuery(ctx.params, ctx.forward_only)
-        page, link = run_list_query(items, query, catalog, ctx.link_base,
-                                    ctx.raw_query)
-        headers = {"Link": link} if link is not None else {}
-        return Response(200, page, headers)
-
-    def _count(self, ctx, items, catalog):
-        return Response(200, {"count": len(filter_items(
-            items, ctx.params.get("conditions"), catalog))})
-
-    def _one(self, ctx, obj):
-        return Response(200, apply_fields([obj], ctx.params.get("fields"))[0])
-
-    def list(self, ctx, key):
-        coll = self.store.collection(key)
-        return self._list(ctx, coll.items(), coll.catalog)
-
-    def count(self, ctx, key):
-        coll = self.store.collection(key)
-        return self._count(ctx, coll.items(), coll.catalog)
-
-    def get(self, ctx, key, obj_id):
-        return self._one(ctx, self.store.get(key, obj_id))
-
-    def create(self, ctx, key):
-        return Response(201, self.store.create(key, ctx.json(), ctx.actor_id))
-
-    def put(self, ctx, key, obj_id):
-        return Response(200, self.store.replace(key, obj_id, ctx.json(),
-                                                ctx.actor_id))
-
-    def patch(self, ctx, key, obj_id):
-        return Response(200, self.store.patch(key, obj_id, ctx.json(),
-                                              ctx.actor_id))
-
-    def delete(self, ctx, key, obj_id):
-        self.store.delete(key, obj_id, ctx.actor_id)
-        return Response(204)
-
-    # -- members by id or identifier -----------------------------------
-
-    def get_member(self, ctx, ident):
-        return self._one(ctx, self.store.find_member(ident))
-
-    def put_member(self, ctx, ident):
-        return self.put(ctx, "members", self.store.find_member(ident)["id"])
-
-    def patch_member(self, ctx, ident):
-        return self.patch(ctx, "members", self.store.find_member(ident)["id"])
-
-    def delete_member(self, ctx, ident):
-        return self.delete(ctx, "members",
-                           self.store.find_member(ident)["id"])
-
-    def list_tokens(self, ctx, ident):
-        tokens = self.store.member_tokens(self.store.find_member(ident))
-        return self._list(ctx, tokens, self.store.token_catalog)
-
-    def get_token(self, ctx, ident, token_id):
-        tokens = self.store.member_tokens(self.store.find_member(ident))
-        for token in tokens:
-            if token["id"] == token_id:
-                return self._one(ctx, token)
-        raise not_found(f"Token with id {token_id} not found.")
-
-    def create_token(self, ctx, ident):
-        member = self.store.find_member(ident)
-        return Response(201, self.store.create_token(member, ctx.actor_id))
-
-    def delete_token(self, ctx, ident, token_id):
-        self.store.delete_token(self.store.find_member(ident), token_id)
-        return Response(204)
-
-    # -- singletons, reports, audit trail -------------------------------
-
-    def get_info(self, ctx):
-        return Response(200, self.store.info)
-
-    def get_my_account(self, ctx, member_id=None):
-        member_id = ctx.actor_id if member_id is None else member_id
-        member = self.store.get("members", member_id)
-        return self._one(ctx, data.my_account(member))
-
-    def run_report(self, ctx, report_id):
-        return Response(200, self.store.run_report(report_id, ctx.json()))
-
-    def _audit_items(self, ctx):
-        type_name, obj_id = ctx.params.get("type"), ctx.params.get("id")
-        if not type_name or not obj_id:
-            raise bad_request("The audit trail needs the query parameters "
-                              "type (e.g. Member) and id.")
-        valid = {t.lower(): t for t in AUDIT_TYPES}
-        if type_name.lower() not in valid:
-            raise bad_request(f"Invalid audit trail type '{type_name}'; "
-                              f"expected one of {', '.join(AUDIT_TYPES)}.")
-        if not obj_id.isdigit():
-            raise bad_request(f"The audit trail id must be an integer; got "
-                              f"'{obj_id}'.")
-        return self.store.audit_entries(type_name, int(obj_id))
-
-    def list_audit(self, ctx):
-        if ctx.forward_only:
-            raise bad_request("Forward-only pagination is not supported on "
-                              "the audit trail.")
-        return self._list(ctx, self._audit_items(ctx),
-                          self.store.audit_catalog)
-
-    def count_audit(self, ctx):
-        return self._count(ctx, self._audit_items(ctx),
-                           self.store.audit_catalog)
 
 
 # --------------------------------------------------------------------------
@@ -381,8 +149,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self._company_info(segments[2])
             codebase = server.options["codebase"].strip("/").lower()
             if lower[:4] != [codebase, "apis", "3.0", "system"]:
-                raise not_found(f"No API route matches {raw_path}.")
-            ctx = Context(self, method, raw_path, raw_query, body)
+                # Another codebase (e.g. after a move) or another module.
+                raise server.dialect.unknown_endpoint(raw_path)
+            host = self.headers.get("Host") or server.authority
+            ctx = Context(self.headers, host, method, raw_path, raw_query,
+                          body)
             ctx.actor_id = self._authenticate()
             with server.store.lock:
                 response = server.api.dispatch(ctx, segments[4:])
@@ -502,47 +273,80 @@ class Hooks:
             raise bad_request(f"The request body is not valid JSON: {exc}.") \
                 from None
 
+    # (method, first two path segments) -> handler(self, body)
+    ROUTES = {
+        ("GET", "health"): "_health",
+        ("POST", "codebase"): "_codebase",
+        ("GET", "requests"): "_requests",
+        ("GET", "requests/detail"): "_requests_detail",
+        ("POST", "requests/reset"): "_requests_reset",
+        ("POST", "faults"): "_add_fault",
+        ("GET", "faults"): "_faults",
+        ("POST", "faults/reset"): "_faults_reset",
+        ("POST", "latency"): "_latency",
+    }
+
     def _route(self, method, seg, body):
-        server, store = self.server, self.server.store
-        route = (method, "/".join(seg[:2]).lower())
-        if route == ("GET", "health"):
-            return Response(200, {"ok": True})
-        if route == ("GET", "requests"):
-            return Response(200, server.request_log.snapshot())
-        if route == ("GET", "requests/detail"):
-            return Response(200, server.request_log.snapshot(detail=True))
-        if route == ("POST", "requests/reset"):
-            server.request_log.reset()
-            return Response(204)
-        if route == ("POST", "faults"):
-            return Response(201, server.faults.add(self._json(body)))
-        if route == ("GET", "faults"):
-            return Response(200, server.faults.pending())
-        if route == ("POST", "faults/reset"):
-            server.faults.reset()
-            return Response(204)
-        if route == ("POST", "latency"):
-            spec = self._json(body)
-            if not isinstance(spec, dict) or not isinstance(spec.get("ms"),
-                                                            int):
-                raise bad_request('Send {"ms": <int>}.')
-            server.options["latency_ms"] = spec["ms"]
-            return Response(200, {"ms": spec["ms"]})
+        name = self.ROUTES.get((method, "/".join(seg[:2]).lower()))
+        if name:
+            return getattr(self, name)(body)
         if seg and seg[0].lower() == "objects" and len(seg) >= 2:
-            rest = seg[1:]
-            if method == "POST":
-                return Response(201, store.raw_insert("/".join(rest),
-                                                      self._json(body)))
-            if method in ("PATCH", "DELETE") and len(rest) >= 2 and \
-                    rest[-1].isdigit():
-                key, obj_id = "/".join(rest[:-1]), int(rest[-1])
-                if method == "DELETE":
-                    store.raw_delete(key, obj_id)
-                    return Response(204)
-                return Response(200, store.raw_merge(key, obj_id,
-                                                     self._json(body)))
+            response = self._objects(method, seg[1:], body)
+            if response:
+                return response
         raise not_found(f"Unknown emulator hook {method} "
                         f"/__emulator/{'/'.join(seg)}")
+
+    def _health(self, body):
+        server = self.server
+        return Response(200, {"ok": True, "dialect": server.dialect.name,
+                              "codebase": server.options["codebase"]})
+
+    def _codebase(self, body):
+        return Response(200, self.server.move_codebase(self._json(body)))
+
+    def _requests(self, body):
+        return Response(200, self.server.request_log.snapshot())
+
+    def _requests_detail(self, body):
+        return Response(200, self.server.request_log.snapshot(detail=True))
+
+    def _requests_reset(self, body):
+        self.server.request_log.reset()
+        return Response(204)
+
+    def _add_fault(self, body):
+        return Response(201, self.server.faults.add(self._json(body)))
+
+    def _faults(self, body):
+        return Response(200, self.server.faults.pending())
+
+    def _faults_reset(self, body):
+        self.server.faults.reset()
+        return Response(204)
+
+    def _latency(self, body):
+        spec = self._json(body)
+        if not isinstance(spec, dict) or not isinstance(spec.get("ms"), int):
+            raise bad_request('Send {"ms": <int>}.')
+        self.server.options["latency_ms"] = spec["ms"]
+        return Response(200, {"ms": spec["ms"]})
+
+    def _objects(self, method, rest, body):
+        """objects/<collection>: POST inserts; PATCH/DELETE .../<id>."""
+        store = self.server.store
+        if method == "POST":
+            return Response(201, store.raw_insert("/".join(rest),
+                                                  self._json(body)))
+        if method in ("PATCH", "DELETE") and len(rest) >= 2 and \
+                rest[-1].isdigit():
+            key, obj_id = "/".join(rest[:-1]), int(rest[-1])
+            if method == "DELETE":
+                store.raw_delete(key, obj_id)
+                return Response(204)
+            return Response(200, store.raw_merge(key, obj_id,
+                                                 self._json(body)))
+        return None
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -555,7 +359,9 @@ class EmulatorServer(ThreadingHTTPServer):
         if unknown:
             raise TypeError(f"unknown emulator options: {sorted(unknown)}")
         self.options = {**DEFAULTS, **options}
-        codebase = self.options["codebase"].strip("/") + "/"
+        self.dialect = get_dialect(self.options["dialect"])
+        self.options["dialect"] = self.dialect.name
+        codebase = _normal_codebase(self.options["codebase"])
         self.options["codebase"] = codebase
         super().__init__((host, port), Handler)
         self.port = self.server_address[1]
@@ -567,11 +373,35 @@ class EmulatorServer(ThreadingHTTPServer):
                            members=self.options["members"],
                            api_base=self.api_base,
                            public_key=self.options["public_key"],
-                           private_key=self.options["private_key"])
-        self.api = Api(self)
+                           private_key=self.options["private_key"],
+                           dialect=self.dialect.name)
+        self.api = Api(self.store, self.dialect)
         self.hooks = Hooks(self)
         self.request_log = RequestLog()
         self.faults = Faults()
+
+    def move_codebase(self, spec):
+        """Hook: the cloud moved to another codebase (e.g. v2025_2/). The
+        old codebase's API paths 404 from now on; companyinfo answers the
+        new one; hrefs in stored objects follow."""
+        if not isinstance(spec, dict) or not isinstance(
+                spec.get("codebase"), str) or not _CODEBASE_RE.match(
+                    spec["codebase"]):
+            raise bad_request('Send {"codebase": "v2025_2/"} (letters, '
+                              'digits, "_" and ".", then an optional "/").')
+        codebase = _normal_codebase(spec["codebase"])
+        old_base = self.api_base
+        self.options["codebase"] = codebase
+        self.api_base = f"{self.base_url}/{codebase}apis/3.0"
+        self.store.rebase(old_base, self.api_base)
+        return {"codebase": codebase}
+
+
+_CODEBASE_RE = re.compile(r"^[A-Za-z0-9_.]+/?$")
+
+
+def _normal_codebase(text):
+    return text.strip("/") + "/"
 
 
 def start_server(host="127.0.0.1", port=0, **options):
@@ -615,18 +445,28 @@ def main(argv=None):
     parser.add_argument("--private-key", default=DEFAULTS["private_key"])
     parser.add_argument("--client-id", default=DEFAULTS["client_id"])
     parser.add_argument("--codebase", default=DEFAULTS["codebase"])
+    parser.add_argument("--dialect", choices=sorted(DIALECTS),
+                        default=DEFAULTS["dialect"],
+                        help="real: the real ConnectWise server (default); "
+                             "seed: the user's description")
     parser.add_argument("--latency-ms", type=int, default=0,
                         help="delay every API response (benchmarks)")
     parser.add_argument("--verbose", action="store_true",
                         help="log every request to stderr")
+    parser.add_argument("--routes", action="store_true",
+                        help="print the dialect's routes (below /system) "
+                             "and exit")
     args = parser.parse_args(argv)
+    if args.routes:
+        print("\n".join(get_dialect(args.dialect).routes.describe()))
+        return 0
 
     server = EmulatorServer(
         args.host, args.port, members=args.members, seed=args.seed,
         company=args.company, public_key=args.public_key,
         private_key=args.private_key, client_id=args.client_id,
         codebase=args.codebase, latency_ms=args.latency_ms,
-        verbose=args.verbose)
+        verbose=args.verbose, dialect=args.dialect)
 
     def stop(signum, frame):
         # shutdown() blocks until serve_forever returns: not on this thread.
@@ -636,7 +476,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, stop)
     if args.port_file:
         _write_port_file(args.port_file, server.port)
-    print(f"cwm-emulator listening on {server.api_base}/system/",
+    print(f"cwm-emulator ({server.dialect.name} dialect) listening on "
+          f"{server.api_base}/system/",
           file=sys.stderr, flush=True)
     try:
         server.serve_forever(poll_interval=0.1)

@@ -37,13 +37,19 @@ class Reply:
 
 
 class EmulatorTestCase(unittest.TestCase):
-    """Starts one emulator per test class; `self.call` talks to it."""
+    """Starts one emulator per test class; `self.call` talks to it.
 
+    `dialect` picks the emulator's dialect ("real", the emulator's default,
+    or "seed"); tests of features only the description has say "seed".
+    """
+
+    dialect = "real"
     server_options = {"members": 40}
 
     @classmethod
     def setUpClass(cls):
-        cls.server, _ = cwm_emulator.start_server(**cls.server_options)
+        cls.server, _ = cwm_emulator.start_server(dialect=cls.dialect,
+                                                  **cls.server_options)
         cls.host = f"127.0.0.1:{cls.server.port}"
 
     @classmethod

@@ -114,6 +114,7 @@ class GrammarTests(unittest.TestCase):
 
 
 class QueryOverHttpTests(EmulatorTestCase):
+    dialect = "seed"
     def ids(self, query):
         return [m["id"] for m in self.ok("GET", f"members?pageSize=1000&"
                                                 f"{query}")]

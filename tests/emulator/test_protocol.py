@@ -14,6 +14,7 @@ from emu_helpers import API, AUTH, CLIENT_ID, EmulatorTestCase
 
 
 class AuthTests(EmulatorTestCase):
+    dialect = "seed"
     def test_missing_authorization(self):
         body = self.error("GET", "members", 401, "Unauthorized",
                           auth=False, headers={"clientId": CLIENT_ID})
@@ -70,6 +71,7 @@ class AuthTests(EmulatorTestCase):
 
 
 class RouteTests(EmulatorTestCase):
+    dialect = "seed"
     def test_every_collection_lists_counts_and_gets(self):
         for path in ("members", "members/types", "securityRoles",
                      "departments", "locations", "callbacks", "apiReports",
@@ -314,7 +316,8 @@ class HookTests(EmulatorTestCase):
 
     def test_health(self):
         self.assertEqual(self.ok("GET", "/__emulator/health", auth=False),
-                         {"ok": True})
+                         {"ok": True, "dialect": self.dialect,
+                          "codebase": "v4_6_release/"})
         self.assertEqual(self.log(), [])
 
     def test_request_log(self):
@@ -411,17 +414,16 @@ class HookTests(EmulatorTestCase):
 
 
 class CliTests(unittest.TestCase):
-    def test_cli_port_file_and_sigterm(self):
+    def run_cli(self, extra_args, check):
+        """Start the CLI with `extra_args`, call check(conn) on it, then
+        SIGTERM it and expect a clean exit."""
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                               "cwm_emulator.py")
         with tempfile.TemporaryDirectory() as tmp:
             port_file = os.path.join(tmp, "port")
             proc = subprocess.Popen(
                 [sys.executable, script, "--port", "0", "--port-file",
-                 port_file, "--members", "3", "--seed", "7", "--company",
-                 "acme", "--public-key", "pk", "--private-key", "sk",
-                 "--client-id", "cid", "--latency-ms", "1"],
-                cwd=tmp, stderr=subprocess.PIPE)
+                 port_file, *extra_args], cwd=tmp, stderr=subprocess.PIPE)
             try:
                 deadline = time.monotonic() + 10
                 while not os.path.exists(port_file):
@@ -431,16 +433,55 @@ class CliTests(unittest.TestCase):
                     text = f.read()
                 self.assertRegex(text, r"^\d+\n$")
                 conn = http.client.HTTPConnection(f"127.0.0.1:{text.strip()}")
-                auth = "Basic " + base64.b64encode(b"acme+pk:sk").decode()
-                conn.request("GET", f"{API}/members/count",
-                             headers={"Authorization": auth, "clientId": "cid"})
-                resp = conn.getresponse()
-                self.assertEqual(json.loads(resp.read()), {"count": 3})
+                check(conn)
                 conn.close()
             finally:
                 proc.terminate()
                 self.assertEqual(proc.wait(timeout=10), 0)
                 proc.stderr.close()
+
+    @staticmethod
+    def fetch(conn, path, headers=None):
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+
+    def test_cli_port_file_and_sigterm(self):
+        def check(conn):
+            auth = "Basic " + base64.b64encode(b"acme+pk:sk").decode()
+            self.assertEqual(self.fetch(conn, f"{API}/members/count", {
+                "Authorization": auth, "clientId": "cid"}),
+                (200, {"count": 3}))
+            self.assertEqual(self.fetch(conn, "/__emulator/health")[1]
+                             ["dialect"], "real")
+
+        self.run_cli(["--members", "3", "--seed", "7", "--company", "acme",
+                      "--public-key", "pk", "--private-key", "sk",
+                      "--client-id", "cid", "--latency-ms", "1"], check)
+
+    def test_cli_dialect_flag(self):
+        def check(conn):
+            self.assertEqual(self.fetch(conn, "/__emulator/health")[1]
+                             ["dialect"], "seed")
+            status, reports = self.fetch(conn, f"{API}/apiReports", {
+                "Authorization": AUTH, "clientId": CLIENT_ID})
+            self.assertEqual((status, len(reports)), (200, 3))
+
+        self.run_cli(["--members", "2", "--dialect", "seed"], check)
+
+    def test_cli_lists_routes(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "cwm_emulator.py")
+        for dialect, present, absent in (
+                ("real", "POST /members/{id}/deactivate", "GET /apireports"),
+                ("seed", "DELETE /members/{memberIdentifier}",
+                 "PUT /myaccount/{id}")):
+            out = subprocess.run([sys.executable, script, "--routes",
+                                  "--dialect", dialect], check=True,
+                                 capture_output=True, text=True).stdout
+            lines = out.splitlines()
+            self.assertIn(present, lines)
+            self.assertNotIn(absent, lines)
 
 
 if __name__ == "__main__":

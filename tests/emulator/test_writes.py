@@ -12,6 +12,7 @@ STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 class MemberWriteTests(EmulatorTestCase):
+    dialect = "seed"
     def test_post_builds_full_object(self):
         created = self.ok("POST", "members", 201, body=NEW_MEMBER)
         self.assertEqual(created["id"], 41)
@@ -138,6 +139,7 @@ class MemberWriteTests(EmulatorTestCase):
 
 
 class CallbackWriteTests(EmulatorTestCase):
+    dialect = "seed"
     def test_crud(self):
         created = self.ok("POST", "callbacks", 201, body={
             "description": "Ticket Status Changed",

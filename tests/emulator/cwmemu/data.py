@@ -13,6 +13,8 @@ import datetime
 import random
 import unicodedata
 
+from .versions import INFO_VERSION
+
 BASE_TIME = datetime.datetime(2023, 1, 15, 8, 30, tzinfo=datetime.timezone.utc)
 
 
@@ -34,6 +36,11 @@ HREF_PATHS = {
     "securityroles": ("system/securityRoles", "securityRole_href"),
     "timezones": ("system/timeZoneSetups", "timeZoneSetup_href"),
     "countries": ("company/countries", "country_href"),
+    # Only referenced (by the real dialect's members and locations).
+    "workroles": ("time/workRoles", "workRole_href"),
+    "calendars": ("schedule/calendars", "calendar_href"),
+    "structurelevels": ("system/corporateStructureLevels",
+                        "structureLevel_href"),
 }
 
 
@@ -535,7 +542,7 @@ def _build_my_security(b):
 
 
 INFO = {
-    "version": "v2025.8.102945",
+    "version": INFO_VERSION,
     "isCloud": False,
     "serverTimeZone": "Eastern Standard Time",
     "licenseBits": [
@@ -569,6 +576,30 @@ def _seed_audit(members, callbacks, rng):
             "enteredBy": "admin", "auditType": "Callback",
             "auditSubType": "Created", "auditSource": "API"}]
     return audit
+
+
+TIME_NOTES = ["Patch Tuesday rollout", "Printer on 3rd floor",
+              "Onboarding call", "Firewall rule review", None,
+              'Ticket "VPN drops" follow-up', "Backup restore test"]
+
+
+def build_time_entries(members, seed, per_member=3, max_members=20):
+    """Synthetic time entries (rows of the TimeEntry report only): three
+    for each of the first twenty members, stable for a given seed."""
+    rng = random.Random(seed + 3)
+    rows = []
+    for m in sorted(members, key=lambda o: o["id"])[:max_members]:
+        for _ in range(per_member):
+            rows.append({
+                "id": len(rows) + 1,
+                "member": m.get("identifier"),
+                "dateStart": stamp(rng.randrange(0, 90) * 1440
+                                   + rng.randrange(0, 9) * 60),
+                "hours": rng.choice([0.25, 0.5, 1.0, 1.5, 2.0, 4.0, 8.0]),
+                "billableFlag": rng.random() < 0.7,
+                "notes": rng.choice(TIME_NOTES),
+            })
+    return rows
 
 
 def build_dataset(seed, member_count, api_base):

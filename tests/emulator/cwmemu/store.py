@@ -10,31 +10,17 @@ import datetime
 import secrets
 import threading
 
-from . import data
+from . import data, deactivation, realdata
 from .conditions import (ARRAY, BOOLEAN, DATETIME, NUMBER, OBJECT, STRING,
                          FieldCatalog, parse_datetime)
 from .errors import bad_request, field_error, invalid_object, not_found
+from .models import real_specs, seed_specs
 from .patch import apply_patch
 
 
 def utc_now():
     return datetime.datetime.now(datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
-
-
-class Model:
-    """Write rules of a writable collection (members, callbacks)."""
-
-    def __init__(self, template, defaults, required, max_lengths,
-                 references=None, read_only=(), unique_identifier=False):
-        self.fields = list(template)       # canonical key order
-        self.defaults = defaults           # now -> {field: default}
-        self.required = required
-        self.max_lengths = max_lengths
-        self.references = references or {}
-        self.read_only = read_only         # server-managed, besides id/_info
-        self.unique_identifier = unique_identifier
-        self.by_lower = {f.lower(): f for f in self.fields}
 
 
 class Collection:
@@ -61,13 +47,6 @@ class Collection:
         return new_id
 
 
-# Audit trail "type" values the real API accepts, plus Callback (emulator).
-AUDIT_TYPES = ["None", "Ticket", "Contact", "Company", "Opportunity", "Time",
-               "Activity", "ProductCatalog", "ProjectTicket", "Purchasing",
-               "Configuration", "Schedule", "Agreement", "AgreementAddition",
-               "Project", "Invoice", "PurchaseOrder", "Expense",
-               "ProductItem", "Survey", "Member", "PurchaseOrderLineItem",
-               "Site", "Callback"]
 AUDIT_TEMPLATE = {"text": "x", "enteredDate": data.stamp(), "enteredBy": "x",
                   "auditType": "x", "auditSubType": "x", "auditSource": "x"}
 TOKEN_TEMPLATE = {"id": 1, "publicKey": "x", "expiration": data.stamp(),
@@ -89,18 +68,28 @@ def _display(value):
 
 
 class Store:
+    """All objects of one emulator, shaped by its dialect ("real"/"seed")."""
+
     def __init__(self, seed=1, members=40, api_base="", api_member_id=1,
-                 public_key="demopub", private_key="demopriv"):
+                 public_key="demopub", private_key="demopriv",
+                 dialect="real"):
         self.lock = threading.RLock()
         self.api_base = api_base
         self.api_member_id = api_member_id
         self.master_keys = (public_key, private_key)
-        dataset = data.build_dataset(seed, members, api_base)
+        self.dialect = dialect
+        if dialect == "real":
+            dataset = realdata.build_dataset(seed, members, api_base)
+            specs = real_specs(dataset["templates"])
+        else:
+            dataset = data.build_dataset(seed, members, api_base)
+            specs = seed_specs(api_base)
         self.info = dataset["info"]
         self.audit = dataset["audit"]   # (type lower, id) -> oldest first
         self.audit_catalog = FieldCatalog(AUDIT_TEMPLATE)
         self.token_catalog = FieldCatalog(TOKEN_TEMPLATE)
-        self.collections = self._make_collections(dataset["collections"])
+        self.collections = self._make_collections(dataset["collections"],
+                                                  specs)
         # The configured key pair shows up as the API member's own token.
         self.tokens = {1: {"id": 1, "memberId": api_member_id,
                            "publicKey": public_key, "privateKey": private_key,
@@ -108,42 +97,16 @@ class Store:
                            "_info": {"lastUpdated": data.stamp(),
                                      "updatedBy": "admin"}}}
         self.next_token_id = 2
+        self.time_entries = data.build_time_entries(
+            self.collections["members"].items(), seed)
 
-    def _make_collections(self, raw):
-        member_template = data.member_template(self.api_base)
-        callback_template = data.callback_template()
-        specs = {
-            # key: (type name, resource, model, audit type)
-            "members": ("Member", "member", Model(
-                member_template, data.member_defaults,
-                required=["identifier", "firstName", "lastName"],
-                max_lengths={"identifier": 15, "firstName": 30,
-                             "lastName": 30, "middleInitial": 1,
-                             "title": 50},
-                references=data.MEMBER_REFERENCES,
-                unique_identifier=True), "Member"),
-            "callbacks": ("Callback", "callback", Model(
-                callback_template,
-                lambda now: dict(data.CALLBACK_DEFAULTS),
-                required=["url", "objectId", "type", "level"],
-                max_lengths={"description": 100, "url": 1000,
-                             "type": 50, "level": 50},
-                read_only=("memberId", "connectWiseID")), "Callback"),
-            "members/types": ("MemberType", "memberType", None, None),
-            "securityroles": ("SecurityRole", "securityRole", None, None),
-            "departments": ("Department", "department", None, None),
-            "locations": ("Location", "location", None, None),
-            "apireports": ("ApiReport", "apiReport", None, None),
-            "mysecurity": ("MySecurity", "mySecurity", None, None),
-            "timezones": ("TimeZoneSetup", "timeZoneSetup", None, None),
-            "countries": ("Country", "country", None, None),
-        }
-        templates = {"members": [member_template],
-                     "callbacks": [callback_template]}
+    @staticmethod
+    def _make_collections(raw, specs):
         out = {}
         for key, (type_name, resource, model, audit_type) in specs.items():
             objects = raw[key]
-            catalog = FieldCatalog(*(templates.get(key) or objects))
+            catalog = FieldCatalog(model.template) if model \
+                else FieldCatalog(*objects)
             out[key] = Collection(key, type_name, resource, objects, catalog,
                                   model, audit_type)
         return out
@@ -213,12 +176,16 @@ class Store:
             self._check(coll, obj, exclude_id=obj_id)
             return self._commit(coll, old, obj, now, actor_id)
 
-    def patch(self, key, obj_id, operations, actor_id):
+    def patch(self, key, obj_id, operations, actor_id, fields=None):
+        """Apply a JSON Patch; `fields` narrows the patchable top-level
+        fields (myAccount patches a member through its own schema)."""
         coll = self.collection(key)
         with self.lock:
             old = self.get(key, obj_id)
-            obj = apply_patch(old, operations, set(coll.model.fields),
-                              coll.model.read_only)
+            allowed = set(coll.model.fields)
+            if fields is not None:
+                allowed &= set(fields)
+            obj = apply_patch(old, operations, allowed, coll.model.read_only)
             self._check(coll, obj, exclude_id=obj_id)
             return self._commit(coll, old, obj, utc_now(), actor_id)
 
@@ -232,6 +199,45 @@ class Store:
                                if t["memberId"] != obj_id}
             self._audit(coll, obj_id, [("Deleted", f"{coll.type_name} "
                                         "deleted")], utc_now(), actor_id)
+
+    def deactivate_member(self, member_id, body, actor_id):
+        """POST members/{id}/deactivate: validate who inherits the work,
+        then set inactiveFlag (and inactiveDate) -> the echoed body."""
+        with self.lock:
+            coll = self.collection("members")
+            old = self.get("members", member_id)
+            result = deactivation.validate(
+                body, member_id, self._find_member_ref,
+                lambda m: data.make_ref("members", m, self.api_base))
+            now = utc_now()
+            obj = copy.deepcopy(old)
+            obj["inactiveFlag"] = True
+            if "inactiveDate" in obj:
+                obj["inactiveDate"] = now
+            self._commit(coll, old, obj, now, actor_id)
+            self._audit(coll, member_id, [("Deactivated",
+                                           "Member deactivated")],
+                        now, actor_id)
+            return result
+
+    def _find_member_ref(self, ref):
+        members = self.collections["members"].objects
+        if isinstance(ref.get("id"), int) and \
+                not isinstance(ref.get("id"), bool):
+            return members.get(ref["id"])
+        wanted = ref.get("identifier")
+        if isinstance(wanted, str):
+            return next((m for m in members.values() if str(
+                m.get("identifier", "")).lower() == wanted.lower()), None)
+        return None
+
+    def rebase(self, old_base, new_base):
+        """Rewrite every stored href after a codebase move."""
+        with self.lock:
+            self.api_base = new_base
+            for coll in self.collections.values():
+                for obj_id, obj in list(coll.objects.items()):
+                    coll.objects[obj_id] = _rebased(obj, old_base, new_base)
 
     def _build(self, coll, body, old, now):
         """A full object from a POST/PUT body: canonical order, defaults.
@@ -281,6 +287,9 @@ class Store:
                     len(value) > model.max_lengths[field]:
                 err("OutOfRange", f"The field {field} must be "
                     f"{model.max_lengths[field]} characters or less.", field)
+            elif field in model.enums and value not in model.enums[field]:
+                err("InvalidField", f"The field {field} must be one of "
+                    f"{', '.join(model.enums[field])}.", field)
         for field, target in model.references.items():
             value = obj.get(field)
             if isinstance(value, dict):
@@ -520,6 +529,16 @@ class Store:
                 for loc in sorted(self.collections["locations"].items(),
                                   key=lambda o: o["id"])]
         return columns, rows
+
+
+def _rebased(value, old, new):
+    if isinstance(value, dict):
+        return {k: _rebased(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rebased(v, old, new) for v in value]
+    if isinstance(value, str) and value.startswith(old):
+        return new + value[len(old):]
+    return value
 
 
 def _require_object(body):
