@@ -41,7 +41,7 @@ def run(args, **kw):
 class Emulator:
     """The ConnectWise emulator as a child process."""
 
-    def __init__(self, members=40, seed=1, extra_args=()):
+    def __init__(self, members=40, seed=1, extra_args=(), dialect="seed"):
         self.tmp = tempfile.mkdtemp(prefix="cwmfs-emu-")
         port_file = os.path.join(self.tmp, "port")
         self.log = open(os.path.join(self.tmp, "emulator.log"), "w")
@@ -49,7 +49,8 @@ class Emulator:
             [sys.executable, EMULATOR, "--port", "0", "--port-file", port_file,
              "--members", str(members), "--seed", str(seed),
              "--company", COMPANY, "--public-key", PUBLIC,
-             "--private-key", PRIVATE, "--client-id", CLIENT_ID, *extra_args],
+             "--private-key", PRIVATE, "--client-id", CLIENT_ID,
+             "--dialect", dialect, *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + TIMEOUT
         while not os.path.exists(port_file):
@@ -217,10 +218,11 @@ class EmulatorTestCase(unittest.TestCase):
     unmounted and checked (close_checked) when the test ends."""
 
     members = 40
+    dialect = "seed"  # the user's description; "real": like ConnectWise
 
     @classmethod
     def setUpClass(cls):
-        cls.emu = Emulator(members=cls.members)
+        cls.emu = Emulator(members=cls.members, dialect=cls.dialect)
         cls.addClassCleanup(cls.emu.stop)
 
     def mount(self, *options, reset=True, **kw):
@@ -237,10 +239,11 @@ class MountedTestCase(unittest.TestCase):
 
     members = 40
     mount_options = ("ttl=60",)
+    dialect = "seed"
 
     @classmethod
     def setUpClass(cls):
-        cls.emu = Emulator(members=cls.members)
+        cls.emu = Emulator(members=cls.members, dialect=cls.dialect)
         cls.addClassCleanup(cls.emu.stop)
         cls.mnt = Mount(cls.emu.url, cls.mount_options)
         cls.addClassCleanup(close_checked, cls.mnt)
@@ -509,10 +512,12 @@ class WriteTestCase(unittest.TestCase):
     members = 40
     emulator_args = ()
     mount_options = ("ttl=60",)
+    dialect = "seed"
 
     def setUp(self):
         self.emu = Emulator(members=self.members,
-                            extra_args=self.emulator_args)
+                            extra_args=self.emulator_args,
+                            dialect=self.dialect)
         self.addCleanup(self.emu.stop)
 
     def mount(self, *options, outside_tmp=False):

@@ -71,7 +71,7 @@ class TreeTest(MountedTestCase):
         self.assertEqual(sorted(res.stdout.split()), sorted(
             [".", "..", ".cwmfs", "info", "myAccount", "mySecurity", "members",
              "securityRoles", "departments", "locations", "callbacks",
-             "apiReports"]))
+             "apiReports", "reports"]))
         self.assertIn("types", os.listdir(self.mnt.p("members")))
 
     def test_singletons_match_the_api(self):
@@ -132,10 +132,11 @@ class TreeTest(MountedTestCase):
         self.assertEqual(res.returncode, 0, res.stderr)
         expected = len(SINGLETONS) + sum(
             len(self.emu.curl_all(e)) for e, _, _ in COLLECTIONS.values())
+        expected += len(self.emu.curl_all("reports"))  # a file per report
         self.assertEqual(len(res.stdout.splitlines()), expected)
         dirs = run(["find", self.mnt.path, *prune, "-type", "d",
                     "-print"]).stdout.split()
-        self.assertEqual(len(dirs), 1 + len(COLLECTIONS))
+        self.assertEqual(len(dirs), 1 + len(COLLECTIONS) + 1)  # + reports
         # cwmfs's own files: the error log and the rejected texts
         meta = run(["find", self.mnt.p(".cwmfs")]).stdout.split()
         self.assertEqual(sorted(os.path.relpath(p, self.mnt.path) for p in meta),

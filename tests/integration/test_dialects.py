@@ -1,0 +1,117 @@
+"""Both kinds of server: one like the user's description (the emulator's
+"seed" dialect) and one like the real ConnectWise ("real").  An ordinary
+walk of the whole mount meets no error on either; the described features a
+real server lacks are absent or refused clearly, and its own equivalents
+are used instead."""
+import errno
+import json
+import os
+import unittest
+
+from harness import (EmulatorTestCase, Mount, MountedTestCase, read_text,
+                     run, write_config)
+
+
+class WalkChecks:
+    """What must hold on every dialect."""
+
+    def walk(self, *args):
+        res = run(list(args), cwd=self.mnt.path)
+        self.assertEqual(res.stderr, "", " ".join(args))
+        return res
+
+    def test_ls_lR_find_grep_and_cat_meet_no_error(self):
+        self.walk("ls", "-lR", ".")
+        found = self.walk("find", ".", "-type", "f").stdout.split("\n")
+        files = [f for f in found if f and not f.startswith("./.cwmfs")]
+        self.assertGreater(len(files), 40)
+        grep = self.walk("grep", "-r", "-l", "e", ".")
+        self.assertIn(grep.returncode, (0, 1))
+        for f in files:
+            with open(self.mnt.p(f)) as fh:
+                text = fh.read()
+            self.assertTrue(text, f)
+            if f.endswith(".json") or "/" not in f[2:]:
+                json.loads(text)  # every file is JSON
+        self.assertEqual(read_text(self.mnt.p(".cwmfs", "errors")), "")
+
+    def test_my_account_is_the_callers(self):
+        account = json.loads(read_text(self.mnt.p("myAccount")))
+        me = self.emu.curl("mymembers") if self.dialect == "real" else \
+            self.emu.curl("myAccount")
+        self.assertEqual(account["id"], me["id"])
+
+
+class SeedWalkTest(WalkChecks, MountedTestCase):
+    dialect = "seed"
+
+    def test_described_folders_are_there(self):
+        self.assertIn("apiReports", os.listdir(self.mnt.path))
+
+
+class RealWalkTest(WalkChecks, MountedTestCase):
+    dialect = "real"
+
+    def test_described_only_folders_are_absent(self):
+        names = os.listdir(self.mnt.path)
+        self.assertNotIn("apiReports", names)
+        with self.assertRaises(FileNotFoundError):
+            os.stat(self.mnt.p("apiReports"))
+
+    def test_reports_are_listed_without_running_them(self):
+        names = os.listdir(self.mnt.p("reports"))
+        self.assertTrue(names)
+        self.emu.reset_requests()
+        run(["ls", "-l", self.mnt.p("reports")])
+        runs = [r for r in self.emu.gets() if "/reports/" in r["path"]]
+        self.assertEqual(runs, [])
+        rows = json.loads(read_text(self.mnt.p("reports", names[0])))
+        self.assertIsInstance(rows, list)
+        self.assertTrue(rows and isinstance(rows[0], dict))
+
+    def test_rm_of_a_member_says_what_the_server_offers(self):
+        victim = sorted(n for n in os.listdir(self.mnt.p("members"))
+                        if n.endswith(".json") and n != "admin.json")[0]
+        with self.assertRaises(PermissionError):
+            os.unlink(self.mnt.p("members", victim))
+        self.assertIn("deactivates members instead",
+                      read_text(self.mnt.p(".cwmfs", "errors")))
+        self.assertIn(victim, os.listdir(self.mnt.p("members")))
+
+
+class RealServerHabitsTest(EmulatorTestCase):
+    """How cwmfs meets a real server's versions and codebase moves."""
+
+    dialect = "real"
+
+    def test_the_servers_version_is_pinned(self):
+        self.emu.reset_requests()
+        mnt = self.mount(reset=False)
+        read_text(mnt.p("info"))
+        accepts = [r["headers"]["accept"]
+                   for r in self.emu.hook("GET", "requests/detail")
+                   if "/system/" in r["path"]]
+        self.assertEqual(accepts[0], "application/vnd.connectwise.com+json")
+        self.assertTrue(all(a.endswith("; version=2025.8")
+                            for a in accepts[1:]), accepts)
+
+    def test_an_expired_version_fails_the_mount_saying_so(self):
+        cfg_dir = os.path.join(self.emu.tmp, "old")
+        os.makedirs(cfg_dir, exist_ok=True)
+        cfg = write_config(cfg_dir, self.emu.url, api_version="2019.1")
+        with self.assertRaises(RuntimeError) as ctx:
+            Mount(self.emu.url, config=cfg)
+        self.assertIn("does not support the API version", str(ctx.exception))
+
+    def test_a_moved_codebase_is_followed(self):
+        mnt = self.mount("ttl=0", "log_level=info")
+        self.assertTrue(read_text(mnt.p("info")))
+        self.emu.hook("POST", "codebase", {"codebase": "v2025_2/"})
+        self.assertIn("admin.json", os.listdir(mnt.p("members")))
+        self.assertTrue(json.loads(read_text(mnt.p("info"))))
+        self.assertIn("the codebase moved", mnt.errors())
+        self.assertEqual(read_text(mnt.p(".cwmfs", "errors")), "")
+
+
+if __name__ == "__main__":
+    unittest.main()
