@@ -38,10 +38,16 @@ def run(args, **kw):
     return subprocess.run(args, **kw)
 
 
+# The emulator's dialect for suites that name none: the user's description
+# ("seed") unless CWMFS_TEST_DIALECT says "real".
+DIALECT = os.environ.get("CWMFS_TEST_DIALECT", "seed")
+
+
 class Emulator:
     """The ConnectWise emulator as a child process."""
 
-    def __init__(self, members=40, seed=1, extra_args=(), dialect="seed"):
+    def __init__(self, members=40, seed=1, extra_args=(), dialect=None):
+        dialect = dialect or DIALECT
         self.tmp = tempfile.mkdtemp(prefix="cwmfs-emu-")
         port_file = os.path.join(self.tmp, "port")
         self.log = open(os.path.join(self.tmp, "emulator.log"), "w")
@@ -218,7 +224,7 @@ class EmulatorTestCase(unittest.TestCase):
     unmounted and checked (close_checked) when the test ends."""
 
     members = 40
-    dialect = "seed"  # the user's description; "real": like ConnectWise
+    dialect = None  # DIALECT; "seed": the description, "real": ConnectWise
 
     @classmethod
     def setUpClass(cls):
@@ -239,7 +245,7 @@ class MountedTestCase(unittest.TestCase):
 
     members = 40
     mount_options = ("ttl=60",)
-    dialect = "seed"
+    dialect = None
 
     @classmethod
     def setUpClass(cls):
@@ -512,7 +518,7 @@ class WriteTestCase(unittest.TestCase):
     members = 40
     emulator_args = ()
     mount_options = ("ttl=60",)
-    dialect = "seed"
+    dialect = None
 
     def setUp(self):
         self.emu = Emulator(members=self.members,
