@@ -98,7 +98,8 @@ const struct node_kind node_report = {
     .flags = NODE_LISTED | NODE_STAT_NO_FETCH | NODE_DIRECT_IO,
     .refusal = EACCES,
     .editor_name = node_fixed_name,
-    .present = singleton_present,
+    /* no .present: asking would run the report; one the server
+     * lacks says so when read */
     .exists = report_exists,
     .getattr = report_getattr,
     .open = singleton_open,
