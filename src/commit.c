@@ -707,3 +707,59 @@ int commit_delete(struct committer *c, const char *path,
     doc_clear(&doc);
     return rc;
 }
+
+/* ---- actions: <name>.json.<action> ---- */
+
+/* The id of the object named key, or a refusal. */
+static int object_id(struct committer *c, const char *path,
+                     const struct resource_type *res, const char *key,
+                     const char *text, size_t len, char **id)
+{
+    struct doc doc = { 0 };
+    cJSON *obj = NULL;
+    int rc = store_object(c->store, res, key, true, &doc);
+
+    *id = NULL;
+    if (rc == -ENOENT)
+        return refuse(c, path, -ENOENT, text, len,
+                      "there is no %s/%s.json to %s", res->path + 1, key,
+                      res->action);
+    if (rc == 0)
+        obj = render_parse(doc.text, doc.len);
+    *id = obj ? store_object_id(obj) : NULL;
+    cJSON_Delete(obj);
+    doc_clear(&doc);
+    if (rc == 0 && !*id)
+        rc = refuse(c, path, -EACCES, text, len,
+                    "its id is not a whole number the API can address");
+    return rc;
+}
+
+int commit_action(struct committer *c, const char *path,
+                  const struct resource_type *res, const char *key,
+                  const char *text, size_t len)
+{
+    struct api_error err = { 0 };
+    char why[128], *id = NULL;
+    cJSON *body = NULL;
+    int rc = 0;
+
+    if (is_blank(text, len))
+        return 0; /* touch: nothing asked yet */
+    body = parse_user_text(text, len, why, sizeof(why));
+    if (!body || !cJSON_IsObject(body))
+        rc = refuse(c, path, -EINVAL, text, len, "%s",
+                    body ? "expected a JSON object {...}" : why);
+    if (rc == 0)
+        rc = object_id(c, path, res, key, text, len, &id);
+    if (rc == 0)
+        rc = store_act(c->store, res, key, id, body, &err);
+    if (rc && err.message[0])
+        rc = refuse(c, path, rc, text, len, "the server refused to %s it: %s",
+                    res->action, err.message);
+    if (rc == 0)
+        log_info("%s: done", path_display(path));
+    cJSON_Delete(body);
+    free(id);
+    return rc;
+}

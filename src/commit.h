@@ -81,6 +81,13 @@ struct save {
 int commit_save(struct committer *c, const struct save *save,
                 struct commit_result *result);
 
+/* Does the row's action on the object named key (deactivate a member):
+ * text, a JSON object, is POSTed to the action's endpoint.  0 (also for
+ * an empty text: nothing asked yet) or -errno after recording why. */
+int commit_action(struct committer *c, const char *path,
+                  const struct resource_type *res, const char *key,
+                  const char *text, size_t len);
+
 /* Deletes the resource at path (its lock held); refuses beyond
  * max_deletes a minute. */
 int commit_delete(struct committer *c, const char *path,

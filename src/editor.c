@@ -21,7 +21,7 @@ static int plan_save(const struct editor_name *from,
                      const struct editor_name *to, struct editor_rename *plan)
 {
     if (from->state == EF_SERVER || from->state == EF_EDIT ||
-        from->state == EF_SYMLINK)
+        from->state == EF_SYMLINK || from->state == EF_ACTION)
         return -EPERM; /* never EXDEV, which mv turns into POST + DELETE */
     plan->move = MOVE_SAVE;
     plan->existing = editor_server_has(to->state);
@@ -56,7 +56,7 @@ int editor_plan_create(const struct editor_name *name, unsigned verbs,
 {
     bool existing = editor_server_has(name->state);
 
-    *kind = LOCAL_SCRATCH;
+    *kind = name->action_name ? LOCAL_ACTION : LOCAL_SCRATCH;
     if (!name->resource_name)
         return 0;
     if (existing && !(verbs & (VERB_PATCH | VERB_PUT)))

@@ -25,12 +25,14 @@ enum editor_file {
     EF_SYMLINK, /* a scratch symlink */
     EF_DRAFT,   /* a new object's file, not posted yet */
     EF_EDIT,    /* an object's file being rewritten */
+    EF_ACTION,  /* an action on an object being written */
 };
 
 struct editor_name {
     enum editor_file state;
     bool resource_name; /* the name is an object's (<key>.json) */
     int refusal;        /* EF_FIXED: the errno for changing it */
+    bool action_name;   /* the name is an action's (<key>.json.<action>) */
 };
 
 enum editor_move {
@@ -53,8 +55,8 @@ int editor_plan_rename(const struct editor_name *from,
                        bool same_name, struct editor_rename *plan);
 
 /* A file created at a name in a row permitting `verbs`: what it becomes
- * (an edit of an object the server has, a draft of a new one, scratch),
- * or -EACCES when the API permits neither. */
+ * (an edit of an object the server has, a draft of a new one, an action,
+ * scratch), or -EACCES when the API permits neither. */
 int editor_plan_create(const struct editor_name *name, unsigned verbs,
                        enum local_kind *kind);
 

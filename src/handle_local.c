@@ -68,6 +68,32 @@ static int send_file(struct cwmfs *fs, struct handle *h,
     return rc;
 }
 
+/* An action file's text, done (its commit lock held): the file goes,
+ * and the object's file shows what the action changed. */
+static int send_action(struct cwmfs *fs, struct handle *h,
+                       const struct local_view *v)
+{
+    struct node n;
+    char *object = NULL;
+    int rc = node_resolve(fs, v->path, &n);
+
+    if (rc == 0 && !n.action_name)
+        rc = -EIO; /* cannot happen: only action names hold these */
+    if (rc == 0)
+        rc = commit_action(&fs->committer, v->path, n.res, n.key, v->data,
+                           v->len);
+    local_mark_committed(fs->local, h->file, v->gen, rc);
+    if (rc == 0 && v->len) {
+        local_unlink_file(fs->local, h->file);
+        object = strndup(v->path, strlen(v->path) - strlen(n.res->action) - 1);
+        invalidator_queue(fs->invalidator, v->path);
+        invalidator_queue(fs->invalidator, object);
+    }
+    free(object);
+    node_clear(&n);
+    return rc;
+}
+
 /* Settles what this handle wrote: sends the file's text if this handle
  * wrote it last, and remembers the outcome for later flushes. */
 int handle_commit(struct cwmfs *fs, struct handle *h)
@@ -93,6 +119,8 @@ int handle_commit(struct cwmfs *fs, struct handle *h)
         rc = -EBUSY;
     } else if (rc == 0 && (v.kind == LOCAL_EDIT || v.kind == LOCAL_DRAFT)) {
         rc = v.gen > v.committed_gen ? send_file(fs, h, &v) : v.commit_rc;
+    } else if (rc == 0 && v.kind == LOCAL_ACTION) {
+        rc = v.gen > v.committed_gen ? send_action(fs, h, &v) : v.commit_rc;
     }
     if (rc != -ENOMEM) {
         h->outcome_gen = h->wrote_gen;

@@ -322,7 +322,8 @@ bool local_drop_if_idle(struct local *local, struct local_file *file)
     bool drop;
 
     pthread_mutex_lock(&local->lock);
-    drop = file->kind == LOCAL_EDIT && file->linked && file->refs == 2;
+    drop = (file->kind == LOCAL_EDIT || file->kind == LOCAL_ACTION) &&
+           file->linked && file->refs == 2;
     if (drop)
         unlink_locked(local, file);
     pthread_mutex_unlock(&local->lock);

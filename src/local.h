@@ -24,6 +24,7 @@ enum local_kind {
     LOCAL_DRAFT,   /* a new resource file, posted at its commit */
     LOCAL_EDIT,    /* a server resource being rewritten */
     LOCAL_HIDDEN, /* a resource renamed away: absent here, kept on the server */
+    LOCAL_ACTION, /* <name>.json.<action>: its text is POSTed at close */
 };
 
 struct local_file;
@@ -92,8 +93,9 @@ void local_mark_committed(struct local *local, struct local_file *file,
 /* Changes what a file is (a moved draft becomes scratch, and back). */
 void local_set_kind(struct local *local, struct local_file *file,
                     enum local_kind kind);
-/* Unlinks an EDIT file held only by the caller's handle and the table, so
- * the path shows the server's file again.  Returns whether it did. */
+/* Unlinks an EDIT (or ACTION) file held only by the caller's handle and
+ * the table, so the path shows the server's file again (an action that
+ * failed leaves its text in /.cwmfs/rejected).  Returns whether it did. */
 bool local_drop_if_idle(struct local *local, struct local_file *file);
 
 /* Copies the file's state; with_data also copies its bytes. */

@@ -102,6 +102,22 @@ static char *duplicate_key(const char *name, const struct resource_type **res)
     return stem;
 }
 
+/* "jdoe.json.deactivate": the key of the object an action names, or
+ * NULL.  malloc'd. */
+static char *action_key(const struct resource_type *res, const char *name)
+{
+    size_t len = strlen(name), alen = res->action ? strlen(res->action) : 0;
+    char *stem, *key;
+
+    if (!alen || len <= alen + 1 || name[len - alen - 1] != '.' ||
+        strcmp(name + len - alen, res->action) != 0)
+        return NULL;
+    stem = strndup(name, len - alen - 1);
+    key = stem ? key_for_name(stem) : NULL;
+    free(stem);
+    return key;
+}
+
 /* The key a name in a collection stands for, or NULL (scratch). */
 static void match_pattern(const struct tmpl *dir, const char *name,
                           struct node *child)
@@ -115,7 +131,9 @@ static void match_pattern(const struct tmpl *dir, const char *name,
     if (!child->key)
         child->key = duplicate_key(name, &child->res);
     if (!child->key) {
-        child->res = dir->res;
+        child->key = action_key(pat->res, name);
+        child->action_name = child->key != NULL;
+        child->res = child->key ? pat->res : dir->res;
         return;
     }
     child->tmpl = pat;
@@ -346,6 +364,7 @@ void node_fixed_name(struct cwmfs *fs, const struct node *n,
     (void)n;
     out->state = EF_FIXED;
     out->resource_name = false;
+    out->action_name = false;
     out->refusal = EPERM;
 }
 

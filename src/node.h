@@ -48,6 +48,7 @@ struct node {
     struct local_file *local;        /* local files: a reference (owned) */
     struct local *locals;            /* the table that reference is from */
     bool resource_name;              /* names an object, there or not */
+    bool action_name; /* "<key>.json.<action>": an action on that object */
     /* "new.json" in a collection named by id: only a file being created
      * can have such a name, the server cannot. */
     bool new_object_name;

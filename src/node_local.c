@@ -13,7 +13,7 @@
 static const enum editor_file state_of_local[] = {
     [LOCAL_SCRATCH] = EF_SCRATCH, [LOCAL_SYMLINK] = EF_SYMLINK,
     [LOCAL_DRAFT] = EF_DRAFT,     [LOCAL_EDIT] = EF_EDIT,
-    [LOCAL_HIDDEN] = EF_HIDDEN,
+    [LOCAL_HIDDEN] = EF_HIDDEN,   [LOCAL_ACTION] = EF_ACTION,
 };
 
 /* The local file's kind, or -errno. */
@@ -37,6 +37,7 @@ static void local_name(struct cwmfs *fs, const struct node *n,
     kind_of(fs, n->local, &kind);
     out->state = state_of_local[kind];
     out->resource_name = n->resource_name;
+    out->action_name = n->action_name;
     out->refusal = EPERM;
 }
 

@@ -19,6 +19,7 @@ static void object_name(struct cwmfs *fs, const struct node *n,
     (void)n;
     out->state = EF_SERVER;
     out->resource_name = true;
+    out->action_name = false;
     out->refusal = EPERM;
 }
 

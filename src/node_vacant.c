@@ -14,6 +14,7 @@ static void vacant_name(struct cwmfs *fs, const struct node *n,
     (void)fs;
     out->state = n->hidden ? EF_HIDDEN : EF_ABSENT;
     out->resource_name = n->resource_name;
+    out->action_name = n->action_name;
     out->refusal = EPERM;
 }
 

@@ -33,8 +33,11 @@ const struct resource_type resource_table[] = {
     /*         directory         key           endpoint         verbs */
     COLLECTION("/members",       "identifier", "members",       CRUD,
                .instead_of_delete = "ConnectWise deactivates members "
-               "instead (POST members/{id}/deactivate, naming who inherits "
-               "their work), which cwmfs does not offer yet"),
+               "instead: write who inherits their work to <name>.json."
+               "deactivate, e.g. {\"activity\": {\"reAssignToMember\": "
+               "{\"identifier\": \"admin\"}}}",
+               .action = "deactivate",
+               .action_endpoint = "members/{id}/deactivate"),
     COLLECTION("/members/types", "id",         "members/types", READ_ONLY),
     COLLECTION("/securityRoles", "id",         "securityRoles", READ_ONLY),
     COLLECTION("/departments",   "id",         "departments",   READ_ONLY),

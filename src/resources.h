@@ -55,6 +55,11 @@ struct resource_type {
     /* Where a server has no DELETE for the row, what it offers instead
      * (said to the user who tried rm). */
     const char *instead_of_delete;
+    /* An action on an object, done by writing a file: "<name>.<action>"
+     * beside the object's file; its text is POSTed to action_endpoint,
+     * whose "{id}" is the object's id (members: "deactivate"). */
+    const char *action;
+    const char *action_endpoint;
     /* The row's objects are reports: the endpoint lists their names, and
      * each is fetched from <endpoint>/<name> only when read, shown as rows
      * keyed by column (report.h); ls -l never runs one. */

@@ -931,6 +931,29 @@ int store_create(struct store *store, const struct resource_type *res,
     return rc;
 }
 
+int store_act(struct store *store, const struct resource_type *res,
+              const char *key, const char *id, const cJSON *body,
+              struct api_error *err)
+{
+    const char *slot = strstr(res->action_endpoint, "{id}");
+    cJSON *now = NULL;
+    char *path = NULL;
+    int rc;
+
+    if (!slot || asprintf(&path, "%.*s%s%s", (int)(slot - res->action_endpoint),
+                          res->action_endpoint, id, slot + 4) < 0)
+        return -ENOMEM;
+    rc = store->api.send(store->api.ctx, "POST", path, body, NULL, err);
+    free(path);
+    if (rc)
+        return rc;
+    /* What the action changed (a deactivated member is inactive now). */
+    if (store_fetch_fresh(store, res, id, &now, err) == 0)
+        remember_answer(store, res, now, key, 0, NULL);
+    cJSON_Delete(now);
+    return 0;
+}
+
 int store_delete(struct store *store, const struct resource_type *res,
                  const char *key, const char *id, struct api_error *err)
 {

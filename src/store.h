@@ -77,6 +77,11 @@ int store_update(struct store *store, const struct resource_type *res,
 int store_create(struct store *store, const struct resource_type *res,
                  const cJSON *body, time_t shown_mtime, char **new_key,
                  struct api_error *err);
+/* POST body to the row's action_endpoint for object id (named key), then
+ * caches the object as the server now has it. */
+int store_act(struct store *store, const struct resource_type *res,
+              const char *key, const char *id, const cJSON *body,
+              struct api_error *err);
 /* DELETE <endpoint>/<id>. */
 int store_delete(struct store *store, const struct resource_type *res,
                  const char *key, const char *id, struct api_error *err);

@@ -74,8 +74,9 @@ class RealWalkTest(WalkChecks, MountedTestCase):
                         if n.endswith(".json") and n != "admin.json")[0]
         with self.assertRaises(PermissionError):
             os.unlink(self.mnt.p("members", victim))
-        self.assertIn("deactivates members instead",
-                      read_text(self.mnt.p(".cwmfs", "errors")))
+        said = read_text(self.mnt.p(".cwmfs", "errors"))
+        self.assertIn("deactivates members instead", said)
+        self.assertIn(".json.deactivate", said)
         self.assertIn(victim, os.listdir(self.mnt.p("members")))
 
 
@@ -111,6 +112,49 @@ class RealServerHabitsTest(EmulatorTestCase):
         self.assertTrue(json.loads(read_text(mnt.p("info"))))
         self.assertIn("the codebase moved", mnt.errors())
         self.assertEqual(read_text(mnt.p(".cwmfs", "errors")), "")
+
+
+class DeactivationTest(EmulatorTestCase):
+    """ConnectWise deactivates members (naming who inherits their work)
+    instead of deleting them: through the mount, by writing that to
+    <member>.json.deactivate."""
+
+    dialect = "real"
+
+    def victim(self, mnt):
+        name = sorted(n for n in os.listdir(mnt.p("members"))
+                      if n.endswith(".json") and n != "admin.json")[0]
+        return name, json.loads(read_text(mnt.p("members", name)))
+
+    def test_writing_who_inherits_deactivates(self):
+        mnt = self.mount("ttl=60")
+        name, member = self.victim(mnt)
+        self.assertFalse(member["inactiveFlag"])
+        with open(mnt.p("members", name + ".deactivate"), "w") as f:
+            f.write('{"activity": {"reAssignToMember": '
+                    '{"identifier": "admin"}}}\n')
+        self.assertTrue(self.emu.curl("members/%d" % member["id"])
+                        ["inactiveFlag"])
+        self.assertTrue(json.loads(read_text(mnt.p("members", name)))
+                        ["inactiveFlag"])
+        self.assertNotIn(name + ".deactivate", os.listdir(mnt.p("members")))
+        self.assertEqual(read_text(mnt.p(".cwmfs", "errors")), "")
+
+    def test_naming_nobody_is_refused_and_kept(self):
+        mnt = self.mount("ttl=60")
+        name, member = self.victim(mnt)
+        path = mnt.p("members", name + ".deactivate")
+        with self.assertRaises(OSError) as ctx:
+            with open(path, "w") as f:
+                f.write("{}\n")
+        self.assertEqual(ctx.exception.errno, errno.EINVAL)
+        self.assertFalse(self.emu.curl("members/%d" % member["id"])
+                         ["inactiveFlag"])
+        self.assertIn("refused to deactivate",
+                      read_text(mnt.p(".cwmfs", "errors")))
+        self.assertEqual(read_text(mnt.p(".cwmfs", "rejected", "members",
+                                         name + ".deactivate")), "{}\n")
+        self.assertNotIn(name + ".deactivate", os.listdir(mnt.p("members")))
 
 
 if __name__ == "__main__":

@@ -9,16 +9,18 @@
 
 #define CRUD (VERB_GET | VERB_POST | VERB_PUT | VERB_PATCH | VERB_DELETE)
 
-static const struct editor_name absent = { EF_ABSENT, false, EPERM };
-static const struct editor_name absent_object = { EF_ABSENT, true, EPERM };
-static const struct editor_name hidden_object = { EF_HIDDEN, true, EPERM };
-static const struct editor_name server = { EF_SERVER, true, EPERM };
-static const struct editor_name scratch = { EF_SCRATCH, false, EPERM };
-static const struct editor_name symlink_ = { EF_SYMLINK, false, EPERM };
-static const struct editor_name draft = { EF_DRAFT, true, EPERM };
-static const struct editor_name edit = { EF_EDIT, true, EPERM };
-static const struct editor_name dir = { EF_FIXED, false, EPERM };
-static const struct editor_name meta = { EF_FIXED, false, EACCES };
+static const struct editor_name absent = { EF_ABSENT, false, EPERM, false };
+static const struct editor_name absent_object = { EF_ABSENT, true, EPERM,
+                                                  false };
+static const struct editor_name hidden_object = { EF_HIDDEN, true, EPERM,
+                                                  false };
+static const struct editor_name server = { EF_SERVER, true, EPERM, false };
+static const struct editor_name scratch = { EF_SCRATCH, false, EPERM, false };
+static const struct editor_name symlink_ = { EF_SYMLINK, false, EPERM, false };
+static const struct editor_name draft = { EF_DRAFT, true, EPERM, false };
+static const struct editor_name edit = { EF_EDIT, true, EPERM, false };
+static const struct editor_name dir = { EF_FIXED, false, EPERM, false };
+static const struct editor_name meta = { EF_FIXED, false, EACCES, false };
 
 static int plan(const struct editor_name *from, const struct editor_name *to,
                 unsigned flags, struct editor_rename *out)
@@ -95,7 +97,15 @@ static void test_refusals(void)
 
 static void test_create(void)
 {
+    static const struct editor_name action = { EF_ABSENT, false, EPERM, true };
+    static const struct editor_name acting = { EF_ACTION, false, EPERM, true };
+    struct editor_rename p;
     enum local_kind kind;
+
+    /* jdoe.json.deactivate: an action, whatever the verbs. */
+    CHECK_INT_EQ(editor_plan_create(&action, VERB_GET, &kind), 0);
+    CHECK_INT_EQ(kind, LOCAL_ACTION);
+    CHECK_INT_EQ(plan(&acting, &server, 0, &p), -EPERM);
 
     CHECK_INT_EQ(editor_plan_create(&absent, 0, &kind), 0);
     CHECK_INT_EQ(kind, LOCAL_SCRATCH);

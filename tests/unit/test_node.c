@@ -147,6 +147,14 @@ static void test_names_of_objects(void)
     CHECK(n.res->duplicates && !(n.res->verbs & VERB_POST));
     CHECK_STR_EQ(n.key, "twin%23id3");
     node_clear(&n);
+    /* An action on an object: members/admin.json.deactivate. */
+    CHECK(kind_at(&fx, "/members/admin.json.deactivate", &n) == &node_vacant);
+    CHECK(n.action_name && !n.resource_name);
+    CHECK_STR_EQ(n.key, "admin");
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/callbacks/7.json.deactivate", &n) == &node_vacant);
+    CHECK(!n.action_name); /* callbacks have no actions: scratch */
+    node_clear(&n);
     /* Collections named by id have no such names: scratch there. */
     CHECK(kind_at(&fx, "/callbacks/1%23id42.json", &n) == &node_vacant);
     CHECK(!n.resource_name);
