@@ -11,15 +11,9 @@
  * cached, so the check costs one request per TTL at most). */
 static int collection_present(struct cwmfs *fs, const struct resource_type *res)
 {
-    char **names = NULL;
-    size_t count = 0;
-    int rc;
-
     if (!res->optional)
         return 0;
-    rc = store_list(fs->store, res, &names, &count);
-    store_names_free(names, count);
-    return rc == -ENOENT ? -ENOENT : 0;
+    return store_has_listing(fs->store, res) == -ENOENT ? -ENOENT : 0;
 }
 
 static int collection_list(struct cwmfs *fs, const struct node *dir,

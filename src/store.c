@@ -765,6 +765,18 @@ int store_object_cached(struct store *store, const struct resource_type *res,
     return rc ? rc : cache_peek(store->cache, okey.text, copy_doc, &req);
 }
 
+int store_has_listing(struct store *store, const struct resource_type *res)
+{
+    struct fill_ctx f = { store, res, NULL };
+    struct cache_key lkey;
+    int rc = make_key(&lkey, ENTRY_LISTING, res, NULL);
+
+    if (rc == 0)
+        rc = cache_get(store->cache, lkey.text, resource_tag(res), fill_listing,
+                       &f, NULL, NULL);
+    return rc;
+}
+
 int store_listed(struct store *store, const struct resource_type *res,
                  const char *key)
 {

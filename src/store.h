@@ -41,6 +41,9 @@ int store_singleton_cached(struct store *store, const struct resource_type *res,
 /* An object's attributes if they are cached and fresh, else -EAGAIN. */
 int store_object_cached(struct store *store, const struct resource_type *res,
                         const char *key, struct doc *out);
+/* Whether the server lists the collection at all: 0 or -ENOENT (or
+ * another -errno), copying no names. */
+int store_has_listing(struct store *store, const struct resource_type *res);
 /* Whether the collection's listing names key's file: 0 or -ENOENT (the
  * listing is fetched if need be, the object never is). */
 int store_listed(struct store *store, const struct resource_type *res,
