@@ -404,12 +404,25 @@ static int missing(const struct resource_type *res, int rc)
     return rc == -ENOENT && !res->optional ? -EIO : rc;
 }
 
+/* A row's path template ("myAccount/{id}") with id in place of "{id}"
+ * (a template without one is copied); NULL without memory. */
+static char *with_id(const char *tmpl, const char *id)
+{
+    const char *slot = strstr(tmpl, "{id}");
+    char *path;
+
+    if (!slot)
+        return strdup(tmpl);
+    if (asprintf(&path, "%.*s%s%s", (int)(slot - tmpl), tmpl, id, slot + 4) < 0)
+        return NULL;
+    return path;
+}
+
 /* The row's alternative route: GET via, then alternative with its id. */
 static int fetch_alternative(struct store *store,
                              const struct resource_type *res, cJSON **json,
                              struct api_error *err)
 {
-    const char *slot = strstr(res->alternative, "{id}");
     cJSON *who = NULL;
     char *id, *path = NULL;
     int rc = store->api.get(store->api.ctx, res->via, &who, err);
@@ -417,10 +430,8 @@ static int fetch_alternative(struct store *store,
     id = rc ? NULL : store_object_id(who);
     if (rc == 0 && !id)
         rc = -ENOENT; /* the server cannot say who the caller is */
-    if (rc == 0 && slot &&
-        asprintf(&path, "%.*s%s%s", (int)(slot - res->alternative),
-                 res->alternative, id, slot + 4) < 0)
-        path = NULL;
+    if (rc == 0)
+        path = with_id(res->alternative, id);
     if (rc == 0)
         rc = path ? store->api.get(store->api.ctx, path, json, err) : -ENOMEM;
     free(path);
@@ -947,13 +958,11 @@ int store_act(struct store *store, const struct resource_type *res,
               const char *key, const char *id, const cJSON *body,
               struct api_error *err)
 {
-    const char *slot = strstr(res->action_endpoint, "{id}");
+    char *path = with_id(res->action_endpoint, id);
     cJSON *now = NULL;
-    char *path = NULL;
     int rc;
 
-    if (!slot || asprintf(&path, "%.*s%s%s", (int)(slot - res->action_endpoint),
-                          res->action_endpoint, id, slot + 4) < 0)
+    if (!path)
         return -ENOMEM;
     rc = store->api.send(store->api.ctx, "POST", path, body, NULL, err);
     free(path);

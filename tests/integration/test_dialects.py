@@ -62,7 +62,9 @@ class RealWalkTest(WalkChecks, MountedTestCase):
         names = os.listdir(self.mnt.p("reports"))
         self.assertTrue(names)
         self.emu.reset_requests()
-        run(["ls", "-l", self.mnt.p("reports")])
+        listed = run(["ls", "-l", self.mnt.p("reports")])
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn(names[0], listed.stdout)
         runs = [r for r in self.emu.gets() if "/reports/" in r["path"]]
         self.assertEqual(runs, [])
         rows = json.loads(read_text(self.mnt.p("reports", names[0])))
