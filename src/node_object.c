@@ -52,6 +52,17 @@ static int object_getattr(struct cwmfs *fs, const struct node *n,
     return rc;
 }
 
+static bool can_update(const struct resource_type *res)
+{
+    return (res->verbs & (VERB_PATCH | VERB_PUT)) != 0;
+}
+
+/* A reader's view, fixed at open, and noted as its process's base for a
+ * later save.  That note is only true if the process reads these bytes:
+ * the kernel's page cache is shared by all handles on the file, so an
+ * older handle could fill it after this open and hand this reader older
+ * text than its noted base; saving that text would silently undo the
+ * change in between.  So a file that can be saved is read past the cache. */
 int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
                               struct fuse_file_info *fi)
 {
@@ -60,14 +71,11 @@ int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
 
     if (rc)
         return rc;
+    if (can_update(n->res) && !doc.read_only)
+        fi->direct_io = 1;
     reads_note(fs->reads, mount_caller_process(fs), n->path, doc.text, doc.len);
     return handle_open_snapshot(fs, n->path, fi, &doc,
                                 node_file_mode(fs, n->res, doc.read_only));
-}
-
-static bool can_update(const struct resource_type *res)
-{
-    return (res->verbs & (VERB_PATCH | VERB_PUT)) != 0;
 }
 
 /* An edit: a local file holding the server's text (none with O_TRUNC).

@@ -101,6 +101,35 @@ class BaseOfASaveTest(SaveTestCase):
                          ("TEAMMATE-CHANGE", "mine"))
 
 
+class OlderReaderTest(SaveTestCase):
+    """A reader that opened the file before a teammate's change, reading
+    after a second reader opened it after the change, must not hand that
+    second reader its older text (through the kernel's page cache)."""
+
+    mount_options = ("ttl=0",)
+
+    def test_an_older_handle_never_feeds_a_newer_reader(self):
+        # the same length: a change of size would make the kernel drop its
+        # cached pages by itself
+        self.teammate(title="OLD")
+        older = os.open(self.admin, os.O_RDONLY)
+        try:
+            self.teammate(title="NEW")
+            with open(self.admin) as newer:
+                os.read(older, 1 << 20)
+                text = newer.read()
+        finally:
+            os.close(older)
+        self.assertEqual(json.loads(text)["title"], "NEW")
+        self.reset()
+        write_close(self.admin, edited(text, notes="mine"),
+                    os.O_WRONLY | os.O_TRUNC)
+        self.assertEqual([c["body"] for c in writes(self.emu)],
+                         [[{"op": "replace", "path": "notes",
+                            "value": "mine"}]])
+        self.assertEqual(self.server()["title"], "NEW")
+
+
 class NoKnownBaseTest(SaveTestCase):
     """A file written by a process that never read it through the mount."""
 
