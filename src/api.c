@@ -251,6 +251,8 @@ static void describe_error(const struct http_response *resp,
     size_t used;
 
     error->status = resp->status;
+    snprintf(error->allow, sizeof(error->allow), "%s",
+             resp->allow ? resp->allow : "");
     snprintf(error->message, sizeof(error->message), "HTTP %ld%s%s",
              resp->status, cJSON_IsString(msg) ? ": " : "",
              cJSON_IsString(msg) ? msg->valuestring : "");
@@ -280,6 +282,7 @@ static int api_call(struct cwm_api *api, const char *method, const char *path,
     rc = http_request(api->http, method, url, api->headers, body,
                       body ? strlen(body) : 0, resp);
     error->outcome_unknown = false;
+    error->allow[0] = '\0';
     if (rc) {
         error->status = 0;
         error->outcome_unknown = resp->outcome_unknown;

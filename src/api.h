@@ -25,6 +25,8 @@ struct api_error {
     /* A write whose answer never came: the server may have applied it
      * (a transport failure after sending, or a 504 from a gateway). */
     bool outcome_unknown;
+    /* A 405's Allow header ("GET, DELETE"), "" when there was none. */
+    char allow[64];
 };
 
 /* Builds the client; discovers the codebase through /login/companyinfo when

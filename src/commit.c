@@ -1,6 +1,7 @@
 /* commit.c - see commit.h. */
 #include "commit.h"
 
+#include "allowed.h"
 #include "clock.h"
 #include "jsonpatch.h"
 #include "log.h"
@@ -185,9 +186,26 @@ static cJSON *parse_user_text(const char *text, size_t len, char *why,
     return NULL;
 }
 
-static bool allows(const struct resource_type *res, unsigned verb)
+/* Refuses a write the API never offers (EACCES), or one this server
+ * answered 405 before (EROFS; for DELETE, EPERM and what ConnectWise
+ * offers instead); 0 when verb may be tried. */
+static int refuse_unoffered(struct committer *c, const char *path,
+                            const struct resource_type *res, unsigned verb,
+                            const char *text, size_t len)
 {
-    return (res->verbs & verb) != 0;
+    const char *dir = res->path + 1;
+    const char *hint = verb == VERB_DELETE ? res->instead_of_delete : NULL;
+
+    if (store_verbs(c->store, res) & verb)
+        return 0;
+    if (!(res->verbs & verb))
+        return refuse(c, path, -EACCES, text, len,
+                      "%s: the API offers no %s there (read-only)", dir,
+                      allowed_method(verb));
+    return refuse(c, path, verb == VERB_DELETE ? -EPERM : -EROFS, text, len,
+                  "this server does not allow %s on %s (it answered 405)%s%s",
+                  allowed_method(verb), dir, hint ? "; " : "",
+                  hint ? hint : "");
 }
 
 /* Keeps the rendered answer for the caller (the file's new content). */
@@ -254,10 +272,10 @@ static int check_new(struct committer *c, const struct save *s, cJSON *body)
 {
     const char *field = s->res->key_field;
     const cJSON *named = cJSON_GetObjectItemCaseSensitive(body, field);
+    int rc = refuse_unoffered(c, s->path, s->res, VERB_POST, s->text, s->len);
 
-    if (!allows(s->res, VERB_POST))
-        return refuse(c, s->path, -EACCES, s->text, s->len,
-                      "%s cannot be created through the API", s->res->path + 1);
+    if (rc)
+        return rc;
     if (cJSON_GetObjectItemCaseSensitive(body, "id"))
         return refuse(
             c, s->path, -EINVAL, s->text, s->len,
@@ -504,9 +522,10 @@ static int check_and_send(struct committer *c, const struct save *s,
     char conflicts[256];
     int rc;
 
-    if (!allows(s->res, c->use_put ? VERB_PUT : VERB_PATCH))
-        return refuse(c, s->path, -EACCES, s->text, s->len,
-                      "%s is read-only in the API", s->res->path + 1);
+    rc = refuse_unoffered(c, s->path, s->res,
+                          c->use_put ? VERB_PUT : VERB_PATCH, s->text, s->len);
+    if (rc)
+        return rc;
     rc = store_fetch_fresh(c->store, s->res, u->id, &u->theirs, &err);
     if (rc)
         return refuse(c, s->path, rc, s->text, s->len,
@@ -680,9 +699,9 @@ int commit_delete(struct committer *c, const char *path,
     char *id = NULL;
     int rc;
 
-    if (!allows(res, VERB_DELETE))
-        return refuse(c, path, -EACCES, NULL, 0,
-                      "%s cannot be deleted through the API", res->path + 1);
+    rc = refuse_unoffered(c, path, res, VERB_DELETE, NULL, 0);
+    if (rc)
+        return rc;
     rc = store_object(c->store, res, key, true, &doc);
     if (rc)
         return rc;

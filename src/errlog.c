@@ -208,9 +208,28 @@ static bool list_rejected(void *ctx, const char *path, void *value)
     struct list_ctx *lc = ctx;
 
     (void)value;
-    if (strncmp(path, lc->dir, lc->dir_len) == 0 && path[lc->dir_len] == '/')
+    if (strncmp(path, lc->dir, lc->dir_len) == 0 && path[lc->dir_len] == '/' &&
+        !strchr(path + lc->dir_len + 1, '/')) /* a nested collection's */
         lc->fn(lc->ctx, path + lc->dir_len + 1, S_IFREG);
     return false;
+}
+
+/* The writable collections directly inside dir ("" for the top), as the
+ * folders of rejected/ (members/types inside members). */
+static void list_rejected_subdirs(const char *dir,
+                                  void (*fn)(void *ctx, const char *name,
+                                             mode_t type),
+                                  void *ctx)
+{
+    size_t n = strlen(dir);
+
+    for (size_t i = 0; i < resource_count; i++) {
+        const char *p = resource_table[i].path;
+
+        if (strncmp(p, dir, n) == 0 && p[n] == '/' && !strchr(p + n + 1, '/') &&
+            is_rejected_subdir(p))
+            fn(ctx, p + n + 1, S_IFDIR);
+    }
 }
 
 int errlog_list(struct errlog *log, const char *path,
@@ -225,14 +244,12 @@ int errlog_list(struct errlog *log, const char *path,
         return 0;
     }
     if (strcmp(path, REJECTED_DIR) == 0) {
-        for (size_t i = 0; i < resource_count; i++)
-            if (is_rejected_subdir(resource_table[i].path) &&
-                !strchr(resource_table[i].path + 1, '/'))
-                fn(ctx, resource_table[i].path + 1, S_IFDIR);
+        list_rejected_subdirs("", fn, ctx);
         return 0;
     }
     if (!target || !is_rejected_subdir(target))
         return -ENOTDIR;
+    list_rejected_subdirs(target, fn, ctx);
     pthread_mutex_lock(&log->lock);
     strmap_each(log->rejected, list_rejected, &lc);
     pthread_mutex_unlock(&log->lock);

@@ -175,6 +175,7 @@ struct capture {
     struct buf body; /* no size cap */
     char *link;
     char *content_type;
+    char *allow;
     double retry_after; /* seconds, -1 when absent */
     bool oom;
 };
@@ -224,12 +225,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     /* A new status line (after a retry or a 100-continue) resets state. */
     if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         free(cap->link);
-        cap->link = NULL;
+        free(cap->allow);
+        cap->link = cap->allow = NULL;
         cap->retry_after = -1;
         return n;
     }
     replace_str(&cap->link, header_value(data, n, "Link"));
     replace_str(&cap->content_type, header_value(data, n, "Content-Type"));
+    replace_str(&cap->allow, header_value(data, n, "Allow"));
     v = header_value(data, n, "Retry-After");
     if (v) {
         char *end;
@@ -246,7 +249,8 @@ static void capture_reset(struct capture *cap)
     buf_clear(&cap->body);
     free(cap->link);
     free(cap->content_type);
-    cap->link = cap->content_type = NULL;
+    free(cap->allow);
+    cap->link = cap->content_type = cap->allow = NULL;
     cap->retry_after = -1;
     cap->oom = false;
 }
@@ -427,9 +431,9 @@ int http_request(struct http_client *client, const char *method,
         resp->body = buf_take(&cap.body, &resp->len);
         resp->link = cap.link;
         resp->content_type = cap.content_type;
+        resp->allow = cap.allow;
         if (!resp->body) {
-            free(cap.link);
-            free(cap.content_type);
+            http_response_free(resp);
             return -ENOMEM;
         }
         return 0;
@@ -444,5 +448,6 @@ void http_response_free(struct http_response *resp)
     free(resp->body);
     free(resp->link);
     free(resp->content_type);
-    resp->body = resp->link = resp->content_type = NULL;
+    free(resp->allow);
+    resp->body = resp->link = resp->content_type = resp->allow = NULL;
 }

@@ -31,6 +31,7 @@ struct http_response {
     size_t len;
     char *link; /* the Link header, or NULL */
     char *content_type;
+    char *allow; /* the Allow header (a 405 names the methods), or NULL */
     char error[CURL_ERROR_SIZE]; /* transport error text when status == 0 */
     /* A transport failure of a request that changes something, after the
      * request may have reached the server: it may have been applied. */

@@ -343,7 +343,10 @@ void node_fill_file(struct cwmfs *fs, const char *path, mode_t mode, size_t len,
 mode_t node_file_mode(struct cwmfs *fs, const struct resource_type *res,
                       bool read_only)
 {
-    bool writable = resource_is_writable(res) && !read_only;
+    /* Writing a file changes its object; creating and removing files are
+     * the directory's business. */
+    bool writable = (store_verbs(fs->store, res) & (VERB_PATCH | VERB_PUT)) &&
+                    !read_only;
 
     return (writable ? 0644 : 0444) & ~fs->umask;
 }

@@ -115,7 +115,8 @@ int node_create_file(struct cwmfs *fs, const struct node *n, mode_t mode,
     int rc;
 
     n->kind->editor_name(fs, n, &name);
-    rc = editor_plan_create(&name, n->res ? n->res->verbs : 0, &kind);
+    rc = editor_plan_create(&name, n->res ? store_verbs(fs->store, n->res) : 0,
+                            &kind);
     if (rc)
         return rc;
     if (kind == LOCAL_SCRATCH) {

@@ -52,9 +52,9 @@ static int object_getattr(struct cwmfs *fs, const struct node *n,
     return rc;
 }
 
-static bool can_update(const struct resource_type *res)
+static bool can_update(struct cwmfs *fs, const struct resource_type *res)
 {
-    return (res->verbs & (VERB_PATCH | VERB_PUT)) != 0;
+    return (store_verbs(fs->store, res) & (VERB_PATCH | VERB_PUT)) != 0;
 }
 
 /* A reader's view, fixed at open, and noted as its process's base for a
@@ -71,7 +71,7 @@ int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
 
     if (rc)
         return rc;
-    if (can_update(n->res) && !doc.read_only)
+    if (can_update(fs, n->res) && !doc.read_only)
         fi->direct_io = 1;
     reads_note(fs->reads, mount_caller_process(fs), n->path, doc.text, doc.len);
     return handle_open_snapshot(fs, n->path, fi, &doc,
@@ -90,7 +90,7 @@ static struct local_file *start_edit(struct cwmfs *fs, const struct node *n,
     struct local_file *lf = NULL;
 
     *base = NULL;
-    *rc = can_update(n->res) ? object_doc(fs, n, true, &doc) : -EACCES;
+    *rc = can_update(fs, n->res) ? object_doc(fs, n, true, &doc) : -EACCES;
     if (*rc == 0 && doc.read_only)
         *rc = -EACCES;
     if (*rc == 0 && trunc) {

@@ -22,9 +22,11 @@
       .endpoint = endpoint_, .kind = RES_COLLECTION, .key_field = key_,      \
       .verbs = __VA_ARGS__ }
 
-/* The System module as the seed document lists it.  Members are named by
- * identifier (what admins type); everything else by id.  Rows marked
- * optional are the description's, absent where a server lacks them. */
+/* The System module: the seed document's collections, with the verbs
+ * ConnectWise documents for them (a server may allow less: see
+ * allowed.h).  Members are named by identifier (what admins type);
+ * everything else by id.  Rows marked optional are the description's,
+ * absent where a server lacks them. */
 const struct resource_type resource_table[] = {
     SINGLETON("/info",       "info",       false),
     SINGLETON("/myAccount",  "myAccount",  false, .optional = true,
@@ -38,10 +40,11 @@ const struct resource_type resource_table[] = {
                "{\"identifier\": \"admin\"}}}",
                .action = "deactivate",
                .action_endpoint = "members/{id}/deactivate"),
-    COLLECTION("/members/types", "id",         "members/types", READ_ONLY),
-    COLLECTION("/securityRoles", "id",         "securityRoles", READ_ONLY),
-    COLLECTION("/departments",   "id",         "departments",   READ_ONLY),
-    COLLECTION("/locations",     "id",         "locations",     READ_ONLY),
+    COLLECTION("/members/types", "id",         "members/types", CRUD),
+    COLLECTION("/securityRoles", "id",         "securityRoles",
+               VERB_GET | VERB_POST | VERB_DELETE),
+    COLLECTION("/departments",   "id",         "departments",   CRUD),
+    COLLECTION("/locations",     "id",         "locations",     CRUD),
     COLLECTION("/callbacks",     "id",         "callbacks",     CRUD),
     COLLECTION("/apiReports",    "id",         "apiReports",    READ_ONLY,
                .optional = true),

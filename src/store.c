@@ -1,6 +1,7 @@
 /* store.c - see store.h. */
 #include "store.h"
 
+#include "allowed.h"
 #include "log.h"
 #include "names.h"
 #include "render.h"
@@ -35,6 +36,7 @@ struct store {
     pthread_mutex_t pins_lock; /* guards pins and missing */
     struct strmap *pins;       /* object cache key -> struct mtime_pin */
     struct strmap *missing;    /* endpoints this server turned out to lack */
+    struct allowed *allowed;   /* the writes this server turned out to lack */
 };
 
 static void cached_free(void *value)
@@ -58,7 +60,8 @@ struct store *store_new(const struct api_port *api, double ttl_seconds)
     store->cache = cache_new(ttl_seconds, cached_free);
     store->pins = strmap_new(free);
     store->missing = strmap_new(NULL);
-    if (!store->cache || !store->pins || !store->missing) {
+    store->allowed = allowed_new();
+    if (!store->cache || !store->pins || !store->missing || !store->allowed) {
         store_free(store);
         return NULL;
     }
@@ -72,6 +75,7 @@ void store_free(struct store *store)
     cache_free(store->cache);
     strmap_free(store->pins);
     strmap_free(store->missing);
+    allowed_free(store->allowed);
     pthread_mutex_destroy(&store->pins_lock);
     free(store);
 }
@@ -90,6 +94,24 @@ void store_forget_all(struct store *store)
     pthread_mutex_lock(&store->pins_lock);
     strmap_each(store->missing, remove_any, NULL); /* servers change too */
     pthread_mutex_unlock(&store->pins_lock);
+    allowed_forget_all(store->allowed);
+}
+
+unsigned store_verbs(struct store *store, const struct resource_type *res)
+{
+    return allowed_verbs(store->allowed, res);
+}
+
+/* A write refused: a 405 narrows what this row offers from now on. */
+static int note_refusal(struct store *store, const struct resource_type *res,
+                        unsigned verb, const struct api_error *err, int rc)
+{
+    if (rc && allowed_learn(store->allowed, res, verb, err))
+        log_info("%s: this server does not allow %s there (it takes %s); "
+                 "remembered",
+                 res->path, allowed_method(verb),
+                 err->allow[0] ? err->allow : "other methods");
+    return rc;
 }
 
 void store_get_cache_stats(struct store *store, struct cache_stats *out)
@@ -919,6 +941,8 @@ int store_update(struct store *store, const struct resource_type *res,
     if (!path)
         return -ENOMEM;
     rc = store->api.send(store->api.ctx, method, path, body, &answer, err);
+    note_refusal(store, res, strcmp(method, "PUT") ? VERB_PATCH : VERB_PUT, err,
+                 rc);
     if (rc == 0 && !cJSON_IsObject(answer)) {
         snprintf(err->message, sizeof(err->message),
                  "%s %s: the answer is not an object", method, path);
@@ -939,8 +963,9 @@ int store_create(struct store *store, const struct resource_type *res,
                  struct api_error *err)
 {
     cJSON *answer = NULL;
-    int rc = store->api.send(store->api.ctx, "POST", res->endpoint, body,
-                             &answer, err);
+    int rc = note_refusal(store, res, VERB_POST, err,
+                          store->api.send(store->api.ctx, "POST", res->endpoint,
+                                          body, &answer, err));
 
     *new_key = NULL;
     if (rc == 0 && !cJSON_IsObject(answer)) {
@@ -984,6 +1009,7 @@ int store_delete(struct store *store, const struct resource_type *res,
     if (!path)
         return -ENOMEM;
     rc = store->api.send(store->api.ctx, "DELETE", path, NULL, NULL, err);
+    note_refusal(store, res, VERB_DELETE, err, rc);
     free(path);
     if (rc == 0)
         store_note_deleted(store, res, key);

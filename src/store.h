@@ -112,6 +112,10 @@ char *store_object_id(const cJSON *obj);
 /* Drops everything cached (the "refresh now" of SIGHUP). */
 void store_forget_all(struct store *store);
 
+/* The verbs the mount may use on res: the table's, less what this server
+ * refused with 405 (see allowed.h). */
+unsigned store_verbs(struct store *store, const struct resource_type *res);
+
 void store_get_cache_stats(struct store *store, struct cache_stats *out);
 
 /* Parses an ISO-8601 UTC stamp such as "2023-01-15T08:30:00Z"; -1 if not. */

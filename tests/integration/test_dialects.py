@@ -9,7 +9,7 @@ import os
 import unittest
 
 from harness import (EmulatorTestCase, Mount, MountedTestCase, read_text,
-                     run, write_config)
+                     run, write_close, write_config)
 
 
 class WalkChecks:
@@ -157,6 +157,114 @@ class DeactivationTest(EmulatorTestCase):
         self.assertEqual(read_text(mnt.p(".cwmfs", "rejected", "members",
                                          name + ".deactivate")), "{}\n")
         self.assertNotIn(name + ".deactivate", os.listdir(mnt.p("members")))
+
+
+def writable(path):
+    """Whether the file's mode lets its owner write."""
+    return bool(os.stat(path).st_mode & 0o200)
+
+
+def listed_ids(mnt, folder):
+    return {n for n in os.listdir(mnt.p(*folder.split("/")))
+            if n.endswith(".json")}
+
+
+class SetupWritesTest(EmulatorTestCase):
+    """What a real server lets admins change besides members: member types,
+    departments and locations in full, security roles by create and
+    delete.  New files POST, saves PATCH, rm DELETEs."""
+
+    dialect = "real"
+
+    def create(self, mnt, folder, body):
+        """Saves a new file; returns the name the server's id gave it."""
+        before = listed_ids(mnt, folder)
+        write_close(mnt.p(*folder.split("/"), "new.json"), json.dumps(body))
+        made = listed_ids(mnt, folder) - before
+        self.assertEqual(len(made), 1, (folder, made, mnt.errors()))
+        return made.pop()
+
+    def test_types_departments_and_locations_in_full(self):
+        mnt = self.mount("ttl=60")
+        for folder, body, field, value in (
+                ("members/types", {"name": "Robot"}, "name", "Droid"),
+                ("departments", {"identifier": "Ops", "name": "Operations"},
+                 "name", "Ops and Infra"),
+                ("locations", {"name": "Denver", "structureLevel": {"id": 1}},
+                 "name", "Boulder")):
+            with self.subTest(folder=folder):
+                name = self.create(mnt, folder, body)
+                path = mnt.p(*folder.split("/"), name)
+                self.assertTrue(writable(path))
+                obj = json.loads(read_text(path))
+                obj[field] = value
+                write_close(path, json.dumps(obj, indent=2),
+                            os.O_WRONLY | os.O_TRUNC)
+                on_server = "%s/%d" % (folder, obj["id"])
+                self.assertEqual(self.emu.curl(on_server)[field], value)
+                os.unlink(path)
+                self.assertNotIn(name, listed_ids(mnt, folder))
+                self.assertNotIn(obj["id"], [o["id"] for o in
+                                             self.emu.curl_all(folder)])
+        self.assertEqual(read_text(mnt.p(".cwmfs", "errors")), "")
+
+    def test_security_roles_are_created_and_deleted_not_changed(self):
+        mnt = self.mount("ttl=60")
+        name = self.create(mnt, "securityRoles",
+                           {"name": "Auditor", "roleType": "Custom"})
+        path = mnt.p("securityRoles", name)
+        self.assertFalse(writable(path))
+        with self.assertRaises(PermissionError):
+            os.open(path, os.O_WRONLY)
+        os.unlink(path)
+        self.assertNotIn("Auditor", [r["name"] for r in
+                                     self.emu.curl_all("securityroles")])
+        self.assertEqual(read_text(mnt.p(".cwmfs", "errors")), "")
+
+
+class DescribedSetupIsReadOnlyTest(EmulatorTestCase):
+    """A server like the user's description answers writes to departments
+    with 405: the first is refused (and kept), and from then on the files
+    say so in their modes, and no write is sent again."""
+
+    dialect = "seed"
+
+    def test_a_405_makes_the_folder_read_only(self):
+        mnt = self.mount("ttl=60")
+        name = sorted(listed_ids(mnt, "departments"))[0]
+        path = mnt.p("departments", name)
+        self.assertTrue(writable(path))  # what ConnectWise documents
+        text = read_text(path)
+        mine = json.dumps(dict(json.loads(text), name="Renamed"))
+        with self.assertRaises(OSError) as ctx:
+            write_close(path, mine, os.O_WRONLY | os.O_TRUNC)
+        self.assertEqual(ctx.exception.errno, errno.EROFS)
+        self.assertEqual(read_text(mnt.p(".cwmfs", "rejected", "departments",
+                                         name)), mine)
+        self.assertFalse(writable(path))
+        self.emu.reset_requests()
+        with self.assertRaises(PermissionError):
+            os.open(path, os.O_WRONLY)
+        with self.assertRaises(PermissionError):
+            os.unlink(path)
+        self.assertEqual([r for r in self.emu.requests()
+                          if r["method"] != "GET"], [])
+        self.assertIn("does not allow DELETE on departments",
+                      read_text(mnt.p(".cwmfs", "errors")))
+
+    def test_a_refused_member_type_is_kept_in_its_own_folder(self):
+        mnt = self.mount("ttl=60")
+        name = sorted(listed_ids(mnt, "members/types"))[0]
+        path = mnt.p("members", "types", name)
+        mine = json.dumps(dict(json.loads(read_text(path)), name="Renamed"))
+        with self.assertRaises(OSError) as ctx:
+            write_close(path, mine, os.O_WRONLY | os.O_TRUNC)
+        self.assertEqual(ctx.exception.errno, errno.EROFS)
+        rejected = mnt.p(".cwmfs", "rejected", "members")
+        self.assertIn("types", os.listdir(rejected))
+        self.assertEqual(os.listdir(os.path.join(rejected, "types")), [name])
+        self.assertEqual(read_text(os.path.join(rejected, "types", name)),
+                         mine)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,14 @@ from harness import (Emulator, EmulatorTestCase, Mount, MountedTestCase,
 SINGLETONS = {"info": "info", "myAccount": "myAccount",
               "mySecurity": "mySecurity"}
 # mount dir -> (endpoint, key field, writable)
+# writable: what ConnectWise documents, which the modes show until the
+# server refuses a write (test_dialects covers that)
 COLLECTIONS = {
     "members": ("members", "identifier", True),
-    "members/types": ("members/types", "id", False),
+    "members/types": ("members/types", "id", True),
     "securityRoles": ("securityRoles", "id", False),
-    "departments": ("departments", "id", False),
-    "locations": ("locations", "id", False),
+    "departments": ("departments", "id", True),
+    "locations": ("locations", "id", True),
     "callbacks": ("callbacks", "id", True),
     "apiReports": ("apiReports", "id", False),
 }
@@ -141,7 +143,12 @@ class TreeTest(MountedTestCase):
         meta = run(["find", self.mnt.p(".cwmfs")]).stdout.split()
         self.assertEqual(sorted(os.path.relpath(p, self.mnt.path) for p in meta),
                          [".cwmfs", ".cwmfs/errors", ".cwmfs/rejected",
-                          ".cwmfs/rejected/callbacks", ".cwmfs/rejected/members"])
+                          ".cwmfs/rejected/callbacks",
+                          ".cwmfs/rejected/departments",
+                          ".cwmfs/rejected/locations",
+                          ".cwmfs/rejected/members",
+                          ".cwmfs/rejected/members/types",
+                          ".cwmfs/rejected/securityRoles"])
 
     def test_grep_r_finds_what_the_api_holds(self):
         members = self.emu.curl_all("members")
@@ -171,7 +178,7 @@ class TreeTest(MountedTestCase):
                 self.assertFalse(os.path.exists(self.mnt.p(rel)))
 
     def test_read_only_resources_refuse_writes(self):
-        for rel in ["info", "departments/1.json", "members/types/1.json"]:
+        for rel in ["info", "securityRoles/1.json", "apiReports/1.json"]:
             with self.subTest(rel=rel):
                 with self.assertRaises(PermissionError):
                     open(self.mnt.p(rel), "w").close()

@@ -438,23 +438,49 @@ class DeleteAndReadOnlyTest(RulesTestCase):
         self.assertNoWrites()
 
     def test_read_only_resources_refuse_with_eacces(self):
-        for rel in ("info", "myAccount", "mySecurity", "departments/1.json",
-                    "locations/1.json", "securityRoles/1.json",
-                    "members/types/1.json", "apiReports/1.json"):
+        # what the API offers no write for: refused without a request
+        for rel in ("info", "myAccount", "mySecurity", "securityRoles/1.json",
+                    "apiReports/1.json"):
             path = self.mnt.p(*rel.split("/"))
             with self.subTest(rel=rel, op="open"):
                 self.assertErrno(errno.EACCES, os.open, path, os.O_WRONLY)
             with self.subTest(rel=rel, op="truncate"):
                 self.assertErrno(errno.EACCES, os.truncate, path, 0)
-            if rel.endswith(".json"):
-                with self.subTest(rel=rel, op="rm"):
-                    self.assertErrno(errno.EACCES, os.unlink, path)
-        for rel in ("departments/99.json", "members/types/99.json",
-                    "locations/new.json"):
-            with self.subTest(rel=rel, op="create"):
-                self.assertErrno(errno.EACCES, write_close,
-                                 self.mnt.p(*rel.split("/")), "{}")
+        with self.subTest(op="rm"):
+            self.assertErrno(errno.EACCES, os.unlink,
+                             self.mnt.p("apiReports", "1.json"))
+        with self.subTest(op="create"):
+            self.assertErrno(errno.EACCES, write_close,
+                             self.mnt.p("apiReports", "new.json"), "{}")
         self.assertNoWrites()
+
+    def test_writes_the_server_refuses_are_tried_once(self):
+        # ConnectWise documents these writes; a server like the user's
+        # description answers 405 (Allow: GET), and is not asked again
+        for rel in ("departments/1.json", "locations/1.json",
+                    "members/types/1.json"):
+            path = self.mnt.p(*rel.split("/"))
+            with self.subTest(rel=rel):
+                self.assertErrno(errno.EPERM, os.unlink, path)
+                self.assertErrno(errno.EACCES, os.open, path, os.O_WRONLY)
+                self.assertErrno(errno.EACCES, os.truncate, path, 0)
+                self.assertErrno(errno.EPERM, os.unlink, path)
+        for rel in ("departments/99.json", "members/types/99.json",
+                    "locations/new.json", "securityRoles/new.json"):
+            with self.subTest(rel=rel, op="create"):
+                for _ in range(2):
+                    self.assertErrno(errno.EROFS, write_close,
+                                     self.mnt.p(*rel.split("/")),
+                                     '{"name": "x"}')
+        self.assertEqual(sorted((c["method"], c["path"], c["status"])
+                                for c in writes(self.emu)),
+                         [("DELETE", "departments/1", 405),
+                          ("DELETE", "locations/1", 405),
+                          ("DELETE", "members/types/1", 405),
+                          ("POST", "departments", 405),
+                          ("POST", "locations", 405),
+                          ("POST", "members/types", 405),
+                          ("POST", "securityRoles", 405)])
 
     def test_ro_mount_refuses_with_erofs(self):
         mnt = self.mount("ttl=60", "ro")
@@ -714,11 +740,15 @@ class MassDeleteTest(WriteTestCase):
         self.assertNotEqual(res.returncode, 0)
         calls = deletes(self.emu)
         self.assertEqual(len(calls), 3, calls)
-        self.assertEqual({c["status"] for c in calls}, {204})
-        self.assertEqual(len(self.emu.curl_all("members")), 12 - 3)
+        # rm -r also walks members/types, which this server (like the
+        # description) refuses to delete from: a 405 still took its slot
+        gone = [c for c in calls if c["status"] == 204]
+        self.assertTrue(all(c["status"] == 405 and "types/" in c["path"]
+                            for c in calls if c not in gone), calls)
+        self.assertEqual(len(self.emu.curl_all("members")), 12 - len(gone))
         self.assertTrue(os.path.isdir(mnt.p("members")))
         left = [n for n in os.listdir(mnt.p("members")) if n.endswith(".json")]
-        self.assertEqual(len(left), 12 - 3)
+        self.assertEqual(len(left), 12 - len(gone))
         self.assertIn("max_deletes", cwmfs_errors(mnt))
         self.reset()
         self.assertEqual(

@@ -28,9 +28,10 @@ struct fake_api {
     char *last_body; /* the last request's body, printed */
     /* The next request matching fail_method fails so. */
     const char *fail_method;
-    long fail_status;  /* e.g. 409; 0 with lose_answer */
-    bool lose_answer;  /* the answer never comes (outcome unknown) */
-    bool apply_anyway; /* ...but the server applied it */
+    long fail_status;       /* e.g. 409; 0 with lose_answer */
+    const char *fail_allow; /* the Allow header of that failure, or NULL */
+    bool lose_answer;       /* the answer never comes (outcome unknown) */
+    bool apply_anyway;      /* ...but the server applied it */
     double next_id;
     cJSON *moved_to; /* relocate() switches data to this (a new codebase) */
     int relocations;
@@ -99,6 +100,8 @@ static int fake_fail(struct fake_api *f, const char *method,
     err->status = f->fail_status;
     snprintf(err->message, sizeof(err->message), "refused (%ld)",
              f->fail_status);
+    snprintf(err->allow, sizeof(err->allow), "%s",
+             f->fail_allow ? f->fail_allow : "");
     *apply = false;
     return api_status_to_errno(f->fail_status);
 }

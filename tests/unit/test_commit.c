@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allowed.h"
 #include "commit.h"
 #include "fake_api.h"
 #include "log.h"
@@ -299,9 +300,9 @@ static void test_deletes_are_guarded(void)
                  -EPERM);
     CHECK(fake_object(&fx.server, "callbacks", "8") != NULL);
     CHECK(errors_say(&fx, "more than 1 deletes in a minute"));
-    CHECK_INT_EQ(
-        commit_delete(&fx.c, ADMIN, resource_at("/members/types"), "1"),
-        -EACCES);
+    CHECK_INT_EQ(commit_delete(&fx.c, "/apiReports/1.json",
+                               resource_at("/apiReports"), "1"),
+                 -EACCES);
     teardown(&fx);
 }
 
@@ -321,6 +322,56 @@ static void test_a_server_without_delete(void)
     teardown(&fx);
 }
 
+/* A server that answers a write with 405 is not asked again: the file's
+ * modes and later saves follow what its Allow header says. */
+static void test_a_405_is_remembered(void)
+{
+    struct fixture fx;
+    struct commit_result r;
+    const struct resource_type *callbacks = resource_at("/callbacks");
+    const char *shown = "{\"id\": 7, \"url\": \"https://x.example/\"}";
+    const char *mine = "{\"id\": 7, \"url\": \"https://z.example/\"}";
+
+    setup(&fx, false, 10);
+    fx.server.fail_method = "PATCH";
+    fx.server.fail_status = 405;
+    fx.server.fail_allow = "GET, DELETE";
+    CHECK_INT_EQ(save(&fx, "7", true, shown, mine, &r), -EROFS);
+    CHECK_INT_EQ(store_verbs(fx.store, callbacks),
+                 VERB_GET | VERB_POST | VERB_DELETE);
+    fake_api_reset_log(&fx.server);
+    CHECK_INT_EQ(save(&fx, "7", true, shown, mine, &r), -EROFS);
+    CHECK_INT_EQ(fx.server.requests, 0);
+    CHECK(errors_say(&fx, "does not allow PATCH on callbacks"));
+    /* Without an Allow header only the refused method is learnt. */
+    fx.server.fail_method = "DELETE";
+    fx.server.fail_status = 405;
+    fx.server.fail_allow = NULL;
+    CHECK_INT_EQ(commit_delete(&fx.c, "/callbacks/8.json", callbacks, "8"),
+                 -EPERM);
+    CHECK_INT_EQ(store_verbs(fx.store, callbacks), VERB_GET | VERB_POST);
+    fake_api_reset_log(&fx.server);
+    CHECK_INT_EQ(commit_delete(&fx.c, "/callbacks/8.json", callbacks, "8"),
+                 -EPERM);
+    CHECK_INT_EQ(fx.server.requests, 0);
+    CHECK_INT_EQ(commit_delete(&fx.c, ADMIN, resource_at("/members"), "admin"),
+                 0);
+    /* A refresh forgets: servers are upgraded. */
+    store_forget_all(fx.store);
+    CHECK_INT_EQ(store_verbs(fx.store, callbacks), callbacks->verbs);
+    teardown(&fx);
+}
+
+static void test_allow_headers(void)
+{
+    CHECK_INT_EQ(allowed_parse("GET, PUT, PATCH"),
+                 VERB_GET | VERB_PUT | VERB_PATCH);
+    CHECK_INT_EQ(allowed_parse("get,delete , OPTIONS"), VERB_GET | VERB_DELETE);
+    CHECK_INT_EQ(allowed_parse(""), 0);
+    CHECK_INT_EQ(allowed_parse(NULL), 0);
+    CHECK_INT_EQ(allowed_parse("PATCHES"), 0);
+}
+
 int main(void)
 {
     log_set_level(LOG_LVL_ERROR);
@@ -334,5 +385,7 @@ int main(void)
     test_a_save_without_a_base();
     test_deletes_are_guarded();
     test_a_server_without_delete();
+    test_a_405_is_remembered();
+    test_allow_headers();
     return unit_report();
 }
