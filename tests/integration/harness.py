@@ -48,6 +48,7 @@ class Emulator:
 
     def __init__(self, members=40, seed=1, extra_args=(), dialect=None):
         dialect = dialect or DIALECT
+        self.dialect = dialect
         self.tmp = tempfile.mkdtemp(prefix="cwmfs-emu-")
         port_file = os.path.join(self.tmp, "port")
         self.log = open(os.path.join(self.tmp, "emulator.log"), "w")
@@ -107,6 +108,13 @@ class Emulator:
                     "/system/" + path_suffix.lower()):
                 out.append(r)
         return out
+
+    def my_account_endpoint(self):
+        """Where the caller's account is: the description's myAccount, or
+        a real server's myAccount/{id} (the id from mymembers)."""
+        if self.dialect == "seed":
+            return "myAccount"
+        return "myAccount/%d" % self.curl("mymembers")["id"]
 
     # -- the API directly, with curl, as a person would check it --
     def curl(self, path):

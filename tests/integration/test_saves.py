@@ -360,7 +360,7 @@ class LostAnswersTest(SaveTestCase):
                    path_contains="members")
         path = self.mnt.p("members", "newbie.json")
         write_close(path, json.dumps({"firstName": "New", "lastName": "Bie",
-                                      "emailAddress": "n@example.com"}))
+                                      "securityRole": {"id": 1}}))
         self.assertEqual(len(posts(self.emu)), 1)
         self.assertEqual(self.emu.curl("members/newbie")["identifier"],
                          "newbie")
@@ -461,7 +461,8 @@ class HostileIdTest(SaveTestCase):
     def test_duplicate_identifiers_are_all_reachable(self):
         dups = [self.emu.hook("POST", "objects/members", {
             "identifier": "admin", "firstName": "Dup%d" % i,
-            "lastName": "Licate"})["id"] for i in (1, 2)]
+            "lastName": "Licate", "securityRole": {"id": 1}})["id"]
+            for i in (1, 2)]
         self.mnt.proc.send_signal(signal.SIGHUP)
         time.sleep(0.2)
         names = os.listdir(self.mnt.p("members"))
@@ -480,16 +481,23 @@ class HostileIdTest(SaveTestCase):
             self.mnt.p("members", "root%23id1.json")))
         self.assertEqual(errno_of(write_close, self.mnt.p(
             "members", "admin%23id999.json"), "{}"), errno.EACCES)
-        # rm one, and fix the other by giving it its own identifier
+        # rm one (a real server deletes no members: rename it there), and
+        # fix the other by giving it its own identifier
         self.reset()
-        os.unlink(self.mnt.p("members", dup_name[1]))
+        second = self.mnt.p("members", dup_name[1])
+        if self.emu.dialect == "seed":
+            os.unlink(second)
+            first_call = ("DELETE", "members/%d" % dups[1], 204)
+        else:
+            write_close(second, edited(read_text(second), identifier="admin3"),
+                        os.O_WRONLY | os.O_TRUNC)
+            first_call = ("PATCH", "members/%d" % dups[1], 200)
         path = self.mnt.p("members", dup_name[0])
         write_close(path, edited(read_text(path), identifier="admin2"),
                     os.O_WRONLY | os.O_TRUNC)
         self.assertEqual([(c["method"], c["path"], c["status"])
                           for c in writes(self.emu)],
-                         [("DELETE", "members/%d" % dups[1], 204),
-                          ("PATCH", "members/%d" % dups[0], 200)])
+                         [first_call, ("PATCH", "members/%d" % dups[0], 200)])
         names = os.listdir(self.mnt.p("members"))
         self.assertIn("admin.json", names)
         self.assertIn("admin2.json", names)
