@@ -21,6 +21,8 @@ static const struct node_kind *const kind_of_role[TMPL_ROLES] = {
     [TMPL_REPORT] = &node_report,
     [TMPL_OBJECT] = &node_object,
     [TMPL_META] = &node_meta,
+    [TMPL_COUNT] = &node_count,
+    [TMPL_HISTORY] = &node_history,
 };
 /* clang-format on */
 
@@ -168,14 +170,15 @@ static char *bind_endpoint(const char *tmpl, char *const *vars, int nvars)
 
     for (const char *p = tmpl; *p && rc == 0;) {
         const char *close = *p == '{' ? strchr(p, '}') : NULL;
-        char *value = close && used < nvars ? api_escape_segment(vars[used++])
-                                            : NULL;
-        if (close && !value)
+        bool bound = close && used < nvars; /* later ones: the key's */
+        char *value = bound ? api_escape_segment(vars[used++]) : NULL;
+
+        if (bound && !value)
             rc = -ENOMEM;
-        else if (close)
+        else if (bound)
             rc = buf_append_str(&out, value);
         else
-            rc = buf_append(&out, p, 1);
+            rc = buf_append(&out, p, close ? (size_t)(close + 1 - p) : 1);
         free(value);
         p = close ? close + 1 : p + 1;
     }
@@ -207,13 +210,29 @@ static int bind_row(struct node *n)
     return 0;
 }
 
+/* Whether name is one of a space-separated list of values. */
+static bool is_value(const char *values, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (const char *p = values + strspn(values, " "); *p;
+         p += strspn(p, " ")) {
+        size_t n = strcspn(p, " ");
+        if (n == len && strncmp(p, name, n) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
 /* A directory named by a value ("/tokens/{member}/"): any name that is
- * looked up there; never listed (there is no list of values). */
-static bool match_var_dir(const struct tmpl *dir, struct node *child)
+ * looked up there, or one of the values its row lists. */
+static bool match_var_dir(const struct tmpl *dir, const char *name,
+                          struct node *child)
 {
     const struct tmpl *pat = dir->pattern;
 
-    if (!pat || !pat->var)
+    if (!pat || !pat->var || (pat->values && !is_value(pat->values, name)))
         return false;
     child->tmpl = pat;
     child->res = pat->res;
@@ -235,7 +254,7 @@ static int lookup_unbound(struct cwmfs *fs, const struct node *dir,
 {
     const struct tmpl *t = tmpl_child(dir->tmpl, name);
     int rc = node_init(child, &node_vacant, t, dir->path, name);
-    bool var_dir = rc == 0 && !t && match_var_dir(dir->tmpl, child);
+    bool var_dir = rc == 0 && !t && match_var_dir(dir->tmpl, name, child);
 
     if (rc == 0)
         rc = inherit_vars(dir, var_dir ? name : NULL, child);
@@ -412,10 +431,20 @@ static void add_local(void *ctx, const char *name, enum local_kind kind)
 
 static void add_fixed(struct listing *l, const struct tmpl *dir)
 {
+    const char *v = dir->pattern ? dir->pattern->values : NULL;
+
     for (const struct tmpl *c = dir->children; c; c = c->next)
         if ((kind_of_role[c->role]->flags & NODE_LISTED) &&
             is_present(l->fs, c))
             listing_add(l, c->name, tmpl_is_dir(c) ? S_IFDIR : S_IFREG);
+    for (v = v ? v + strspn(v, " ") : ""; *v; v += strspn(v, " ")) {
+        size_t n = strcspn(v, " ");
+        char name[64];
+
+        snprintf(name, sizeof(name), "%.*s", (int)n, v);
+        listing_add(l, name, S_IFDIR);
+        v += n;
+    }
 }
 
 int listing_fill(struct listing *l, const struct tmpl *dir, char **server_names,

@@ -15,6 +15,11 @@
     { .pattern = path_, .path = path_, .endpoint = endpoint_,                \
       .kind = RES_SINGLETON, .list_endpoint = list_, .verbs = READ_ONLY,     \
       __VA_ARGS__ }
+/* A file per object of a type, named when asked for (see RES_HISTORY). */
+#define HISTORY(pattern_, dir_, endpoint_, ...)                               \
+    { .pattern = pattern_, .path = dir_, .endpoint = endpoint_,              \
+      .kind = RES_HISTORY, .key_field = "id", .verbs = READ_ONLY,            \
+      __VA_ARGS__ }
 /* A directory of objects, each file named by its key field; the verbs,
  * then any further designators. */
 #define COLLECTION(dir_, key_, endpoint_, ...)                                \
@@ -53,6 +58,15 @@ const struct resource_type resource_table[] = {
      * lack them. */
     COLLECTION("/reports",       "name",       "reports",       READ_ONLY,
                .optional = true, .reports = true),
+    /* An object's history: audittrail/<Type>/<id>.json (members also by
+     * identifier); the types as ConnectWise's audit trail spells them. */
+    HISTORY("/audittrail/{type}/{id}.json", "/audittrail",
+            "audittrail?type={type}&id={id}",
+            .values = "Activity Agreement AgreementAddition Company "
+                      "Configuration Contact Expense Invoice Member "
+                      "Opportunity Project ProjectTicket ProductCatalog "
+                      "ProductItem PurchaseOrder PurchaseOrderLineItem "
+                      "Purchasing Schedule Site Survey Ticket Time"),
 };
 /* clang-format on */
 #define TABLE_ROWS (sizeof(resource_table) / sizeof(resource_table[0]))
@@ -186,6 +200,24 @@ static struct tmpl *pattern_child(struct tmpl *dir, const char *seg, size_t len,
     return dir->pattern && dir->pattern->role == role ? dir->pattern : NULL;
 }
 
+/* The "{var}" directory pattern, with the values the row gives it (each
+ * a subdirectory to count for nlink). */
+static struct tmpl *var_dir(struct tmpl *dir, const char *seg, size_t len,
+                            const struct resource_type *row)
+{
+    struct tmpl *t = pattern_child(dir, seg, len, TMPL_DIRECTORY);
+
+    if (t && row->values && !t->values) {
+        t->values = row->values;
+        for (const char *p = row->values + strspn(row->values, " "); *p;
+             p += strspn(p, " ")) {
+            dir->subdirs++;
+            p += strcspn(p, " ");
+        }
+    }
+    return t;
+}
+
 static bool is_pattern(const char *seg, size_t len)
 {
     return len > 2 && seg[0] == '{' && memchr(seg, '}', len) != NULL;
@@ -204,9 +236,11 @@ static struct tmpl *add_segment(struct tmpl *dir, const char *seg, size_t len,
                              row->kind == RES_REPORT ? TMPL_REPORT
                                                      : TMPL_SINGLETON);
     if (seg[len - 1] == '}')
-        return pattern_child(dir, seg, len, TMPL_DIRECTORY);
+        return var_dir(dir, seg, len, row);
     if (!last)
         return NULL; /* "{x}.json" names files, which hold nothing */
+    if (row->kind == RES_HISTORY)
+        return pattern_child(dir, seg, len, TMPL_HISTORY);
     t = pattern_child(dir, seg, len, row->reports ? TMPL_REPORT : TMPL_OBJECT);
     if (t) {
         dir->role = TMPL_COLLECTION;
@@ -232,9 +266,27 @@ static int add_row(struct tmpl *root, const struct resource_type *row)
     if (!t || t == root)
         return -1;
     if (t->role == TMPL_SINGLETON || t->role == TMPL_REPORT ||
-        t->role == TMPL_OBJECT)
+        t->role == TMPL_OBJECT || t->role == TMPL_HISTORY)
         t->res = row;
     return 0;
+}
+
+/* Gives every collection at or below dir its COUNT_NAME file. */
+static bool add_counts(struct tmpl *dir)
+{
+    struct tmpl *t;
+
+    if (dir->role == TMPL_COLLECTION) {
+        t = literal_child(dir, COUNT_NAME, strlen(COUNT_NAME), TMPL_COUNT);
+        if (!t)
+            return false;
+        t->res = dir->res;
+    }
+    for (t = dir->children; t; t = t->next)
+        if (tmpl_is_dir(t) && t->role != TMPL_META && !add_counts(t))
+            return false;
+    return !dir->pattern || !tmpl_is_dir(dir->pattern) ||
+           add_counts(dir->pattern);
 }
 
 struct tmpl *tmpl_build(const struct resource_type *rows, size_t count)
@@ -245,6 +297,7 @@ struct tmpl *tmpl_build(const struct resource_type *rows, size_t count)
 
     for (size_t i = 0; ok && i < count; i++)
         ok = add_row(root, &rows[i]) == 0;
+    ok = ok && add_counts(root);
     if (!ok) {
         tmpl_free(root);
         return NULL;

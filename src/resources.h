@@ -21,6 +21,8 @@ enum resource_kind {
     RES_COLLECTION, /* a directory of <key>.json files */
     RES_REPORT,     /* one file whose answer is costly: run when read,
                        never when listed or stat'ed */
+    RES_HISTORY,    /* a file per object, named when asked for, never
+                       listed: that object's audit trail */
 };
 
 enum resource_verb {
@@ -67,6 +69,10 @@ struct resource_type {
     /* A view of a collection: its objects that share a key with another,
      * named "<key>%23id<id>" (see names.h); made by resource_duplicates. */
     bool duplicates;
+    /* The values the pattern's "{variable}" directory takes, space-
+     * separated: listed as folders, and no other name is (NULL: any name
+     * may be looked up, none is listed). */
+    const char *values;
 };
 
 extern const struct resource_type resource_table[];
@@ -95,15 +101,21 @@ enum tmpl_role {
     TMPL_REPORT,     /* one file, fetched only when read */
     TMPL_OBJECT,     /* the pattern of a collection's files */
     TMPL_META,       /* cwmfs's own /.cwmfs tree */
+    TMPL_COUNT,      /* a collection's number of objects (COUNT_NAME) */
+    TMPL_HISTORY,    /* the pattern of a RES_HISTORY row's files */
     TMPL_ROLES
 };
 
 /* The directory holding cwmfs's own files. */
 #define META_DIR "/.cwmfs"
+/* In every collection: how many objects it holds.  A dot name, and not
+ * listed, so that grep -r, find and cp -r see only the objects. */
+#define COUNT_NAME ".count"
 
 struct tmpl {
-    char *name; /* a literal segment; NULL for a pattern */
-    char *var;  /* a pattern directory's variable, or NULL */
+    char *name;         /* a literal segment; NULL for a pattern */
+    char *var;          /* a pattern directory's variable, or NULL */
+    const char *values; /* the values it takes (resource_type.values) */
     enum tmpl_role role;
     const struct resource_type *res; /* the row (collections, files) */
     const struct tmpl *parent;

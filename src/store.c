@@ -21,6 +21,7 @@ struct cached {
     struct doc doc;
     char **names;
     size_t count;
+    size_t items; /* listings: the objects the server listed */
 };
 
 /* An mtime shown instead of the server's stamp (see store_update). */
@@ -294,6 +295,7 @@ static char *key_segment(const struct resource_type *res, const char *key)
  * forgets every listing (and count, and query) it makes stale. */
 
 enum entry_type { ENTRY_SINGLETON, ENTRY_OBJECT, ENTRY_LISTING };
+/* (Files derived from one GET are keyed "get:<path>": see store_derived.) */
 
 /* Room for "list:" or "dup:", an endpoint and a NAME_ENCODED_MAX key. */
 #define CACHE_KEY_MAX 512
@@ -731,6 +733,8 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     n = (size_t)cJSON_GetArraySize(items);
     c = calloc(1, sizeof(*c));
     if (c)
+        c->items = n;
+    if (c)
         c->names = calloc(n + 1, sizeof(char *));
     if (c && c->names)
         shared = shared_keys(f->res, items, n);
@@ -1088,4 +1092,78 @@ int store_remember(struct store *store, const struct resource_type *res,
     if (new_key)
         *new_key = NULL;
     return remember_answer(store, res, obj, old_key, shown, new_key);
+}
+
+/* ---- files derived from one GET: counts, audit trails ---- */
+
+struct derived_ctx {
+    struct store *store;
+    const char *path;
+    bool paged;
+    store_render_fn render;
+};
+
+static int fill_derived(void *ctx, const char *cache_key, void **value)
+{
+    struct derived_ctx *d = ctx;
+    struct api_error err = { 0 };
+    cJSON *answer = NULL;
+    struct cached *c;
+    int rc;
+
+    (void)cache_key;
+    rc = d->paged
+             ? d->store->api.get_all(d->store->api.ctx, d->path, &answer, &err)
+             : d->store->api.get(d->store->api.ctx, d->path, &answer, &err);
+    if (report(rc, d->path, &err))
+        return rc;
+    c = calloc(1, sizeof(*c));
+    rc = c ? d->render(answer, &c->doc.text, &c->doc.len) : -ENOMEM;
+    cJSON_Delete(answer);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    c->kind = CACHED_DOC;
+    c->doc.mtime = time(NULL);
+    *value = c;
+    return 0;
+}
+
+static int derived_key(struct cache_key *out, const char *path)
+{
+    int n = snprintf(out->text, sizeof(out->text), "get:%s", path);
+
+    return n < 0 || (size_t)n >= sizeof(out->text) ? -ENAMETOOLONG : 0;
+}
+
+int store_derived(struct store *store, const char *path, bool paged,
+                  const char *tag, store_render_fn render, bool want_text,
+                  struct doc *out)
+{
+    struct derived_ctx d = { store, path, paged, render };
+    struct doc_request req = { want_text, out };
+    struct cache_key key;
+    int rc = derived_key(&key, path);
+
+    return rc ? rc
+              : cache_get(store->cache, key.text, tag, fill_derived, &d,
+                          copy_doc, &req);
+}
+
+static int copy_items(void *ctx, const void *value)
+{
+    const struct cached *c = value;
+
+    *(size_t *)ctx = c->items;
+    return 0;
+}
+
+int store_listing_size(struct store *store, const struct resource_type *res,
+                       size_t *items)
+{
+    struct cache_key lkey;
+    int rc = make_key(&lkey, ENTRY_LISTING, res, NULL);
+
+    return rc ? rc : cache_peek(store->cache, lkey.text, copy_items, items);
 }

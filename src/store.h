@@ -58,6 +58,23 @@ int store_list(struct store *store, const struct resource_type *res,
                char ***names, size_t *count);
 void store_names_free(char **names, size_t count);
 
+/* ---- files derived from one GET (a count, an audit trail) ---- */
+
+/* Turns an answer into a file's text (malloc'd); 0 or -errno (-EIO for an
+ * answer of the wrong shape). */
+typedef int (*store_render_fn)(const cJSON *answer, char **text, size_t *len);
+/* The file render makes of GET path (paged: every page, as one array),
+ * cached for the TTL and filed under tag, so that a write to the row
+ * whose tag it is forgets it.  -ENOENT (cached too) when the server has
+ * no such path. */
+int store_derived(struct store *store, const char *path, bool paged,
+                  const char *tag, store_render_fn render, bool want_text,
+                  struct doc *out);
+/* How many objects the collection's fresh listing holds, or -EAGAIN when
+ * none is cached (nothing is fetched). */
+int store_listing_size(struct store *store, const struct resource_type *res,
+                       size_t *items);
+
 /* ---- writes: one request each; on success the cache holds the server's
  * answer, so the file shows it at once ---- */
 

@@ -80,7 +80,8 @@ class TreeTest(MountedTestCase):
         res = run(["ls", "-a", self.mnt.path])
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertEqual(sorted(res.stdout.split()), sorted(
-            [".", "..", ".cwmfs", "info", "myAccount", "mySecurity", "reports"]
+            [".", "..", ".cwmfs", "info", "myAccount", "mySecurity", "reports",
+             "audittrail"]
             + [d for d in self.collections() if "/" not in d]))
         self.assertIn("types", os.listdir(self.mnt.p("members")))
 
@@ -146,7 +147,9 @@ class TreeTest(MountedTestCase):
         self.assertEqual(len(res.stdout.splitlines()), expected)
         dirs = run(["find", self.mnt.path, *prune, "-type", "d",
                     "-print"]).stdout.split()
-        self.assertEqual(len(dirs), 1 + len(self.collections()) + 1)  # reports
+        audit_types = os.listdir(self.mnt.p("audittrail"))
+        self.assertEqual(len(dirs), 1 + len(self.collections()) + 1  # reports
+                         + 1 + len(audit_types))  # audittrail and its types
         # cwmfs's own files: the error log and the rejected texts
         meta = run(["find", self.mnt.p(".cwmfs")]).stdout.split()
         self.assertEqual(sorted(os.path.relpath(p, self.mnt.path) for p in meta),

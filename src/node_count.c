@@ -1,0 +1,117 @@
+/* node_count.c - the kind of a collection's COUNT_NAME file: how many
+ * objects the collection holds, as a number and a newline.
+ *
+ * Free while a fresh listing of the collection is cached (it knows the
+ * number); else one GET <endpoint>/count, cached for the TTL and filed
+ * under the collection's tag, so a write there forgets it.  Reachable by
+ * name, never listed: a walk of the mount must not ask for it. */
+#include "node.h"
+
+#include "handle.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static int number_text(double n, char **text, size_t *len)
+{
+    int written = asprintf(text, "%.0f\n", n);
+
+    if (written < 0) {
+        *text = NULL;
+        return -ENOMEM;
+    }
+    *len = (size_t)written;
+    return 0;
+}
+
+/* {"count": N} → "N\n". */
+static int render_count(const cJSON *answer, char **text, size_t *len)
+{
+    const cJSON *count = cJSON_GetObjectItemCaseSensitive(answer, "count");
+
+    if (!cJSON_IsNumber(count) || count->valuedouble < 0)
+        return -EIO;
+    return number_text(count->valuedouble, text, len);
+}
+
+/* The number a fresh listing holds; -EAGAIN when there is none. */
+static int listed_count(struct cwmfs *fs, const struct resource_type *res,
+                        bool want_text, struct doc *doc)
+{
+    size_t items;
+    char *text = NULL;
+    int rc = store_listing_size(fs->store, res, &items);
+
+    if (rc == 0)
+        rc = number_text((double)items, &text, &doc->len);
+    if (rc)
+        return rc;
+    doc->mtime = time(NULL);
+    doc->read_only = true;
+    if (want_text)
+        doc->text = text;
+    else
+        free(text);
+    return 0;
+}
+
+static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
+                     struct doc *doc)
+{
+    char *path;
+    int rc = listed_count(fs, n->res, want_text, doc);
+
+    if (rc != -EAGAIN)
+        return rc;
+    /* Reports have no count endpoint; their listing is one request. */
+    if (n->res->reports) {
+        rc = store_has_listing(fs->store, n->res);
+        return rc ? rc : listed_count(fs, n->res, want_text, doc);
+    }
+    if (asprintf(&path, "%s/count", n->res->endpoint) < 0)
+        return -ENOMEM;
+    rc = store_derived(fs->store, path, false, resource_tag(n->res),
+                       render_count, want_text, doc);
+    free(path);
+    return rc;
+}
+
+static int count_getattr(struct cwmfs *fs, const struct node *n,
+                         struct stat *st)
+{
+    struct doc doc = { 0 };
+    int rc = count_doc(fs, n, false, &doc);
+
+    if (rc == 0)
+        node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
+    return rc;
+}
+
+static int count_open(struct cwmfs *fs, const struct node *n,
+                      struct fuse_file_info *fi)
+{
+    struct doc doc = { 0 };
+    int rc;
+
+    if (handle_wants_write(fi))
+        return -EACCES;
+    rc = count_doc(fs, n, true, &doc);
+    return rc ? rc
+              : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
+}
+
+const struct node_kind node_count = {
+    .name = "count",
+    /* Not NODE_LISTED: reachable by name.  Read past the page cache: a new
+     * number of the same length fetched in the same second looks
+     * unchanged to the kernel (auto_cache compares size and mtime). */
+    .flags = NODE_DIRECT_IO,
+    .refusal = EACCES,
+    .editor_name = node_fixed_name,
+    .getattr = count_getattr,
+    .open = count_open,
+    .create = node_create_exists,
+    .set_attr = node_accept_attr,
+};
