@@ -13,7 +13,10 @@
 
 struct allowed {
     pthread_mutex_t lock;
-    struct strmap *refused; /* endpoint -> unsigned, the verbs refused */
+    /* pattern -> unsigned, the verbs refused: by the row's pattern, which
+     * the copies bound to a directory's values share (tokens/<member>/:
+     * one member's 405 speaks for all). */
+    struct strmap *refused;
 };
 
 static const struct {
@@ -53,7 +56,7 @@ unsigned allowed_verbs(struct allowed *allowed, const struct resource_type *res)
     unsigned *refused, verbs = res->verbs;
 
     pthread_mutex_lock(&allowed->lock);
-    refused = strmap_get(allowed->refused, res->endpoint);
+    refused = strmap_get(allowed->refused, res->pattern);
     if (refused)
         verbs &= ~*refused;
     pthread_mutex_unlock(&allowed->lock);
@@ -105,11 +108,11 @@ bool allowed_learn(struct allowed *allowed, const struct resource_type *res,
     if (!err || err->status != 405)
         return false;
     pthread_mutex_lock(&allowed->lock);
-    refused = strmap_get(allowed->refused, res->endpoint);
+    refused = strmap_get(allowed->refused, res->pattern);
     if (!refused) {
         refused = calloc(1, sizeof(*refused));
         ok = refused &&
-             strmap_put(allowed->refused, res->endpoint, refused) == 0;
+             strmap_put(allowed->refused, res->pattern, refused) == 0;
         if (!ok)
             free(refused); /* not remembered: the next write asks again */
     }

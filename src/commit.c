@@ -324,12 +324,19 @@ static int post_new(struct committer *c, const struct save *s, cJSON *body,
                     struct commit_result *result)
 {
     struct api_error err = { 0 };
+    cJSON *answer = NULL;
     char *key = NULL;
     int rc = check_new(c, s, body);
 
     if (rc)
         return rc;
-    rc = store_create(c->store, s->res, body, s->shown_mtime, &key, &err);
+    rc = store_create(c->store, s->res, body, s->shown_mtime, &key,
+                      s->res->keep_answer ? &answer : NULL, &err);
+    if (rc && err.outcome_unknown && s->res->keep_answer)
+        return refuse(c, s->path, -EIO, s->text, s->len,
+                      "the server's answer was lost (%s); it may have made "
+                      "one, whose keys it never shows again",
+                      err.message);
     if (rc && err.outcome_unknown)
         rc = resolve_lost_post(c, s, body, &err, &key);
     else if (rc)
@@ -338,8 +345,12 @@ static int post_new(struct committer *c, const struct save *s, cJSON *body,
     if (rc)
         return rc;
     result->sent = true;
-    result->new_path = path_for_key(s->path, key);
-    fetch_answer(c, s->res, key, result);
+    result->new_path = key ? path_for_key(s->path, key) : NULL;
+    if (answer) /* shown once (a token's keys): the file keeps it */
+        result->answer = render_json(answer, &result->answer_len);
+    else
+        fetch_answer(c, s->res, key, result);
+    cJSON_Delete(answer);
     log_info("%s: created",
              path_display(result->new_path ? result->new_path : s->path));
     free(key);

@@ -54,7 +54,15 @@ static int send_file(struct cwmfs *fs, struct handle *h,
                              h->base, v->data, v->len, v->mtime.tv_sec };
         rc = commit_save(&fs->committer, &save, &result);
         local_mark_committed(fs->local, h->file, v->gen, rc);
-        if (rc == 0 && result.sent) {
+        if (rc == 0 && result.sent && n.res->keep_answer && result.answer) {
+            /* shown once: the file becomes the answer (no base kept) */
+            rc = local_keep(fs->local, h->file,
+                            result.new_path ? result.new_path : v->path,
+                            result.answer, result.answer_len);
+            invalidator_queue(fs->invalidator, v->path);
+            if (result.new_path)
+                invalidator_queue(fs->invalidator, result.new_path);
+        } else if (rc == 0 && result.sent) {
             local_unlink_file(fs->local, h->file);
             handle_show_answer(fs, h->process, v->path, &result);
             if (result.answer) { /* this handle's next save starts here */

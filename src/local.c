@@ -249,8 +249,11 @@ int local_write(struct local *local, struct local_file *file, const char *buf,
     if (off < 0)
         return -EINVAL;
     pthread_mutex_lock(&local->lock);
-    /* A hole reads as zeros; beyond FILE_MAX_BYTES, -EFBIG. */
-    rc = buf_write_at(&file->data, (size_t)off, buf, size);
+    /* A hole reads as zeros; beyond FILE_MAX_BYTES, -EFBIG.  A kept answer
+     * is read-only, even through the handle that made it. */
+    rc = file->kind == LOCAL_KEPT
+             ? -EACCES
+             : buf_write_at(&file->data, (size_t)off, buf, size);
     if (rc == 0) {
         file->gen++;
         file->last_writer = writer;
@@ -315,6 +318,36 @@ void local_set_kind(struct local *local, struct local_file *file,
     pthread_mutex_lock(&local->lock);
     file->kind = kind;
     pthread_mutex_unlock(&local->lock);
+}
+
+int local_keep(struct local *local, struct local_file *file, const char *path,
+               const char *answer, size_t len)
+{
+    char *new_path = strdup(path);
+    int rc = new_path ? 0 : -ENOMEM;
+
+    pthread_mutex_lock(&local->lock);
+    if (rc == 0)
+        rc = buf_resize(&file->data, 0);
+    if (rc == 0)
+        rc = buf_append(&file->data, answer, len);
+    if (rc == 0) {
+        file->kind = LOCAL_KEPT;
+        file->mode = 0600;
+        touch(file);
+    }
+    if (rc == 0 && file->linked && strcmp(file->path, new_path) != 0) {
+        file->refs++; /* survive the unlink */
+        unlink_locked(local, file);
+        free(file->path);
+        file->path = new_path;
+        new_path = NULL;
+        rc = link_locked(local, file);
+        unref_locked(file);
+    }
+    pthread_mutex_unlock(&local->lock);
+    free(new_path);
+    return rc;
 }
 
 bool local_drop_if_idle(struct local *local, struct local_file *file)

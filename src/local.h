@@ -25,6 +25,8 @@ enum local_kind {
     LOCAL_EDIT,    /* a server resource being rewritten */
     LOCAL_HIDDEN, /* a resource renamed away: absent here, kept on the server */
     LOCAL_ACTION, /* <name>.json.<action>: its text is POSTed at close */
+    LOCAL_KEPT,   /* a POST's answer shown only once (a token's key pair),
+                     kept read-only for the mount's life: see local_keep */
 };
 
 struct local_file;
@@ -97,6 +99,12 @@ void local_set_kind(struct local *local, struct local_file *file,
  * the table, so the path shows the server's file again (an action that
  * failed leaves its text in /.cwmfs/rejected).  Returns whether it did. */
 bool local_drop_if_idle(struct local *local, struct local_file *file);
+
+/* Turns a draft whose POST succeeded into the server's answer, kept at
+ * path (the created object's name) read-only with mode 0600: for answers
+ * the server never shows again.  0 or -ENOMEM (the draft is then left). */
+int local_keep(struct local *local, struct local_file *file, const char *path,
+               const char *answer, size_t len);
 
 /* Copies the file's state; with_data also copies its bytes. */
 int local_view(struct local *local, struct local_file *file, bool with_data,

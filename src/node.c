@@ -81,7 +81,9 @@ static int lookup_local(struct cwmfs *fs, struct node *child)
         return rc;
     }
     child->hidden = v.kind == LOCAL_HIDDEN;
-    child->kind = child->hidden ? &node_vacant : &node_local;
+    child->kind = child->hidden          ? &node_vacant
+                  : v.kind == LOCAL_KEPT ? &node_kept
+                                         : &node_local;
     child->local = lf;
     child->locals = fs->local;
     local_view_clear(&v);

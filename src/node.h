@@ -116,7 +116,7 @@ struct node_kind {
 /* The kinds, one per file. */
 extern const struct node_kind node_directory, node_collection, node_object,
     node_singleton, node_report, node_local, node_vacant, node_meta, node_count,
-    node_history;
+    node_history, node_kept;
 
 /* Resolves path one level at a time from the root.  0, -ENOENT, -ENOTDIR,
  * -ENOMEM. */

@@ -14,6 +14,7 @@ static const enum editor_file state_of_local[] = {
     [LOCAL_SCRATCH] = EF_SCRATCH, [LOCAL_SYMLINK] = EF_SYMLINK,
     [LOCAL_DRAFT] = EF_DRAFT,     [LOCAL_EDIT] = EF_EDIT,
     [LOCAL_HIDDEN] = EF_HIDDEN,   [LOCAL_ACTION] = EF_ACTION,
+    [LOCAL_KEPT] = EF_FIXED, /* node_kept's, listed here for completeness */
 };
 
 /* The local file's kind, or -errno. */
@@ -58,7 +59,7 @@ int node_local_stat(struct cwmfs *fs, uint64_t ino, struct local_file *lf,
     st->st_mtim = st->st_ctim = st->st_atim = v.mtime;
     if (v.kind == LOCAL_SYMLINK) {
         st->st_mode = S_IFLNK | 0777;
-    } else if (v.kind == LOCAL_SCRATCH) {
+    } else if (v.kind == LOCAL_SCRATCH || v.kind == LOCAL_KEPT) {
         /* Exactly what the creator asked for: vim's 4913 probe checks. */
         st->st_mode = S_IFREG | v.mode;
         st->st_uid = v.uid;

@@ -51,6 +51,10 @@ const struct resource_type resource_table[] = {
     COLLECTION("/departments",   "id",         "departments",   CRUD),
     COLLECTION("/locations",     "id",         "locations",     CRUD),
     COLLECTION("/callbacks",     "id",         "callbacks",     CRUD),
+    /* A member's API tokens: tokens/<identifier>/; a real server can only
+     * create them, and shows the private key once. */
+    COLLECTION("/tokens/{member}", "id", "members/{member}/tokens",
+               VERB_GET | VERB_POST | VERB_DELETE, .keep_answer = true),
     COLLECTION("/apiReports",    "id",         "apiReports",    READ_ONLY,
                .optional = true),
     /* ConnectWise's own reports (the description's apiReports have no

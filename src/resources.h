@@ -69,6 +69,9 @@ struct resource_type {
     /* A view of a collection: its objects that share a key with another,
      * named "<key>%23id<id>" (see names.h); made by resource_duplicates. */
     bool duplicates;
+    /* A POST's answer is shown only once (a member token's key pair): the
+     * created file keeps it, read-only, mode 0600, for the mount's life. */
+    bool keep_answer;
     /* The values the pattern's "{variable}" directory takes, space-
      * separated: listed as folders, and no other name is (NULL: any name
      * may be looked up, none is listed). */

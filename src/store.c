@@ -717,17 +717,26 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     struct api_error err = { 0 };
     unsigned long version = cache_version(f->store->cache);
     struct cached *c;
-    cJSON *items, *item;
+    cJSON *items = NULL, *item;
     bool *shared = NULL;
     size_t n, i = 0;
-    int rc;
+    int rc = 0;
 
     (void)cache_key;
-    rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items,
-                               &err);
-    if (relocated(f->store, f->res, rc))
+    /* A server that cannot list these (a real one's tokens, 405): an
+     * empty listing, beside which the mount shows what it made itself. */
+    if (allowed_verbs(f->store->allowed, f->res) & VERB_GET) {
         rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items,
                                    &err);
+        if (relocated(f->store, f->res, rc))
+            rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint,
+                                       &items, &err);
+        note_refusal(f->store, f->res, VERB_GET, &err, rc);
+    }
+    if (!(allowed_verbs(f->store->allowed, f->res) & VERB_GET)) {
+        items = cJSON_CreateArray();
+        rc = items ? 0 : -ENOMEM;
+    }
     if (report(rc, f->res->path, &err))
         return missing(f->res, rc);
     n = (size_t)cJSON_GetArraySize(items);
@@ -895,6 +904,12 @@ static int remember_answer(struct store *store, const struct resource_type *res,
     struct cached *c;
     int rc = -ENOMEM;
 
+    if (!key && !old_key && res->keep_answer) {
+        forget_stale(store, res); /* a token: its file keeps the answer */
+        if (key_out)
+            *key_out = NULL;
+        return 0;
+    }
     if (!key) {
         key = old_key ? strdup(old_key) : NULL;
         log_warn("%s: the server's answer names no %s", res->endpoint,
@@ -964,7 +979,7 @@ int store_update(struct store *store, const struct resource_type *res,
 
 int store_create(struct store *store, const struct resource_type *res,
                  const cJSON *body, time_t shown, char **new_key,
-                 struct api_error *err)
+                 cJSON **answer_out, struct api_error *err)
 {
     cJSON *answer = NULL;
     int rc = note_refusal(store, res, VERB_POST, err,
@@ -979,7 +994,10 @@ int store_create(struct store *store, const struct resource_type *res,
     }
     if (rc == 0)
         rc = remember_answer(store, res, answer, NULL, shown, new_key);
-    cJSON_Delete(answer);
+    if (rc == 0 && answer_out)
+        *answer_out = answer;
+    else
+        cJSON_Delete(answer);
     return rc;
 }
 

@@ -93,10 +93,12 @@ int store_update(struct store *store, const struct resource_type *res,
                  const char *old_key, const char *id, const char *method,
                  const cJSON *body, time_t shown_mtime, cJSON **answer,
                  struct api_error *err);
-/* POST <endpoint>; *new_key (malloc'd) names the created object's file. */
+/* POST <endpoint>; *new_key (malloc'd) names the created object's file
+ * (NULL for a keep_answer row's answer naming none); *answer (may be NULL)
+ * gets the server's answer, the caller's to delete. */
 int store_create(struct store *store, const struct resource_type *res,
                  const cJSON *body, time_t shown_mtime, char **new_key,
-                 struct api_error *err);
+                 cJSON **answer, struct api_error *err);
 /* POST body to the row's action_endpoint for object id (named key), then
  * caches the object as the server now has it. */
 int store_act(struct store *store, const struct resource_type *res,

@@ -111,6 +111,72 @@ class ApiFileChecks:
         with self.assertRaises(PermissionError):
             open(mnt.p("audittrail", "Ticket", "5.json"), "w").close()
 
+    # -- member tokens --
+
+    def make_token(self, mnt):
+        """Writes {} into tokens/admin/; returns the file the key pair is
+        kept in, and its text."""
+        folder = mnt.p("tokens", "admin")
+        self.emu.reset_requests()
+        write_close(os.path.join(folder, "mine.json"), "{}\n")
+        self.assertEqual([(m, p) for m, p, _ in api_paths(self.emu)
+                          if m != "GET"], [("POST", "members/admin/tokens")])
+        for name in os.listdir(folder):
+            text = read_text(os.path.join(folder, name))
+            if "privateKey" in text:
+                return os.path.join(folder, name), text
+        self.fail("no file shows the new key pair: %s" % os.listdir(folder))
+
+    def test_a_token_is_made_by_writing_a_file(self):
+        mnt = self.mount("ttl=60")
+        self.assertEqual(os.listdir(mnt.p("tokens")), [])
+        path, text = self.make_token(mnt)
+        token = json.loads(text)
+        self.assertTrue(token["publicKey"] and token["privateKey"])
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        if self.emu.dialect == "seed":  # named by the id the server gave
+            self.assertEqual(os.path.basename(path), "%d.json" % token["id"])
+            self.assertIn(token["publicKey"], [
+                t["publicKey"] for t in self.emu.curl("members/admin/tokens")])
+        else:                            # a real server gives none
+            self.assertEqual(os.path.basename(path), "mine.json")
+        with self.assertRaises(PermissionError):
+            open(path, "a").close()
+        # the keys are shown in that file only
+        self.assertNotIn(token["privateKey"], mnt.errors())
+        for root, _, files in os.walk(mnt.p(".cwmfs")):
+            for f in files:
+                self.assertNotIn(token["privateKey"],
+                                 read_text(os.path.join(root, f)))
+        self.assertEqual(read_text(path), text)  # and it stays
+
+    def test_rm_of_a_token(self):
+        mnt = self.mount("ttl=60")
+        path, text = self.make_token(mnt)
+        self.emu.reset_requests()
+        if self.emu.dialect == "seed":
+            os.unlink(path)
+            token_id = json.loads(text)["id"]
+            self.assertIn(("DELETE", "members/admin/tokens/%d" % token_id, ""),
+                          api_paths(self.emu))
+            self.assertNotIn(token_id, [t["id"] for t in
+                                        self.emu.curl("members/admin/tokens")])
+            self.assertFalse(os.path.exists(path))
+        else:
+            with self.assertRaises(PermissionError):
+                os.unlink(path)
+            self.assertEqual(api_paths(self.emu), [])
+            self.assertIn("cannot delete", read_text(mnt.p(".cwmfs", "errors")))
+            self.assertTrue(os.path.exists(path))
+
+    def test_a_members_token_folder_costs_at_most_one_request(self):
+        mnt = self.mount("ttl=60")
+        for member in ("admin", "jnunez"):
+            os.listdir(mnt.p("tokens", member))
+        gets = [p for m, p, _ in api_paths(self.emu) if "tokens" in p]
+        want = 2 if self.emu.dialect == "seed" else 1  # a 405 speaks for all
+        self.assertEqual(len(gets), want, gets)
+
 
 class SeedApiFilesTest(ApiFileChecks, EmulatorTestCase):
     dialect = "seed"

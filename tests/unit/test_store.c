@@ -173,7 +173,8 @@ static void test_create_and_delete(void)
     char *key = NULL;
 
     setup(&fx);
-    CHECK_INT_EQ(store_create(fx.store, callbacks, body, 0, &key, &err), 0);
+    CHECK_INT_EQ(store_create(fx.store, callbacks, body, 0, &key, NULL, &err),
+                 0);
     CHECK_STR_EQ(key, "100");
     fake_api_reset_log(&fx.server);
     CHECK_INT_EQ(store_object(fx.store, callbacks, "100", false, &doc), 0);
