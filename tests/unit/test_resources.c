@@ -25,8 +25,17 @@ static void test_the_table_as_a_tree(void)
     CHECK(info && info->role == TMPL_SINGLETON && !info->pattern);
     CHECK_STR_EQ(info->res->endpoint, "info");
     CHECK(tmpl_child(root, "nothing") == NULL);
-    /* .cwmfs and seven collections. */
-    CHECK_INT_EQ(root->subdirs, 8);
+    /* .cwmfs, seven collections, audittrail and tokens. */
+    CHECK_INT_EQ(root->subdirs, 10);
+    /* every collection has its count; a history's folder lists its types */
+    CHECK(tmpl_child(members, COUNT_NAME) &&
+          tmpl_child(members, COUNT_NAME)->role == TMPL_COUNT);
+    CHECK(types && tmpl_child(types, COUNT_NAME) != NULL);
+    CHECK(tmpl_child(root, "audittrail") &&
+          tmpl_child(root, "audittrail")->subdirs == 22);
+    CHECK(tmpl_child(root, "audittrail")->pattern->values != NULL);
+    CHECK(tmpl_child(root, "audittrail")->pattern->pattern->role ==
+          TMPL_HISTORY);
 }
 
 /* What the next collections need: directories named by a value. */
