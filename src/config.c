@@ -154,10 +154,13 @@ struct staging {
     bool present[KEY_COUNT];
     char *value[KEY_COUNT]; /* normalised; NULL = unset (empty) */
     int ttl;
+    char *queries; /* "<name>\t<definition>\n" lines, or NULL */
 };
 
 static void staging_free(struct staging *st)
 {
+    free(st->queries);
+    st->queries = NULL;
     for (int k = 0; k < KEY_COUNT; k++) {
         free_secret(st->value[k]);
         st->value[k] = NULL;
@@ -202,6 +205,25 @@ static void staging_apply(struct staging *st, struct cwm_config *cfg)
         *field = st->value[k];
         st->value[k] = NULL;
     }
+    if (st->queries) {
+        free(cfg->queries);
+        cfg->queries = st->queries;
+        st->queries = NULL;
+    }
+}
+
+/* Adds a saved query; false without memory. */
+static bool staging_add_query(struct staging *st, const char *name,
+                              const char *definition)
+{
+    char *more;
+
+    if (asprintf(&more, "%s%s\t%s\n", st->queries ? st->queries : "", name,
+                 definition) < 0)
+        return false;
+    free(st->queries);
+    st->queries = more;
+    return true;
 }
 
 /* ---- init / free ------------------------------------------------------ */
@@ -223,6 +245,8 @@ void config_free(struct cwm_config *cfg)
             *field = NULL;
         }
     }
+    free(cfg->queries);
+    cfg->queries = NULL;
     cfg->ttl = 0;
 }
 
@@ -317,6 +341,23 @@ static int unquote(struct ini_state *s, char **value)
     return 0;
 }
 
+/* "query.<name> = <collection>: <conditions>" */
+static int parse_query(struct ini_state *s, const char *name,
+                       const char *definition)
+{
+    if (!*name || strpbrk(name, "/\t") || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0)
+        return syntax_error(s, "a query's name must be a file name, as in "
+                               "query.engineers = members: ...");
+    if (!strchr(definition, ':'))
+        return syntax_error(s, "a query looks like \"<collection>: "
+                               "<conditions>\", as in members: "
+                               "inactiveFlag = false");
+    return staging_add_query(&s->st, name, definition)
+               ? 0
+               : syntax_error(s, "out of memory");
+}
+
 static int parse_assignment(struct ini_state *s, char *line)
 {
     char *eq = strchr(line, '=');
@@ -335,6 +376,8 @@ static int parse_assignment(struct ini_state *s, char *line)
         s->has_private_key = true;
     if (!s->in_selected)
         return 0; /* other profiles may use keys we do not know */
+    if (strncmp(key, "query.", 6) == 0)
+        return parse_query(s, key + 6, value);
 
     int k = key_lookup(key);
     if (k < 0) {

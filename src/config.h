@@ -29,6 +29,10 @@ struct cwm_config {
                           /login/companyinfo */
     char *api_version; /* Accept version; NULL: the server's (info.version) */
     int ttl;           /* seconds, default 60, >= 0 */
+    /* The profile's saved queries ("query.<name> = <collection>:
+     * <conditions>"), one "<name>\t<definition>\n" line each; NULL for
+     * none.  The file only: not from the environment. */
+    char *queries;
 };
 
 /* Defaults: ttl 60, everything else NULL. */
@@ -60,7 +64,9 @@ void config_free(struct cwm_config *cfg);
  *   - a key outside any section, a malformed line, a line longer than
  *     CONFIG_MAX_LINE bytes, a NUL byte, an invalid ttl: -1 with file:line.
  *   - the selected profile absent: -1, except when profile is NULL (the
- *     environment may supply everything): then 0, cfg untouched. */
+ *     environment may supply everything): then 0, cfg untouched.
+ * Keys "query.<name>" define saved queries (see cwm_config.queries); the
+ * name must be a plain file name. */
 int config_load_file(struct cwm_config *cfg, const char *path,
                      const char *profile, bool required, char *err,
                      size_t errlen);

@@ -323,11 +323,18 @@ static int fs_utimens(const char *path, const struct timespec tv[2],
     return set_attr(path, fi, &change);
 }
 
+/* The tree's shape is the API's: only a kind that makes folders (a
+ * query's) takes mkdir and rmdir. */
 static int fs_mkdir(const char *path, mode_t mode)
 {
-    (void)path;
-    (void)mode;
-    return -EPERM; /* the tree's shape is the API's */
+    struct cwmfs *fs = fs_ctx();
+    struct node n;
+    int rc = node_resolve(fs, path, &n);
+
+    if (rc == 0)
+        rc = n.kind->mkdir ? n.kind->mkdir(fs, &n, mode) : -EPERM;
+    node_clear(&n);
+    return rc;
 }
 
 static int fs_rmdir(const char *path)
@@ -336,7 +343,9 @@ static int fs_rmdir(const char *path)
     struct node n;
     int rc = node_resolve(fs, path, &n);
 
-    if (rc == 0)
+    if (rc == 0 && n.kind->rmdir)
+        rc = n.kind->rmdir(fs, &n);
+    else if (rc == 0)
         rc = n.kind->flags & NODE_DIR ? -EPERM : -ENOTDIR;
     node_clear(&n);
     return rc;

@@ -17,8 +17,7 @@ bool handle_wants_write(const struct fuse_file_info *fi)
     return (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 }
 
-static void handle_register(struct cwmfs *fs, struct handle *h,
-                            const char *path)
+void handle_register(struct cwmfs *fs, struct handle *h, const char *path)
 {
     h->ino = inode_for_path(fs->inodes, path);
     h->id = atomic_fetch_add(&fs->next_handle_id, 1) + 1;
@@ -30,6 +29,8 @@ static void handle_register(struct cwmfs *fs, struct handle *h,
 static void handle_free(struct cwmfs *fs, struct handle *h)
 {
     doc_clear(&h->doc);
+    buf_clear(&h->setting);
+    free(h->setting_path);
     free(h->base);
     if (h->file)
         local_put(fs->local, h->file);

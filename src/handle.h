@@ -13,10 +13,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "mount.h"
 #include "node.h"
 
 struct handle;
+
+/* What a setting (a query's parameter file) does with the text written to
+ * it: 0, or -errno for the writer's flush. */
+typedef int (*handle_apply_fn)(struct cwmfs *fs, const char *path,
+                               const char *text);
 
 struct handle_ops {
     int (*read)(struct cwmfs *fs, struct handle *h, char *buf, size_t size,
@@ -43,14 +49,20 @@ struct handle {
     /* Writers of resource files: the text their saves start from (what
      * this handle, or else its process, read; NULL when unknown). */
     char *base;
-    unsigned long id;           /* names this handle as a file's last writer */
-    unsigned long wrote_gen;    /* the file's generation at our last write */
-    unsigned long outcome_gen;  /* the generation our last commit settled */
-    int outcome;                /* and how (0 or -errno), told on every flush */
-    bool emptied;               /* truncated to nothing, nothing written yet */
+    unsigned long id;          /* names this handle as a file's last writer */
+    unsigned long wrote_gen;   /* the file's generation at our last write */
+    unsigned long outcome_gen; /* the generation our last commit settled */
+    int outcome;               /* and how (0 or -errno), told on every flush */
+    bool emptied;              /* truncated to nothing, nothing written yet */
+    /* Settings: the text, where it goes, and what applies it. */
+    struct buf setting;
+    char *setting_path;
+    handle_apply_fn apply;
     struct handle *prev, *next; /* in cwmfs.open_handles */
 };
 
+/* Gives a new handle its inode and id, and lists it as open. */
+void handle_register(struct cwmfs *fs, struct handle *h, const char *path);
 /* The handle behind fi (NULL when there is none). */
 struct handle *handle_of(const struct fuse_file_info *fi);
 /* Whether an open asks to change the file. */
@@ -73,6 +85,14 @@ struct handle *handle_new_file(struct cwmfs *fs, const char *path, bool writer,
 void handle_close(struct cwmfs *fs, struct handle *h);
 /* Frees every handle still open (at unmount). */
 void handle_close_all(struct cwmfs *fs);
+
+/* ---- handles on settings (handle_setting.c) ---- */
+
+/* Opens a setting holding text (empty with O_TRUNC): reads see what it
+ * holds, and each flush after a write hands the whole text to apply. */
+int handle_open_setting(struct cwmfs *fs, const char *path,
+                        struct fuse_file_info *fi, const char *text,
+                        handle_apply_fn apply);
 
 /* ---- handles on local files (handle_local.c) ---- */
 

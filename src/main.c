@@ -208,11 +208,12 @@ static void log_summary(struct cwmfs *fs, struct cwm_api *api)
              cs.coalesced, cs.stale_served);
 }
 
-/* The mount's state over api; 0, or -1 without memory (mount_free
+/* The mount's state over api; 0, or -1 with a reason in err (mount_free
  * releases what was made either way). */
 static int mount_init(struct cwmfs *fs, struct cwm_api *api,
                       const struct cwm_config *cfg,
-                      const struct cwmfs_options *opts)
+                      const struct cwmfs_options *opts, char *err,
+                      size_t errlen)
 {
     bool use_put = opts->write_mode && strcmp(opts->write_mode, "put") == 0;
     struct api_port port;
@@ -225,22 +226,27 @@ static int mount_init(struct cwmfs *fs, struct cwm_api *api,
     fs->local = local_new();
     fs->errlog = errlog_new();
     fs->reads = reads_new();
+    fs->queries = queries_new();
     fs->umask = opts->umask;
     fs->uid = getuid();
     fs->gid = getgid();
     fs->mounted = time(NULL);
     made = fs->tree && fs->store && fs->inodes && fs->local && fs->errlog &&
-           fs->reads;
+           fs->reads && fs->queries;
+    snprintf(err, errlen, "out of memory");
     /* Always initialised, so that mount_free may destroy it. */
     if (committer_init(&fs->committer, fs->store, fs->errlog, fs->reads,
                        use_put, opts->max_deletes) != 0)
         made = false;
+    if (made && queries_load(fs->queries, cfg->queries, err, errlen) != 0)
+        made = false; /* the config's saved queries: err says which */
     return made ? 0 : -1;
 }
 
 static void mount_free(struct cwmfs *fs)
 {
     committer_destroy(&fs->committer);
+    queries_free(fs->queries);
     local_free(fs->local);
     reads_free(fs->reads);
     errlog_free(fs->errlog);
@@ -279,8 +285,8 @@ int main(int argc, char **argv)
         add_fsname(&args, opts.profile) != 0)
         goto out;
     api = connect_api(&cfg, &opts);
-    if (api && mount_init(&fs, api, &cfg, &opts) != 0)
-        fprintf(stderr, "cwmfs: out of memory\n");
+    if (api && mount_init(&fs, api, &cfg, &opts, err, sizeof(err)) != 0)
+        fprintf(stderr, "cwmfs: %s\n", err);
     else if (api) {
         rc = run_fuse(&args, &fs);
         log_summary(&fs, api);

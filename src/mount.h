@@ -16,6 +16,7 @@
 #include "errlog.h"
 #include "inodes.h"
 #include "local.h"
+#include "query.h"
 #include "reads.h"
 #include "resources.h"
 #include "store.h"
@@ -31,8 +32,9 @@ struct cwmfs {
     struct errlog *errlog;
     struct reads *reads; /* what each process read: the bases of saves */
     struct committer committer;
-    mode_t umask; /* applied to the modes of API-backed files */
-    uid_t uid;    /* owner shown for API-backed files: the mounting user */
+    struct queries *queries; /* the folders of /queries */
+    mode_t umask;            /* applied to the modes of API-backed files */
+    uid_t uid; /* owner shown for API-backed files: the mounting user */
     gid_t gid;
     time_t mounted; /* mtime of directories */
     /* Handles still open: the kernel may unmount before sending their

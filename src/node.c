@@ -23,6 +23,7 @@ static const struct node_kind *const kind_of_role[TMPL_ROLES] = {
     [TMPL_META] = &node_meta,
     [TMPL_COUNT] = &node_count,
     [TMPL_HISTORY] = &node_history,
+    [TMPL_QUERIES] = &node_queries,
 };
 /* clang-format on */
 

@@ -111,12 +111,16 @@ struct node_kind {
                     size_t size);
     int (*set_attr)(struct cwmfs *fs, const struct node *n,
                     const struct attr_change *change);
+    /* mkdir(2) at n's (absent) name; NULL: EPERM. */
+    int (*mkdir)(struct cwmfs *fs, const struct node *n, mode_t mode);
+    /* rmdir(2) of n; NULL: EPERM for a directory, else ENOTDIR. */
+    int (*rmdir)(struct cwmfs *fs, const struct node *n);
 };
 
 /* The kinds, one per file. */
 extern const struct node_kind node_directory, node_collection, node_object,
     node_singleton, node_report, node_local, node_vacant, node_meta, node_count,
-    node_history, node_kept;
+    node_history, node_kept, node_queries, node_query;
 
 /* Resolves path one level at a time from the root.  0, -ENOENT, -ENOTDIR,
  * -ENOMEM. */
@@ -146,6 +150,9 @@ int node_accept_attr(struct cwmfs *fs, const struct node *n,
 /* The editor's view of a fixed part of the tree: refused with EPERM. */
 void node_fixed_name(struct cwmfs *fs, const struct node *n,
                      struct editor_name *out);
+
+/* {"count": N} as a count file shows it, "N\n" (a store_render_fn). */
+int node_render_count(const cJSON *answer, void *ctx, char **text, size_t *len);
 
 /* ---- shared by the kinds of fixed names ---- */
 

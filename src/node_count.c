@@ -26,11 +26,11 @@ static int number_text(double n, char **text, size_t *len)
     return 0;
 }
 
-/* {"count": N} → "N\n". */
-static int render_count(const cJSON *answer, char **text, size_t *len)
+int node_render_count(const cJSON *answer, void *ctx, char **text, size_t *len)
 {
     const cJSON *count = cJSON_GetObjectItemCaseSensitive(answer, "count");
 
+    (void)ctx;
     if (!cJSON_IsNumber(count) || count->valuedouble < 0)
         return -EIO;
     return number_text(count->valuedouble, text, len);
@@ -73,7 +73,7 @@ static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     if (asprintf(&path, "%s/count", n->res->endpoint) < 0)
         return -ENOMEM;
     rc = store_derived(fs->store, path, false, resource_tag(n->res),
-                       render_count, want_text, doc);
+                       node_render_count, NULL, want_text, doc);
     free(path);
     return rc;
 }

@@ -60,7 +60,8 @@ static int record_id(struct cwmfs *fs, const struct node *n, char **id)
 }
 
 /* The server lists the newest first; a history reads oldest first. */
-static int render_history(const cJSON *answer, char **text, size_t *len)
+static int render_history(const cJSON *answer, void *ctx, char **text,
+                          size_t *len)
 {
     int n = cJSON_GetArraySize(answer);
     const cJSON **items = calloc((size_t)n + 1, sizeof(*items));
@@ -68,6 +69,7 @@ static int render_history(const cJSON *answer, char **text, size_t *len)
     const cJSON *item;
     int i = 0, rc = 0;
 
+    (void)ctx;
     if (!cJSON_IsArray(answer))
         rc = -EIO;
     else if (!items || !oldest_first)
@@ -116,7 +118,7 @@ static int history_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     path = history_path(n->res->endpoint, id);
     rc = path ? store_derived(fs->store, path, true,
                               held ? resource_tag(held) : "audittrail",
-                              render_history, want_text, doc)
+                              render_history, NULL, want_text, doc)
               : -ENOMEM;
     free(path);
     free(id);

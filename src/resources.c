@@ -39,6 +39,7 @@ const struct resource_type resource_table[] = {
     SINGLETON("/mySecurity", "mySecurity", true),
     /*         directory         key           endpoint         verbs */
     COLLECTION("/members",       "identifier", "members",       CRUD,
+               .search = "members/search",
                .instead_of_delete = "ConnectWise deactivates members "
                "instead: write who inherits their work to <name>.json."
                "deactivate, e.g. {\"activity\": {\"reAssignToMember\": "
@@ -131,7 +132,7 @@ const char *resource_tag(const struct resource_type *res)
 bool tmpl_is_dir(const struct tmpl *t)
 {
     return t->role == TMPL_DIRECTORY || t->role == TMPL_COLLECTION ||
-           t->role == TMPL_META;
+           t->role == TMPL_META || t->role == TMPL_QUERIES;
 }
 
 const struct tmpl *tmpl_child(const struct tmpl *dir, const char *name)
@@ -301,7 +302,9 @@ struct tmpl *tmpl_build(const struct resource_type *rows, size_t count)
 
     for (size_t i = 0; ok && i < count; i++)
         ok = add_row(root, &rows[i]) == 0;
-    ok = ok && add_counts(root);
+    ok = ok && add_counts(root) &&
+         literal_child(root, QUERIES_DIR + 1, strlen(QUERIES_DIR) - 1,
+                       TMPL_QUERIES);
     if (!ok) {
         tmpl_free(root);
         return NULL;

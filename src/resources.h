@@ -69,6 +69,10 @@ struct resource_type {
     /* A view of a collection: its objects that share a key with another,
      * named "<key>%23id<id>" (see names.h); made by resource_duplicates. */
     bool duplicates;
+    /* Another endpoint that lists the objects by conditions (the user's
+     * description's members/search): queries try it first, and use the
+     * endpoint itself where it answers 404. */
+    const char *search;
     /* A POST's answer is shown only once (a member token's key pair): the
      * created file keeps it, read-only, mode 0600, for the mount's life. */
     bool keep_answer;
@@ -106,11 +110,14 @@ enum tmpl_role {
     TMPL_META,       /* cwmfs's own /.cwmfs tree */
     TMPL_COUNT,      /* a collection's number of objects (COUNT_NAME) */
     TMPL_HISTORY,    /* the pattern of a RES_HISTORY row's files */
+    TMPL_QUERIES,    /* /queries: saved searches as folders (query.h) */
     TMPL_ROLES
 };
 
 /* The directory holding cwmfs's own files. */
 #define META_DIR "/.cwmfs"
+/* The folder of saved searches. */
+#define QUERIES_DIR "/queries"
 /* In every collection: how many objects it holds.  A dot name, and not
  * listed, so that grep -r, find and cp -r see only the objects. */
 #define COUNT_NAME ".count"

@@ -1119,6 +1119,7 @@ struct derived_ctx {
     const char *path;
     bool paged;
     store_render_fn render;
+    void *render_ctx;
 };
 
 static int fill_derived(void *ctx, const char *cache_key, void **value)
@@ -1136,7 +1137,8 @@ static int fill_derived(void *ctx, const char *cache_key, void **value)
     if (report(rc, d->path, &err))
         return rc;
     c = calloc(1, sizeof(*c));
-    rc = c ? d->render(answer, &c->doc.text, &c->doc.len) : -ENOMEM;
+    rc = c ? d->render(answer, d->render_ctx, &c->doc.text, &c->doc.len)
+           : -ENOMEM;
     cJSON_Delete(answer);
     if (rc) {
         free(c);
@@ -1156,10 +1158,10 @@ static int derived_key(struct cache_key *out, const char *path)
 }
 
 int store_derived(struct store *store, const char *path, bool paged,
-                  const char *tag, store_render_fn render, bool want_text,
-                  struct doc *out)
+                  const char *tag, store_render_fn render, void *render_ctx,
+                  bool want_text, struct doc *out)
 {
-    struct derived_ctx d = { store, path, paged, render };
+    struct derived_ctx d = { store, path, paged, render, render_ctx };
     struct doc_request req = { want_text, out };
     struct cache_key key;
     int rc = derived_key(&key, path);
@@ -1184,4 +1186,13 @@ int store_listing_size(struct store *store, const struct resource_type *res,
     int rc = make_key(&lkey, ENTRY_LISTING, res, NULL);
 
     return rc ? rc : cache_peek(store->cache, lkey.text, copy_items, items);
+}
+
+int store_probe(struct store *store, const char *path, struct api_error *err)
+{
+    cJSON *answer = NULL;
+    int rc = store->api.get(store->api.ctx, path, &answer, err);
+
+    cJSON_Delete(answer);
+    return rc;
 }

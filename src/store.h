@@ -60,16 +60,20 @@ void store_names_free(char **names, size_t count);
 
 /* ---- files derived from one GET (a count, an audit trail) ---- */
 
-/* Turns an answer into a file's text (malloc'd); 0 or -errno (-EIO for an
- * answer of the wrong shape). */
-typedef int (*store_render_fn)(const cJSON *answer, char **text, size_t *len);
+/* Turns an answer into a file's text (malloc'd), with the caller's ctx;
+ * 0 or -errno (-EIO for an answer of the wrong shape). */
+typedef int (*store_render_fn)(const cJSON *answer, void *ctx, char **text,
+                               size_t *len);
 /* The file render makes of GET path (paged: every page, as one array),
  * cached for the TTL and filed under tag, so that a write to the row
  * whose tag it is forgets it.  -ENOENT (cached too) when the server has
  * no such path. */
 int store_derived(struct store *store, const char *path, bool paged,
-                  const char *tag, store_render_fn render, bool want_text,
-                  struct doc *out);
+                  const char *tag, store_render_fn render, void *render_ctx,
+                  bool want_text, struct doc *out);
+/* GET path past the cache, for its verdict only (is a query valid?);
+ * 0 or -errno with err filled. */
+int store_probe(struct store *store, const char *path, struct api_error *err);
 /* How many objects the collection's fresh listing holds, or -EAGAIN when
  * none is cached (nothing is fetched). */
 int store_listing_size(struct store *store, const struct resource_type *res,

@@ -1,11 +1,14 @@
 """The rest of the System API as files: counts and audit trails, on both
 kinds of server.  None of them may make a walk of the mount dearer: they are
 reachable by name and not listed."""
+import errno
 import json
 import os
 import unittest
+import urllib.parse
 
-from harness import (EmulatorTestCase, read_text, run, write_close)
+from harness import (EmulatorTestCase, Mount, read_text, run, write_close,
+                     write_config)
 
 
 def api_paths(emu):
@@ -176,6 +179,109 @@ class ApiFileChecks:
         gets = [p for m, p, _ in api_paths(self.emu) if "tokens" in p]
         want = 2 if self.emu.dialect == "seed" else 1  # a 405 speaks for all
         self.assertEqual(len(gets), want, gets)
+
+    # -- queries --
+
+    def make_query(self, mnt, name, collection, conditions, **more):
+        folder = mnt.p("queries", name)
+        os.mkdir(folder)
+        write_close(os.path.join(folder, "collection"), collection + "\n")
+        write_close(os.path.join(folder, "conditions"), conditions + "\n")
+        for setting, value in more.items():
+            write_close(os.path.join(folder, setting), value + "\n")
+        return folder
+
+    def test_a_query_lists_the_servers_answer_as_links(self):
+        mnt = self.mount("ttl=60")
+        conditions = 'title like "%Engineer%"'
+        folder = self.make_query(mnt, "engineers", "members", conditions,
+                                 orderBy="identifier desc")
+        want = self.emu.curl_all(
+            "members?conditions=%s&orderBy=identifier%%20desc" %
+            urllib.parse.quote(conditions))
+        self.assertTrue(want)
+        names = [n for n in os.listdir(folder) if n.endswith(".json")]
+        self.assertEqual(names, [m["identifier"] + ".json" for m in want])
+        for name in names:
+            path = os.path.join(folder, name)
+            self.assertEqual(os.readlink(path), "../../members/" + name)
+            self.assertEqual(read_text(path),
+                             read_text(mnt.p("members", name)))
+        self.assertEqual(read_text(os.path.join(folder, ".count")),
+                         "%d\n" % len(want))
+        self.assertEqual(read_text(os.path.join(folder, "conditions")),
+                         conditions + "\n")
+        # grep -r over the root reads each member once; grep -R the query
+        res = run(["grep", "-r", "-l", "Engineer", mnt.path])
+        found = res.stdout.split()
+        self.assertEqual(len([f for f in found if "/members/" in f]),
+                         len(set(f for f in found if "/members/" in f)))
+        self.assertFalse([f for f in found if f.endswith(".json") and
+                          "/queries/" in f])
+        res = run(["grep", "-R", "-l", "Engineer", folder])
+        self.assertEqual(sorted(os.path.basename(f) for f in res.stdout.split()
+                                if f.endswith(".json")), sorted(names))
+        os.rmdir(folder)
+        self.assertEqual(os.listdir(mnt.p("queries")), [])
+
+    def test_a_condition_the_server_refuses_fails_the_close(self):
+        mnt = self.mount("ttl=60")
+        folder = self.make_query(mnt, "q", "callbacks", "inactiveFlag = false")
+        with self.assertRaises(OSError) as ctx:
+            write_close(os.path.join(folder, "conditions"), "title like\n")
+        self.assertEqual(ctx.exception.errno, errno.EINVAL)
+        self.assertIn("queries/q/conditions",
+                      read_text(mnt.p(".cwmfs", "errors")))
+        self.assertEqual(read_text(os.path.join(folder, "conditions")),
+                         "inactiveFlag = false\n")  # the old one stays
+        with self.assertRaises(OSError) as ctx:
+            write_close(os.path.join(folder, "collection"), "nothing\n")
+        self.assertEqual(ctx.exception.errno, errno.EINVAL)
+
+    def test_fields_make_partial_read_only_objects(self):
+        mnt = self.mount("ttl=60")
+        folder = self.make_query(mnt, "titles", "members",
+                                 'title like "%Engineer%"',
+                                 fields="identifier,title")
+        names = [n for n in os.listdir(folder) if n.endswith(".json")]
+        self.assertTrue(names)
+        for name in names:
+            path = os.path.join(folder, name)
+            self.assertFalse(os.path.islink(path))
+            self.assertEqual(sorted(json.loads(read_text(path))),
+                             ["identifier", "title"])
+            with self.assertRaises(PermissionError):
+                open(path, "w").close()
+
+    def test_a_write_makes_a_query_stale(self):
+        mnt = self.mount("ttl=60")
+        folder = self.make_query(mnt, "chiefs", "members", 'title = "Chief"')
+        self.assertEqual([n for n in os.listdir(folder)
+                          if n.endswith(".json")], [])
+        admin = mnt.p("members", "admin.json")
+        obj = json.loads(read_text(admin))
+        obj["title"] = "Chief"
+        write_close(admin, json.dumps(obj, indent=2), os.O_WRONLY | os.O_TRUNC)
+        self.assertEqual([n for n in os.listdir(folder)
+                          if n.endswith(".json")], ["admin.json"])
+        self.assertEqual(read_text(os.path.join(folder, ".count")), "1\n")
+
+    def test_saved_queries_come_from_the_config(self):
+        cfg_dir = os.path.join(self.emu.tmp, "cfg-%s" % self.emu.dialect)
+        os.makedirs(cfg_dir, exist_ok=True)
+        cfg = write_config(cfg_dir, self.emu.url, **{
+            "query.inactive": "members: inactiveFlag = true"})
+        mnt = self.mount("ttl=60", config=cfg)
+        self.assertEqual(os.listdir(mnt.p("queries")), ["inactive"])
+        want = [m["identifier"] + ".json" for m in self.emu.curl_all(
+            "members?conditions=inactiveFlag%20%3D%20true")]
+        self.assertEqual([n for n in os.listdir(mnt.p("queries", "inactive"))
+                          if n.endswith(".json")], want)
+        bad = write_config(cfg_dir, self.emu.url, **{
+            "query.x": "nowhere: a = 1"})
+        with self.assertRaises(RuntimeError) as ctx:
+            Mount(self.emu.url, config=bad)
+        self.assertIn("query.x", str(ctx.exception))
 
 
 class SeedApiFilesTest(ApiFileChecks, EmulatorTestCase):

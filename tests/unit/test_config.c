@@ -568,6 +568,31 @@ static void remove_tmpdir(void)
     rmdir(tmpdir);
 }
 
+/* query.<name> lines: the profile's saved searches. */
+static void test_saved_queries(void)
+{
+    struct cwm_config cfg;
+
+    CHECK_INT_EQ(load(&cfg,
+                      "[default]\n"
+                      "query.eng = members: title like \"%Engineer%\"\n"
+                      "query.hooks = callbacks: inactiveFlag = false\n"
+                      "[other]\nquery.no = x\n",
+                      NULL),
+                 0);
+    CHECK_STR_EQ(cfg.queries, "eng\tmembers: title like \"%Engineer%\"\n"
+                              "hooks\tcallbacks: inactiveFlag = false\n");
+    config_free(&cfg);
+    CHECK(cfg.queries == NULL);
+    CHECK_INT_EQ(load(&cfg, "[default]\nquery.a/b = members: x = 1\n", NULL),
+                 -1);
+    CHECK(err_has("file name"));
+    config_free(&cfg);
+    CHECK_INT_EQ(load(&cfg, "[default]\nquery.a = no colon\n", NULL), -1);
+    CHECK(err_has("<collection>: <conditions>"));
+    config_free(&cfg);
+}
+
 static void test_cloud_url_hint(void)
 {
     CHECK(config_url_hint("https://na.myconnectwise.net") != NULL);
@@ -590,6 +615,7 @@ int main(void)
     test_profiles();
     test_syntax_errors();
     test_long_lines_and_nul();
+    test_saved_queries();
     test_missing_file();
     test_private_key_permissions();
     test_env();

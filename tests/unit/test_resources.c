@@ -25,8 +25,8 @@ static void test_the_table_as_a_tree(void)
     CHECK(info && info->role == TMPL_SINGLETON && !info->pattern);
     CHECK_STR_EQ(info->res->endpoint, "info");
     CHECK(tmpl_child(root, "nothing") == NULL);
-    /* .cwmfs, seven collections, audittrail and tokens. */
-    CHECK_INT_EQ(root->subdirs, 10);
+    /* .cwmfs, seven collections, audittrail, tokens and queries. */
+    CHECK_INT_EQ(root->subdirs, 11);
     /* every collection has its count; a history's folder lists its types */
     CHECK(tmpl_child(members, COUNT_NAME) &&
           tmpl_child(members, COUNT_NAME)->role == TMPL_COUNT);
