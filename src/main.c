@@ -227,12 +227,13 @@ static int mount_init(struct cwmfs *fs, struct cwm_api *api,
     fs->errlog = errlog_new();
     fs->reads = reads_new();
     fs->queries = queries_new();
+    fs->runs = runs_new();
     fs->umask = opts->umask;
     fs->uid = getuid();
     fs->gid = getgid();
     fs->mounted = time(NULL);
     made = fs->tree && fs->store && fs->inodes && fs->local && fs->errlog &&
-           fs->reads && fs->queries;
+           fs->reads && fs->queries && fs->runs;
     snprintf(err, errlen, "out of memory");
     /* Always initialised, so that mount_free may destroy it. */
     if (committer_init(&fs->committer, fs->store, fs->errlog, fs->reads,
@@ -247,6 +248,7 @@ static void mount_free(struct cwmfs *fs)
 {
     committer_destroy(&fs->committer);
     queries_free(fs->queries);
+    runs_free(fs->runs);
     local_free(fs->local);
     reads_free(fs->reads);
     errlog_free(fs->errlog);

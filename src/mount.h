@@ -17,6 +17,7 @@
 #include "inodes.h"
 #include "local.h"
 #include "query.h"
+#include "runs.h"
 #include "reads.h"
 #include "resources.h"
 #include "store.h"
@@ -33,6 +34,7 @@ struct cwmfs {
     struct reads *reads; /* what each process read: the bases of saves */
     struct committer committer;
     struct queries *queries; /* the folders of /queries */
+    struct runs *runs;       /* the parameters of report runs */
     mode_t umask;            /* applied to the modes of API-backed files */
     uid_t uid; /* owner shown for API-backed files: the mounting user */
     gid_t gid;

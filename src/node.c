@@ -135,6 +135,8 @@ static void match_pattern(const struct tmpl *dir, const char *name,
     child->key = key_for_name(name);
     if (!child->key)
         child->key = duplicate_key(name, &child->res);
+    if (!child->key && node_run_name(pat->res, name, child))
+        return;
     if (!child->key) {
         child->key = action_key(pat->res, name);
         child->action_name = child->key != NULL;

@@ -120,7 +120,8 @@ struct node_kind {
 /* The kinds, one per file. */
 extern const struct node_kind node_directory, node_collection, node_object,
     node_singleton, node_report, node_local, node_vacant, node_meta, node_count,
-    node_history, node_kept, node_queries, node_query;
+    node_history, node_kept, node_queries, node_query, node_run_params,
+    node_run_result;
 
 /* Resolves path one level at a time from the root.  0, -ENOENT, -ENOTDIR,
  * -ENOMEM. */
@@ -151,6 +152,10 @@ int node_accept_attr(struct cwmfs *fs, const struct node *n,
 void node_fixed_name(struct cwmfs *fs, const struct node *n,
                      struct editor_name *out);
 
+/* Whether name is one of a runnable object's run files in res's folder
+ * ("3.params", "3.result"); if so child gets its key and kind. */
+bool node_run_name(const struct resource_type *res, const char *name,
+                   struct node *child);
 /* {"count": N} as a count file shows it, "N\n" (a store_render_fn). */
 int node_render_count(const cJSON *answer, void *ctx, char **text, size_t *len);
 

@@ -72,7 +72,7 @@ static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     }
     if (asprintf(&path, "%s/count", n->res->endpoint) < 0)
         return -ENOMEM;
-    rc = store_derived(fs->store, path, false, resource_tag(n->res),
+    rc = store_derived(fs->store, path, STORE_GET_ONE, resource_tag(n->res),
                        node_render_count, NULL, want_text, doc);
     free(path);
     return rc;

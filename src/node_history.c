@@ -9,6 +9,7 @@
 
 #include "handle.h"
 #include "names.h"
+#include "paths.h"
 #include "render.h"
 
 #include <errno.h>
@@ -92,20 +93,6 @@ static int render_history(const cJSON *answer, void *ctx, char **text,
     return rc;
 }
 
-/* The row's endpoint with the record's id in place of "{id}". */
-static char *history_path(const char *endpoint, const char *id)
-{
-    const char *at = strstr(endpoint, "{id}");
-    char *path;
-
-    if (!at)
-        return NULL;
-    if (asprintf(&path, "%.*s%s%s", (int)(at - endpoint), endpoint, id,
-                 at + 4) < 0)
-        return NULL;
-    return path;
-}
-
 static int history_doc(struct cwmfs *fs, const struct node *n, bool want_text,
                        struct doc *doc)
 {
@@ -115,8 +102,8 @@ static int history_doc(struct cwmfs *fs, const struct node *n, bool want_text,
 
     if (rc)
         return rc;
-    path = history_path(n->res->endpoint, id);
-    rc = path ? store_derived(fs->store, path, true,
+    path = path_with_id(n->res->endpoint, id);
+    rc = path ? store_derived(fs->store, path, STORE_GET_PAGES,
                               held ? resource_tag(held) : "audittrail",
                               render_history, NULL, want_text, doc)
               : -ENOMEM;

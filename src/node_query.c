@@ -9,6 +9,8 @@
  *       <key>.json              the result, in the server's order: links to
  *                               the collection's own files, or with
  *                               `fields` the partial objects themselves
+ *       result.json             for a report (collection reports/<name>):
+ *                               its rows keyed by column (`columns` picks)
  *
  * A result is one paged GET, cached for the TTL under the collection's
  * tag, so a write there makes it stale.  Nothing here is listed until a
@@ -26,7 +28,10 @@
 #include <string.h>
 
 extern const struct node_kind node_query_setting, node_query_link,
-    node_query_partial, node_query_count, node_query_absent;
+    node_query_partial, node_query_count, node_query_absent, node_query_rows;
+
+/* A report query's one file. */
+#define ROWS_NAME "result.json"
 
 /* ---- making nodes ---- */
 
@@ -99,6 +104,11 @@ static int render_result(const cJSON *answer, void *ctx, char **text,
     cJSON *pairs = r->partial ? cJSON_CreateArray() : NULL;
     int rc = cJSON_IsArray(answer) ? 0 : -EIO;
 
+    if (rc == 0 && r->row->reports) { /* rows keyed by column, as they are */
+        cJSON_Delete(pairs);
+        *text = render_json(answer, len);
+        return *text ? 0 : -ENOMEM;
+    }
     if (r->partial && !pairs)
         rc = -ENOMEM;
     for (const cJSON *item = rc ? NULL : answer->child; item && rc == 0;
@@ -145,8 +155,10 @@ static int fetch_result(struct cwmfs *fs, const char *query, bool search,
     ctx.row = r->row;
     r->partial = ctx.partial;
     if (rc == 0)
-        rc = store_derived(fs->store, path, true, resource_tag(r->row),
-                           render_result, &ctx, true, &r->doc);
+        rc = store_derived(fs->store, path,
+                           r->row->reports ? STORE_GET_REPORT : STORE_GET_PAGES,
+                           resource_tag(r->row), render_result, &ctx, true,
+                           &r->doc);
     free(path);
     return rc;
 }
@@ -307,8 +319,12 @@ static int query_lookup(struct cwmfs *fs, const struct node *dir,
         kind = &node_query_setting;
     else if (strcmp(name, COUNT_NAME) == 0)
         kind = &node_query_count;
-    else if (query_result(fs, dir->key, &r) == 0 &&
-             each_result(&r, find_file, &f) && f.found)
+    else if (query_result(fs, dir->key, &r) != 0)
+        kind = &node_query_absent;
+    else if (r.row->reports)
+        kind = strcmp(name, ROWS_NAME) == 0 ? &node_query_rows
+                                            : &node_query_absent;
+    else if (each_result(&r, find_file, &f) && f.found)
         kind = r.partial ? &node_query_partial : &node_query_link;
     cJSON_Delete(f.object);
     result_clear(&r);
@@ -340,7 +356,9 @@ static int query_list(struct cwmfs *fs, const struct node *dir,
     for (int i = 0; i < QP_COUNT; i++)
         listing_add(out, query_param_names[i], S_IFREG);
     rc = query_result(fs, dir->key, &r);
-    if (rc == 0)
+    if (rc == 0 && r.row->reports)
+        listing_add(out, ROWS_NAME, S_IFREG);
+    else if (rc == 0)
         each_result(&r, list_file, &l);
     result_clear(&r);
     return rc == -ENOENT ? 0 : rc; /* no collection yet: settings only */
@@ -615,6 +633,58 @@ const struct node_kind node_query_partial = {
     .set_attr = node_accept_attr,
 };
 
+/* A report query's rows. */
+static int rows_doc(struct cwmfs *fs, const struct node *n, bool want_text,
+                    struct doc *doc)
+{
+    struct result r = { 0 };
+    int rc = query_result(fs, n->key, &r);
+
+    if (rc == 0) {
+        doc->len = r.doc.len;
+        doc->mtime = r.doc.mtime;
+        doc->text = want_text ? r.doc.text : NULL;
+        if (want_text)
+            r.doc.text = NULL;
+    }
+    result_clear(&r);
+    return rc;
+}
+
+static int rows_getattr(struct cwmfs *fs, const struct node *n, struct stat *st)
+{
+    struct doc doc = { 0 };
+    int rc = rows_doc(fs, n, false, &doc);
+
+    if (rc == 0)
+        node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
+    return rc;
+}
+
+static int rows_open(struct cwmfs *fs, const struct node *n,
+                     struct fuse_file_info *fi)
+{
+    struct doc doc = { 0 };
+    int rc;
+
+    if (handle_wants_write(fi))
+        return -EACCES;
+    rc = rows_doc(fs, n, true, &doc);
+    return rc ? rc
+              : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
+}
+
+const struct node_kind node_query_rows = {
+    .name = "report query rows",
+    .flags = NODE_LISTED | NODE_DIRECT_IO,
+    .refusal = EACCES,
+    .editor_name = node_fixed_name,
+    .getattr = rows_getattr,
+    .open = rows_open,
+    .create = node_create_exists,
+    .set_attr = node_accept_attr,
+};
+
 /* ---- .count ---- */
 
 static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
@@ -625,7 +695,7 @@ static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     int rc = query_request(fs->queries, n->key, true, false, &row, &path);
 
     if (rc == 0)
-        rc = store_derived(fs->store, path, false, resource_tag(row),
+        rc = store_derived(fs->store, path, STORE_GET_ONE, resource_tag(row),
                            node_render_count, NULL, want_text, doc);
     free(path);
     return rc;

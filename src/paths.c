@@ -2,6 +2,8 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int path_parent(const char *path, char *buf, size_t size)
@@ -23,4 +25,16 @@ int path_parent(const char *path, char *buf, size_t size)
 const char *path_display(const char *path)
 {
     return path[0] == '/' && path[1] ? path + 1 : path;
+}
+
+char *path_with_id(const char *tmpl, const char *id)
+{
+    const char *slot = strstr(tmpl, "{id}");
+    char *path;
+
+    if (!slot)
+        return strdup(tmpl);
+    if (asprintf(&path, "%.*s%s%s", (int)(slot - tmpl), tmpl, id, slot + 4) < 0)
+        return NULL;
+    return path;
 }

@@ -9,4 +9,8 @@ const char *path_display(const char *path);
 /* The directory part of path ("/" for top-level names), into buf. */
 int path_parent(const char *path, char *buf, size_t size);
 
+/* An endpoint template ("myAccount/{id}") with id in place of "{id}" (a
+ * template without one is copied); malloc'd, NULL without memory. */
+char *path_with_id(const char *tmpl, const char *id);
+
 #endif

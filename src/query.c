@@ -19,6 +19,7 @@ const char *const query_param_names[QP_COUNT] = {
     [QP_CHILD_CONDITIONS] = "childConditions",
     [QP_CUSTOM_FIELD_CONDITIONS] = "customFieldConditions",
     [QP_FIELDS] = "fields",
+    [QP_COLUMNS] = "columns",
 };
 
 struct query {
@@ -225,6 +226,20 @@ void query_no_search(struct queries *q, const struct resource_type *row)
     pthread_mutex_unlock(&q->lock);
 }
 
+/* The report a "reports/<name>" value names, or NULL. */
+static const char *report_name(const char *value)
+{
+    const char *slash = strrchr(value, '/');
+    char dir[256];
+    const struct resource_type *row;
+
+    if (!slash || !slash[1])
+        return NULL;
+    snprintf(dir, sizeof(dir), "/%.*s", (int)(slash - value), value);
+    row = resource_at(dir);
+    return row && row->reports ? slash + 1 : NULL;
+}
+
 const struct resource_type *query_collection(const char *value)
 {
     char path[256];
@@ -232,10 +247,30 @@ const struct resource_type *query_collection(const char *value)
 
     snprintf(path, sizeof(path), "/%s", value);
     row = resource_at(path);
+    if (!row && report_name(value)) {
+        *strrchr(path, '/') = '\0';
+        return resource_at(path);
+    }
     if (!row || row->kind != RES_COLLECTION || row->reports ||
         strchr(row->endpoint, '{'))
-        return NULL; /* reports and tokens take no conditions */
+        return NULL; /* a folder of reports and tokens take no conditions */
     return row;
+}
+
+/* Where a query asks: the row's endpoint, its search endpoint, or for a
+ * report "<endpoint>/<name>"; malloc'd. */
+static char *query_endpoint(const struct resource_type *row, const char *value,
+                            bool search)
+{
+    char *escaped, *endpoint = NULL;
+
+    if (!row->reports)
+        return strdup(search && row->search ? row->search : row->endpoint);
+    escaped = api_escape_segment(report_name(value));
+    if (escaped && asprintf(&endpoint, "%s/%s", row->endpoint, escaped) < 0)
+        endpoint = NULL;
+    free(escaped);
+    return endpoint;
 }
 
 /* Trims a definition's blanks in place. */
@@ -327,14 +362,13 @@ int query_request(struct queries *q, const char *name, bool count, bool search,
         [QP_CUSTOM_FIELD_CONDITIONS] = true
     };
     static const bool for_list[QP_COUNT] = {
-        [QP_CONDITIONS] = true,
-        [QP_ORDER_BY] = true,
-        [QP_CHILD_CONDITIONS] = true,
-        [QP_CUSTOM_FIELD_CONDITIONS] = true,
-        [QP_FIELDS] = true
+        [QP_CONDITIONS] = true,       [QP_ORDER_BY] = true,
+        [QP_CHILD_CONDITIONS] = true, [QP_CUSTOM_FIELD_CONDITIONS] = true,
+        [QP_FIELDS] = true,           [QP_COLUMNS] = true
     };
     struct buf params = BUF_INIT(0);
     struct query *query;
+    char *endpoint = NULL;
     int rc = 0;
 
     *path = NULL;
@@ -347,16 +381,19 @@ int query_request(struct queries *q, const char *name, bool count, bool search,
         rc = -ENOENT;
     if (rc == 0)
         rc = append_params(&params, query, count ? for_count : for_list);
+    if (rc == 0) {
+        endpoint = query_endpoint(*row, query->param[QP_COLLECTION],
+                                  search && !count);
+        rc = endpoint ? 0 : -ENOMEM;
+    }
     pthread_mutex_unlock(&q->lock);
-    if (rc == 0 && asprintf(path, "%s%s%s%s",
-                            count                      ? (*row)->endpoint
-                            : search && (*row)->search ? (*row)->search
-                                                       : (*row)->endpoint,
-                            count ? "/count" : "", params.len ? "?" : "",
-                            params.len ? params.data : "") < 0) {
+    if (rc == 0 &&
+        asprintf(path, "%s%s%s%s", endpoint, count ? "/count" : "",
+                 params.len ? "?" : "", params.len ? params.data : "") < 0) {
         *path = NULL;
         rc = -ENOMEM;
     }
+    free(endpoint);
     buf_clear(&params);
     return rc;
 }

@@ -21,6 +21,7 @@ enum query_param {
     QP_CHILD_CONDITIONS,
     QP_CUSTOM_FIELD_CONDITIONS,
     QP_FIELDS,
+    QP_COLUMNS, /* reports only */
     QP_COUNT
 };
 
@@ -60,7 +61,8 @@ bool query_search_usable(struct queries *q, const struct resource_type *row);
 void query_no_search(struct queries *q, const struct resource_type *row);
 
 /* The collection a collection parameter names ("members/types"), or NULL
- * when it names none a query can search. */
+ * when it names none a query can search.  "reports/<name>" names one of
+ * a server's reports (the reports row). */
 const struct resource_type *query_collection(const char *value);
 
 /* The request a query makes, relative to the System API: its listing

@@ -57,7 +57,7 @@ const struct resource_type resource_table[] = {
     COLLECTION("/tokens/{member}", "id", "members/{member}/tokens",
                VERB_GET | VERB_POST | VERB_DELETE, .keep_answer = true),
     COLLECTION("/apiReports",    "id",         "apiReports",    READ_ONLY,
-               .optional = true),
+               .optional = true, .run_endpoint = "apiReports/{id}/run"),
     /* ConnectWise's own reports (the description's apiReports have no
      * counterpart there): optional, since servers like the description's
      * lack them. */

@@ -69,6 +69,11 @@ struct resource_type {
     /* A view of a collection: its objects that share a key with another,
      * named "<key>%23id<id>" (see names.h); made by resource_duplicates. */
     bool duplicates;
+    /* Objects that can be run (the description's apiReports): beside
+     * <key>.json, <key>.params holds the run's parameters (JSON, default
+     * {}) and <key>.result, reachable by name only, runs it when opened:
+     * POST run_endpoint ("{id}": the key) with {"params": ...}. */
+    const char *run_endpoint;
     /* Another endpoint that lists the objects by conditions (the user's
      * description's members/search): queries try it first, and use the
      * endpoint itself where it answers 404. */

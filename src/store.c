@@ -4,6 +4,7 @@
 #include "allowed.h"
 #include "log.h"
 #include "names.h"
+#include "paths.h"
 #include "render.h"
 #include "report.h"
 #include "strmap.h"
@@ -428,20 +429,6 @@ static int missing(const struct resource_type *res, int rc)
     return rc == -ENOENT && !res->optional ? -EIO : rc;
 }
 
-/* A row's path template ("myAccount/{id}") with id in place of "{id}"
- * (a template without one is copied); NULL without memory. */
-static char *with_id(const char *tmpl, const char *id)
-{
-    const char *slot = strstr(tmpl, "{id}");
-    char *path;
-
-    if (!slot)
-        return strdup(tmpl);
-    if (asprintf(&path, "%.*s%s%s", (int)(slot - tmpl), tmpl, id, slot + 4) < 0)
-        return NULL;
-    return path;
-}
-
 /* The row's alternative route: GET via, then alternative with its id. */
 static int fetch_alternative(struct store *store,
                              const struct resource_type *res, cJSON **json,
@@ -455,7 +442,7 @@ static int fetch_alternative(struct store *store,
     if (rc == 0 && !id)
         rc = -ENOENT; /* the server cannot say who the caller is */
     if (rc == 0)
-        path = with_id(res->alternative, id);
+        path = path_with_id(res->alternative, id);
     if (rc == 0)
         rc = path ? store->api.get(store->api.ctx, path, json, err) : -ENOMEM;
     free(path);
@@ -519,8 +506,8 @@ static int report_page(struct store *store, const char *path, int page,
     cJSON *answer = NULL;
     int n = -1, rc;
 
-    snprintf(query, sizeof(query), "?page=%d&pageSize=%d", page,
-             store->api.page_size);
+    snprintf(query, sizeof(query), "%cpage=%d&pageSize=%d",
+             strchr(path, '?') ? '&' : '?', page, store->api.page_size);
     if (asprintf(&url, "%s%s", path, query) < 0)
         return -ENOMEM;
     rc = store->api.get(store->api.ctx, url, &answer, err);
@@ -1005,7 +992,7 @@ int store_act(struct store *store, const struct resource_type *res,
               const char *key, const char *id, const cJSON *body,
               struct api_error *err)
 {
-    char *path = with_id(res->action_endpoint, id);
+    char *path = path_with_id(res->action_endpoint, id);
     cJSON *now = NULL;
     int rc;
 
@@ -1117,9 +1104,11 @@ int store_remember(struct store *store, const struct resource_type *res,
 struct derived_ctx {
     struct store *store;
     const char *path;
-    bool paged;
+    enum store_get how;
     store_render_fn render;
     void *render_ctx;
+    const cJSON *post;       /* a run: POSTed instead of a GET */
+    struct api_error *error; /* the filler's failure, when asked for */
 };
 
 static int fill_derived(void *ctx, const char *cache_key, void **value)
@@ -1131,9 +1120,17 @@ static int fill_derived(void *ctx, const char *cache_key, void **value)
     int rc;
 
     (void)cache_key;
-    rc = d->paged
-             ? d->store->api.get_all(d->store->api.ctx, d->path, &answer, &err)
-             : d->store->api.get(d->store->api.ctx, d->path, &answer, &err);
+    if (d->post)
+        rc = d->store->api.send(d->store->api.ctx, "POST", d->path, d->post,
+                                &answer, &err);
+    else if (d->how == STORE_GET_PAGES)
+        rc = d->store->api.get_all(d->store->api.ctx, d->path, &answer, &err);
+    else if (d->how == STORE_GET_REPORT)
+        rc = fetch_report(d->store, d->path, &answer, &err);
+    else
+        rc = d->store->api.get(d->store->api.ctx, d->path, &answer, &err);
+    if (rc && d->error)
+        *d->error = err;
     if (report(rc, d->path, &err))
         return rc;
     c = calloc(1, sizeof(*c));
@@ -1157,11 +1154,32 @@ static int derived_key(struct cache_key *out, const char *path)
     return n < 0 || (size_t)n >= sizeof(out->text) ? -ENAMETOOLONG : 0;
 }
 
-int store_derived(struct store *store, const char *path, bool paged,
+int store_run(struct store *store, const char *path, const cJSON *body,
+              const char *tag, store_render_fn render, bool want_text,
+              struct doc *out, struct api_error *err)
+{
+    struct derived_ctx d = {
+        store, path, STORE_GET_ONE, render, NULL, body, err
+    };
+    struct doc_request req = { want_text, out };
+    char *printed = cJSON_PrintUnformatted(body);
+    struct cache_key key;
+    int n = printed ? snprintf(key.text, sizeof(key.text), "post:%s %s", path,
+                               printed)
+                    : -1;
+
+    cJSON_free(printed);
+    if (n < 0 || (size_t)n >= sizeof(key.text))
+        return n < 0 ? -ENOMEM : -ENAMETOOLONG;
+    return cache_get(store->cache, key.text, tag, fill_derived, &d, copy_doc,
+                     &req);
+}
+
+int store_derived(struct store *store, const char *path, enum store_get how,
                   const char *tag, store_render_fn render, void *render_ctx,
                   bool want_text, struct doc *out)
 {
-    struct derived_ctx d = { store, path, paged, render, render_ctx };
+    struct derived_ctx d = { store, path, how, render, render_ctx, NULL, NULL };
     struct doc_request req = { want_text, out };
     struct cache_key key;
     int rc = derived_key(&key, path);

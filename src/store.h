@@ -64,13 +64,24 @@ void store_names_free(char **names, size_t count);
  * 0 or -errno (-EIO for an answer of the wrong shape). */
 typedef int (*store_render_fn)(const cJSON *answer, void *ctx, char **text,
                                size_t *len);
-/* The file render makes of GET path (paged: every page, as one array),
+/* The file render makes of GET path, asked as `how` says,
  * cached for the TTL and filed under tag, so that a write to the row
  * whose tag it is forgets it.  -ENOENT (cached too) when the server has
  * no such path. */
-int store_derived(struct store *store, const char *path, bool paged,
+enum store_get {
+    STORE_GET_ONE,    /* one answer */
+    STORE_GET_PAGES,  /* a list: every page, as one array */
+    STORE_GET_REPORT, /* a report: every page's rows, keyed by column */
+};
+int store_derived(struct store *store, const char *path, enum store_get how,
                   const char *tag, store_render_fn render, void *render_ctx,
                   bool want_text, struct doc *out);
+/* The file render makes of the answer to POST body to path (a report run),
+ * cached for the TTL per body and filed under tag; err (may be NULL) gets
+ * the server's refusal when this call ran the request. */
+int store_run(struct store *store, const char *path, const cJSON *body,
+              const char *tag, store_render_fn render, bool want_text,
+              struct doc *out, struct api_error *err);
 /* GET path past the cache, for its verdict only (is a query valid?);
  * 0 or -errno with err filled. */
 int store_probe(struct store *store, const char *path, struct api_error *err);

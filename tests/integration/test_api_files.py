@@ -266,6 +266,24 @@ class ApiFileChecks:
                           if n.endswith(".json")], ["admin.json"])
         self.assertEqual(read_text(os.path.join(folder, ".count")), "1\n")
 
+    def test_a_report_queried_with_conditions_and_columns(self):
+        mnt = self.mount("ttl=60")
+        folder = self.make_query(mnt, "active", "reports/Member",
+                                 "inactiveFlag = false",
+                                 columns="identifier,inactiveFlag")
+        self.assertIn("result.json", os.listdir(folder))
+        rows = json.loads(read_text(os.path.join(folder, "result.json")))
+        answer = self.emu.curl(
+            "reports/Member?conditions=%s&columns=identifier,inactiveFlag"
+            "&pageSize=1000" % urllib.parse.quote("inactiveFlag = false"))
+        cols = [list(c)[0] for c in answer["column_definitions"]]
+        self.assertEqual(rows, [dict(zip(cols, r))
+                                for r in answer["row_values"]])
+        self.assertTrue(rows)
+        self.assertEqual(sorted(rows[0]), ["identifier", "inactiveFlag"])
+        self.assertEqual(read_text(os.path.join(folder, ".count")),
+                         "%d\n" % len(rows))
+
     def test_saved_queries_come_from_the_config(self):
         cfg_dir = os.path.join(self.emu.tmp, "cfg-%s" % self.emu.dialect)
         os.makedirs(cfg_dir, exist_ok=True)
@@ -290,6 +308,44 @@ class SeedApiFilesTest(ApiFileChecks, EmulatorTestCase):
 
 class RealApiFilesTest(ApiFileChecks, EmulatorTestCase):
     dialect = "real"
+
+
+class ReportRunTest(EmulatorTestCase):
+    """The description's apiReports run through <id>.params and
+    <id>.result (a real server's reports are reports/<name>: see
+    test_dialects)."""
+
+    dialect = "seed"
+
+    def test_a_result_runs_the_report_with_its_params(self):
+        mnt = self.mount("ttl=60")
+        self.assertNotIn("1.result", os.listdir(mnt.p("apiReports")))
+        self.assertEqual(read_text(mnt.p("apiReports", "1.params")), "{}\n")
+        result = json.loads(read_text(mnt.p("apiReports", "1.result")))
+        # report 1 is the member directory: a row per member
+        self.assertEqual(sorted(r["identifier"] for r in result),
+                         sorted(m["identifier"]
+                                for m in self.emu.curl_all("members")))
+        read_text(mnt.p("apiReports", "1.result"))
+        runs = [p for p in api_paths(self.emu) if p[0] == "POST"]
+        self.assertEqual(runs, [("POST", "apiReports/1/run", "")])
+        write_close(mnt.p("apiReports", "1.params"), '{"inactiveFlag": true}')
+        fewer = json.loads(read_text(mnt.p("apiReports", "1.result")))
+        self.assertTrue(all(r["inactiveFlag"] for r in fewer))
+        self.assertLess(len(fewer), len(result))
+        runs = [p for p in api_paths(self.emu) if p[0] == "POST"]
+        self.assertEqual(len(runs), 2)  # the close ran it; the read is free
+
+    def test_params_the_server_refuses_fail_the_close(self):
+        mnt = self.mount("ttl=60")
+        with self.assertRaises(OSError) as ctx:
+            write_close(mnt.p("apiReports", "1.params"), '{"bogus": 1}')
+        self.assertEqual(ctx.exception.errno, errno.EINVAL)
+        self.assertIn("bogus", read_text(mnt.p(".cwmfs", "errors")))
+        self.assertEqual(read_text(mnt.p("apiReports", "1.params")), "{}\n")
+        with self.assertRaises(OSError) as ctx:
+            write_close(mnt.p("apiReports", "1.params"), "not json")
+        self.assertEqual(ctx.exception.errno, errno.EINVAL)
 
 
 if __name__ == "__main__":
