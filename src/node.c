@@ -19,6 +19,7 @@ static const struct node_kind *const kind_of_role[TMPL_ROLES] = {
     [TMPL_COLLECTION] = &node_collection,
     [TMPL_SINGLETON] = &node_singleton,
     [TMPL_REPORT] = &node_report,
+    [TMPL_REPORT_LINK] = &node_report_link,
     [TMPL_OBJECT] = &node_object,
     [TMPL_META] = &node_meta,
     [TMPL_COUNT] = &node_count,
@@ -439,7 +440,7 @@ static void add_fixed(struct listing *l, const struct tmpl *dir)
     const char *v = dir->pattern ? dir->pattern->values : NULL;
 
     for (const struct tmpl *c = dir->children; c; c = c->next)
-        if ((kind_of_role[c->role]->flags & NODE_LISTED) &&
+        if ((kind_of_role[c->role]->flags & NODE_LISTED) && !c->hidden &&
             is_present(l->fs, c))
             listing_add(l, c->name, tmpl_is_dir(c) ? S_IFDIR : S_IFREG);
     for (v = v ? v + strspn(v, " ") : ""; *v; v += strspn(v, " ")) {
@@ -456,6 +457,9 @@ int listing_fill(struct listing *l, const struct tmpl *dir, char **server_names,
                  size_t server_count)
 {
     struct local_names ln = { l, server_names, server_count, strmap_new(NULL) };
+    mode_t type = dir->pattern && dir->pattern->role == TMPL_REPORT_LINK
+                      ? S_IFLNK
+                      : S_IFREG;
 
     if (!ln.hidden)
         return -ENOMEM;
@@ -465,7 +469,7 @@ int listing_fill(struct listing *l, const struct tmpl *dir, char **server_names,
     local_for_each_in(l->fs->local, l->dir, add_local, &ln);
     for (size_t i = 0; i < server_count; i++)
         if (!strmap_get(ln.hidden, server_names[i]))
-            listing_add(l, server_names[i], S_IFREG);
+            listing_add(l, server_names[i], type);
     strmap_free(ln.hidden);
     return 0;
 }

@@ -121,7 +121,7 @@ struct node_kind {
 extern const struct node_kind node_directory, node_collection, node_object,
     node_singleton, node_report, node_local, node_vacant, node_meta, node_count,
     node_history, node_kept, node_queries, node_query, node_run_params,
-    node_run_result;
+    node_run_result, node_report_link;
 
 /* Resolves path one level at a time from the root.  0, -ENOENT, -ENOTDIR,
  * -ENOMEM. */

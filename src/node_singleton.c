@@ -8,6 +8,9 @@
 #include "handle.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
 
 /* The answer: a singleton's, or a collection's report named by key. */
 static int singleton_doc(struct cwmfs *fs, const struct node *n, bool want_text,
@@ -92,6 +95,50 @@ static int report_exists(struct cwmfs *fs, const struct node *n)
 {
     return store_listed(fs->store, n->res, n->key);
 }
+
+/* A report's name in its folder: REPORT_ROWS/<name>, where it runs. */
+static int report_link_target(const struct node *n, char *buf, size_t size)
+{
+    const char *name = strrchr(n->path, '/');
+    int len = snprintf(buf, size, "%s/%s", REPORT_ROWS, name ? name + 1 : "");
+
+    return len < 0 || (size_t)len >= size ? -ENAMETOOLONG : len;
+}
+
+static int report_link_getattr(struct cwmfs *fs, const struct node *n,
+                               struct stat *st)
+{
+    char target[PATH_MAX];
+    int len = report_link_target(n, target, sizeof(target));
+
+    if (len < 0)
+        return len;
+    node_fill_common(fs, n->path, st);
+    st->st_mode = S_IFLNK | 0777;
+    st->st_nlink = 1;
+    st->st_size = len;
+    st->st_mtime = st->st_ctime = st->st_atime = fs->mounted;
+    return 0;
+}
+
+static int report_link_readlink(struct cwmfs *fs, const struct node *n,
+                                char *buf, size_t size)
+{
+    (void)fs;
+    return report_link_target(n, buf, size) < 0 ? -ENAMETOOLONG : 0;
+}
+
+const struct node_kind node_report_link = {
+    .name = "report link",
+    .flags = NODE_LISTED,
+    .refusal = EACCES,
+    .editor_name = node_fixed_name,
+    .exists = report_exists,
+    .getattr = report_link_getattr,
+    .readlink = report_link_readlink,
+    .create = node_create_exists,
+    .set_attr = node_accept_attr,
+};
 
 const struct node_kind node_report = {
     .name = "report",

@@ -228,6 +228,21 @@ static bool is_pattern(const char *seg, size_t len)
     return len > 2 && seg[0] == '{' && memchr(seg, '}', len) != NULL;
 }
 
+/* A folder of reports' hidden REPORT_ROWS folder and its files. */
+static bool report_rows(struct tmpl *dir, const char *seg, size_t len,
+                        const struct resource_type *row)
+{
+    struct tmpl *rows = literal_child(dir, REPORT_ROWS, strlen(REPORT_ROWS),
+                                      TMPL_COLLECTION);
+    struct tmpl *t = rows ? pattern_child(rows, seg, len, TMPL_REPORT) : NULL;
+
+    if (!t)
+        return false;
+    rows->res = t->res = row;
+    rows->hidden = true;
+    return true;
+}
+
 /* One segment of a row's pattern; last: it names the row's files. */
 static struct tmpl *add_segment(struct tmpl *dir, const char *seg, size_t len,
                                 bool last, const struct resource_type *row)
@@ -246,7 +261,10 @@ static struct tmpl *add_segment(struct tmpl *dir, const char *seg, size_t len,
         return NULL; /* "{x}.json" names files, which hold nothing */
     if (row->kind == RES_HISTORY)
         return pattern_child(dir, seg, len, TMPL_HISTORY);
-    t = pattern_child(dir, seg, len, row->reports ? TMPL_REPORT : TMPL_OBJECT);
+    if (row->reports && !report_rows(dir, seg, len, row))
+        return NULL;
+    t = pattern_child(dir, seg, len,
+                      row->reports ? TMPL_REPORT_LINK : TMPL_OBJECT);
     if (t) {
         dir->role = TMPL_COLLECTION;
         dir->res = row;
@@ -271,7 +289,8 @@ static int add_row(struct tmpl *root, const struct resource_type *row)
     if (!t || t == root)
         return -1;
     if (t->role == TMPL_SINGLETON || t->role == TMPL_REPORT ||
-        t->role == TMPL_OBJECT || t->role == TMPL_HISTORY)
+        t->role == TMPL_OBJECT || t->role == TMPL_HISTORY ||
+        t->role == TMPL_REPORT_LINK)
         t->res = row;
     return 0;
 }

@@ -107,20 +107,26 @@ resource_duplicates(const struct resource_type *res);
 /* ---- the tree of templates ---- */
 
 enum tmpl_role {
-    TMPL_DIRECTORY,  /* a directory of fixed names (the root) */
-    TMPL_COLLECTION, /* a directory of objects (and maybe fixed names) */
-    TMPL_SINGLETON,  /* one file */
-    TMPL_REPORT,     /* one file, fetched only when read */
-    TMPL_OBJECT,     /* the pattern of a collection's files */
-    TMPL_META,       /* cwmfs's own /.cwmfs tree */
-    TMPL_COUNT,      /* a collection's number of objects (COUNT_NAME) */
-    TMPL_HISTORY,    /* the pattern of a RES_HISTORY row's files */
-    TMPL_QUERIES,    /* /queries: saved searches as folders (query.h) */
+    TMPL_DIRECTORY,   /* a directory of fixed names (the root) */
+    TMPL_COLLECTION,  /* a directory of objects (and maybe fixed names) */
+    TMPL_SINGLETON,   /* one file */
+    TMPL_REPORT,      /* one file, fetched only when read */
+    TMPL_REPORT_LINK, /* a report's name in its folder: a link into
+                         REPORT_ROWS, where the TMPL_REPORT file is */
+    TMPL_OBJECT,      /* the pattern of a collection's files */
+    TMPL_META,        /* cwmfs's own /.cwmfs tree */
+    TMPL_COUNT,       /* a collection's number of objects (COUNT_NAME) */
+    TMPL_HISTORY,     /* the pattern of a RES_HISTORY row's files */
+    TMPL_QUERIES,     /* /queries: saved searches as folders (query.h) */
     TMPL_ROLES
 };
 
 /* The directory holding cwmfs's own files. */
 #define META_DIR "/.cwmfs"
+/* In a folder of reports, the hidden folder of the files that run them:
+ * the folder lists links to these, and neither grep -r nor find follows a
+ * link, so a walk of the mount runs no report. */
+#define REPORT_ROWS ".rows"
 /* The folder of saved searches. */
 #define QUERIES_DIR "/queries"
 /* In every collection: how many objects it holds.  A dot name, and not
@@ -138,6 +144,7 @@ struct tmpl {
     struct tmpl *next;     /* the next sibling */
     struct tmpl *pattern;  /* the child any other name may match */
     int subdirs;           /* children that are directories */
+    bool hidden;           /* reachable by name, never listed */
 };
 
 /* The tree of resource_table (built on first use, never freed). */

@@ -54,16 +54,28 @@ class ApiFileChecks:
         self.assertEqual(int(read_text(mnt.p("callbacks", ".count"))),
                          before + 1)
 
-    def test_counts_are_not_listed_and_walks_never_ask(self):
+    def test_a_walk_costs_only_listings_and_singletons(self):
         mnt = self.mount("ttl=60")
         self.assertNotIn(".count", os.listdir(mnt.p("members")))
         res = run(["grep", "-r", "-c", "zzz-nothing", mnt.path])
         self.assertIn(res.returncode, (0, 1), res.stderr)
+        self.assertEqual(res.stderr, "")
         res = run(["find", mnt.path, "-name", ".count"])
         self.assertEqual(res.stdout, "")
-        asked = [p for p in api_paths(self.emu)
-                 if p[1].endswith("/count") or p[1].startswith("audittrail")]
+        # no count, history, token, report run or object asked one by one
+        singletons = {"info", "myAccount", "mySecurity", "mymembers"}
+        listings = {"members", "members/types", "securityRoles",
+                    "departments", "locations", "callbacks", "apiReports",
+                    "reports"}
+        asked = [p for m, p, _ in api_paths(self.emu)
+                 if p not in singletons | listings and
+                 not p.startswith("myAccount/")]
         self.assertEqual(asked, [])
+        self.assertTrue(all(m == "GET" for m, _, _ in api_paths(self.emu)))
+        # the reports are there as links, to be read by name
+        link = mnt.p("reports", "Member.json")
+        self.assertTrue(os.path.islink(link))
+        self.assertTrue(json.loads(read_text(link)))
 
     def test_a_count_is_read_only(self):
         mnt = self.mount("ttl=60")

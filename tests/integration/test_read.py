@@ -81,7 +81,7 @@ class TreeTest(MountedTestCase):
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertEqual(sorted(res.stdout.split()), sorted(
             [".", "..", ".cwmfs", "info", "myAccount", "mySecurity", "reports",
-             "audittrail"]
+             "audittrail", "tokens", "queries"]
             + [d for d in self.collections() if "/" not in d]))
         self.assertIn("types", os.listdir(self.mnt.p("members")))
 
@@ -143,13 +143,14 @@ class TreeTest(MountedTestCase):
         self.assertEqual(res.returncode, 0, res.stderr)
         expected = len(SINGLETONS) + sum(
             len(self.emu.curl_all(e)) for e, _, _ in self.collections().values())
-        expected += len(self.emu.curl_all("reports"))  # a file per report
+        # reports are links (a walk runs none), so not -type f
         self.assertEqual(len(res.stdout.splitlines()), expected)
         dirs = run(["find", self.mnt.path, *prune, "-type", "d",
                     "-print"]).stdout.split()
         audit_types = os.listdir(self.mnt.p("audittrail"))
         self.assertEqual(len(dirs), 1 + len(self.collections()) + 1  # reports
-                         + 1 + len(audit_types))  # audittrail and its types
+                         + 1 + len(audit_types)  # audittrail and its types
+                         + 2)  # tokens and queries, empty
         # cwmfs's own files: the error log and the rejected texts
         meta = run(["find", self.mnt.p(".cwmfs")]).stdout.split()
         self.assertEqual(sorted(os.path.relpath(p, self.mnt.path) for p in meta),

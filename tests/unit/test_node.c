@@ -99,18 +99,27 @@ static void test_rows_the_server_lacks(void)
     teardown(&fx);
 }
 
-/* A collection of reports: listed by name; ls -l runs none of them. */
+/* A collection of reports: listed by name, as links into REPORT_ROWS where
+ * the files that run them are; ls -l runs none of them. */
 static void test_reports(void)
 {
     struct fixture fx;
     struct node n;
     struct stat st;
     struct doc doc = { 0 };
+    char target[64];
 
     setup(&fx);
-    CHECK(kind_at(&fx, "/reports/Member.json", &n) == &node_report);
+    CHECK(kind_at(&fx, "/reports/Member.json", &n) == &node_report_link);
     CHECK_INT_EQ(fx.server.requests, 1);
     CHECK_STR_EQ(fx.server.log[0], "GET reports");
+    CHECK_INT_EQ(n.kind->getattr(&fx.fs, &n, &st), 0);
+    CHECK(S_ISLNK(st.st_mode));
+    CHECK_INT_EQ(n.kind->readlink(&fx.fs, &n, target, sizeof(target)), 0);
+    CHECK_STR_EQ(target, REPORT_ROWS "/Member.json");
+    node_clear(&n);
+    CHECK(kind_at(&fx, "/reports/" REPORT_ROWS "/Member.json", &n) ==
+          &node_report);
     CHECK_INT_EQ(n.kind->getattr(&fx.fs, &n, &st), 0);
     CHECK_INT_EQ(st.st_size, 0);
     CHECK_INT_EQ(fx.server.requests, 1); /* stat ran nothing */
@@ -119,7 +128,7 @@ static void test_reports(void)
     CHECK(doc.text && strstr(doc.text, "\"identifier\": \"admin\""));
     doc_clear(&doc);
     node_clear(&n);
-    CHECK(kind_at(&fx, "/reports/Time Entry.json", &n) == &node_report);
+    CHECK(kind_at(&fx, "/reports/Time Entry.json", &n) == &node_report_link);
     node_clear(&n);
     CHECK(kind_at(&fx, "/reports/Nothing.json", &n) == &node_vacant);
     node_clear(&n);
