@@ -2,6 +2,7 @@
 #include "node.h"
 
 #include "buf.h"
+#include "handle.h"
 #include "mount.h"
 #include "names.h"
 #include "strmap.h"
@@ -374,6 +375,31 @@ mode_t node_file_mode(struct cwmfs *fs, const struct resource_type *res,
                     !read_only;
 
     return (writable ? 0644 : 0444) & ~fs->umask;
+}
+
+int node_doc_getattr(struct cwmfs *fs, const struct node *n, struct stat *st,
+                     node_doc_fn doc_of)
+{
+    struct doc doc = { 0 };
+    int rc = doc_of(fs, n, false, &doc);
+
+    if (rc == 0)
+        node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
+    doc_clear(&doc);
+    return rc;
+}
+
+int node_doc_open(struct cwmfs *fs, const struct node *n,
+                  struct fuse_file_info *fi, node_doc_fn doc_of)
+{
+    struct doc doc = { 0 };
+    int rc;
+
+    if (handle_wants_write(fi))
+        return -EACCES;
+    rc = doc_of(fs, n, true, &doc);
+    return rc ? rc
+              : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
 }
 
 int node_accept_attr(struct cwmfs *fs, const struct node *n,

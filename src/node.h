@@ -159,6 +159,18 @@ bool node_run_name(const struct resource_type *res, const char *name,
 /* {"count": N} as a count file shows it, "N\n" (a store_render_fn). */
 int node_render_count(const cJSON *answer, void *ctx, char **text, size_t *len);
 
+/* ---- read-only files made from one answer (counts, histories, runs) ---- */
+
+/* A kind's text: with want_text false only len and mtime. */
+typedef int (*node_doc_fn)(struct cwmfs *fs, const struct node *n,
+                           bool want_text, struct doc *doc);
+/* getattr of such a file: mode 0444 less the umask, its doc's size. */
+int node_doc_getattr(struct cwmfs *fs, const struct node *n, struct stat *st,
+                     node_doc_fn doc_of);
+/* open of such a file: a snapshot of its doc; writers get EACCES. */
+int node_doc_open(struct cwmfs *fs, const struct node *n,
+                  struct fuse_file_info *fi, node_doc_fn doc_of);
+
 /* ---- shared by the kinds of fixed names ---- */
 
 /* A directory's attributes (nlink counts its template's subdirectories). */

@@ -81,25 +81,13 @@ static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
 static int count_getattr(struct cwmfs *fs, const struct node *n,
                          struct stat *st)
 {
-    struct doc doc = { 0 };
-    int rc = count_doc(fs, n, false, &doc);
-
-    if (rc == 0)
-        node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
-    return rc;
+    return node_doc_getattr(fs, n, st, count_doc);
 }
 
 static int count_open(struct cwmfs *fs, const struct node *n,
                       struct fuse_file_info *fi)
 {
-    struct doc doc = { 0 };
-    int rc;
-
-    if (handle_wants_write(fi))
-        return -EACCES;
-    rc = count_doc(fs, n, true, &doc);
-    return rc ? rc
-              : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
+    return node_doc_open(fs, n, fi, count_doc);
 }
 
 const struct node_kind node_count = {

@@ -124,25 +124,13 @@ static int history_exists(struct cwmfs *fs, const struct node *n)
 static int history_getattr(struct cwmfs *fs, const struct node *n,
                            struct stat *st)
 {
-    struct doc doc = { 0 };
-    int rc = history_doc(fs, n, false, &doc);
-
-    if (rc == 0)
-        node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
-    return rc;
+    return node_doc_getattr(fs, n, st, history_doc);
 }
 
 static int history_open(struct cwmfs *fs, const struct node *n,
                         struct fuse_file_info *fi)
 {
-    struct doc doc = { 0 };
-    int rc;
-
-    if (handle_wants_write(fi))
-        return -EACCES;
-    rc = history_doc(fs, n, true, &doc);
-    return rc ? rc
-              : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
+    return node_doc_open(fs, n, fi, history_doc);
 }
 
 const struct node_kind node_history = {

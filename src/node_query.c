@@ -579,7 +579,8 @@ const struct node_kind node_query_link = {
 };
 
 /* A partial object (with `fields`): its text, pretty as any object. */
-static int partial_doc(struct cwmfs *fs, const struct node *n, struct doc *doc)
+static int partial_doc(struct cwmfs *fs, const struct node *n, bool want_text,
+                       struct doc *doc)
 {
     struct find_ctx f = { n->vars[0], NULL, false };
     struct result r = { 0 };
@@ -592,6 +593,10 @@ static int partial_doc(struct cwmfs *fs, const struct node *n, struct doc *doc)
         doc->mtime = r.doc.mtime;
         rc = doc->text ? 0 : -ENOMEM;
     }
+    if (rc == 0 && !want_text) {
+        free(doc->text);
+        doc->text = NULL;
+    }
     cJSON_Delete(f.object);
     result_clear(&r);
     return rc;
@@ -600,26 +605,13 @@ static int partial_doc(struct cwmfs *fs, const struct node *n, struct doc *doc)
 static int partial_getattr(struct cwmfs *fs, const struct node *n,
                            struct stat *st)
 {
-    struct doc doc = { 0 };
-    int rc = partial_doc(fs, n, &doc);
-
-    if (rc == 0)
-        node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
-    doc_clear(&doc);
-    return rc;
+    return node_doc_getattr(fs, n, st, partial_doc);
 }
 
 static int partial_open(struct cwmfs *fs, const struct node *n,
                         struct fuse_file_info *fi)
 {
-    struct doc doc = { 0 };
-    int rc;
-
-    if (handle_wants_write(fi))
-        return -EACCES;
-    rc = partial_doc(fs, n, &doc);
-    return rc ? rc
-              : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
+    return node_doc_open(fs, n, fi, partial_doc);
 }
 
 const struct node_kind node_query_partial = {
@@ -653,25 +645,13 @@ static int rows_doc(struct cwmfs *fs, const struct node *n, bool want_text,
 
 static int rows_getattr(struct cwmfs *fs, const struct node *n, struct stat *st)
 {
-    struct doc doc = { 0 };
-    int rc = rows_doc(fs, n, false, &doc);
-
-    if (rc == 0)
-        node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
-    return rc;
+    return node_doc_getattr(fs, n, st, rows_doc);
 }
 
 static int rows_open(struct cwmfs *fs, const struct node *n,
                      struct fuse_file_info *fi)
 {
-    struct doc doc = { 0 };
-    int rc;
-
-    if (handle_wants_write(fi))
-        return -EACCES;
-    rc = rows_doc(fs, n, true, &doc);
-    return rc ? rc
-              : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
+    return node_doc_open(fs, n, fi, rows_doc);
 }
 
 const struct node_kind node_query_rows = {
@@ -704,25 +684,13 @@ static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
 static int count_getattr(struct cwmfs *fs, const struct node *n,
                          struct stat *st)
 {
-    struct doc doc = { 0 };
-    int rc = count_doc(fs, n, false, &doc);
-
-    if (rc == 0)
-        node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
-    return rc;
+    return node_doc_getattr(fs, n, st, count_doc);
 }
 
 static int count_open(struct cwmfs *fs, const struct node *n,
                       struct fuse_file_info *fi)
 {
-    struct doc doc = { 0 };
-    int rc;
-
-    if (handle_wants_write(fi))
-        return -EACCES;
-    rc = count_doc(fs, n, true, &doc);
-    return rc ? rc
-              : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
+    return node_doc_open(fs, n, fi, count_doc);
 }
 
 const struct node_kind node_query_count = {
