@@ -19,11 +19,6 @@
 
 struct handle;
 
-/* What a setting (a query's parameter file) does with the text written to
- * it: 0, or -errno for the writer's flush. */
-typedef int (*handle_apply_fn)(struct cwmfs *fs, const char *path,
-                               const char *text);
-
 struct handle_ops {
     int (*read)(struct cwmfs *fs, struct handle *h, char *buf, size_t size,
                 off_t off);

@@ -196,6 +196,23 @@ void local_unlink_file(struct local *local, struct local_file *file)
     pthread_mutex_unlock(&local->lock);
 }
 
+/* Links file at *new_path (taken: set to NULL) instead of where it was,
+ * replacing what is there; 0 or -ENOMEM. */
+static int move_locked(struct local *local, struct local_file *file,
+                       char **new_path)
+{
+    int rc;
+
+    file->refs++; /* survive the unlink */
+    unlink_locked(local, file);
+    free(file->path);
+    file->path = *new_path;
+    *new_path = NULL;
+    rc = link_locked(local, file);
+    unref_locked(file);
+    return rc;
+}
+
 int local_rename(struct local *local, const char *from, const char *to)
 {
     struct local_file *file;
@@ -206,15 +223,8 @@ int local_rename(struct local *local, const char *from, const char *to)
         return -ENOMEM;
     pthread_mutex_lock(&local->lock);
     file = find_locked(local, from);
-    if (file) {
-        file->refs++; /* survive the unlink */
-        unlink_locked(local, file);
-        free(file->path);
-        file->path = new_path;
-        new_path = NULL;
-        rc = link_locked(local, file);
-        unref_locked(file);
-    }
+    if (file)
+        rc = move_locked(local, file, &new_path);
     pthread_mutex_unlock(&local->lock);
     free(new_path);
     return rc;
@@ -336,15 +346,8 @@ int local_keep(struct local *local, struct local_file *file, const char *path,
         file->mode = 0600;
         touch(file);
     }
-    if (rc == 0 && file->linked && strcmp(file->path, new_path) != 0) {
-        file->refs++; /* survive the unlink */
-        unlink_locked(local, file);
-        free(file->path);
-        file->path = new_path;
-        new_path = NULL;
-        rc = link_locked(local, file);
-        unref_locked(file);
-    }
+    if (rc == 0 && file->linked && strcmp(file->path, new_path) != 0)
+        rc = move_locked(local, file, &new_path);
     pthread_mutex_unlock(&local->lock);
     free(new_path);
     return rc;

@@ -402,6 +402,32 @@ int node_doc_open(struct cwmfs *fs, const struct node *n,
               : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
 }
 
+int node_setting_getattr(struct cwmfs *fs, const struct node *n,
+                         struct stat *st, node_text_fn text_of)
+{
+    char *text = NULL;
+    int rc = text_of(fs, n, &text);
+
+    if (rc == 0)
+        node_fill_file(fs, n->path, 0644 & ~fs->umask, strlen(text),
+                       fs->mounted, st);
+    free(text);
+    return rc;
+}
+
+int node_setting_open(struct cwmfs *fs, const struct node *n,
+                      struct fuse_file_info *fi, node_text_fn text_of,
+                      handle_apply_fn apply)
+{
+    char *text = NULL;
+    int rc = text_of(fs, n, &text);
+
+    if (rc == 0)
+        rc = handle_open_setting(fs, n->path, fi, text, apply);
+    free(text);
+    return rc;
+}
+
 int node_accept_attr(struct cwmfs *fs, const struct node *n,
                      const struct attr_change *change)
 {

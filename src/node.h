@@ -171,6 +171,23 @@ int node_doc_getattr(struct cwmfs *fs, const struct node *n, struct stat *st,
 int node_doc_open(struct cwmfs *fs, const struct node *n,
                   struct fuse_file_info *fi, node_doc_fn doc_of);
 
+/* ---- settings the mount keeps (a query's, a report run's parameters) ---- */
+
+/* What a setting does with the text written to it: 0, or -errno for the
+ * writer's flush (see handle_open_setting). */
+typedef int (*handle_apply_fn)(struct cwmfs *fs, const char *path,
+                               const char *text);
+/* A setting's text as its file shows it (malloc'd). */
+typedef int (*node_text_fn)(struct cwmfs *fs, const struct node *n,
+                            char **text);
+/* getattr of a setting: mode 0644 less the umask, its text's size. */
+int node_setting_getattr(struct cwmfs *fs, const struct node *n,
+                         struct stat *st, node_text_fn text_of);
+/* open of a setting: its text, which a writer's flush hands to apply. */
+int node_setting_open(struct cwmfs *fs, const struct node *n,
+                      struct fuse_file_info *fi, node_text_fn text_of,
+                      handle_apply_fn apply);
+
 /* ---- shared by the kinds of fixed names ---- */
 
 /* A directory's attributes (nlink counts its template's subdirectories). */

@@ -483,26 +483,13 @@ static int setting_text(struct cwmfs *fs, const struct node *n, char **text)
 static int setting_getattr(struct cwmfs *fs, const struct node *n,
                            struct stat *st)
 {
-    char *text;
-    int rc = setting_text(fs, n, &text);
-
-    if (rc == 0)
-        node_fill_file(fs, n->path, 0644 & ~fs->umask, strlen(text),
-                       fs->mounted, st);
-    free(text);
-    return rc;
+    return node_setting_getattr(fs, n, st, setting_text);
 }
 
 static int setting_open(struct cwmfs *fs, const struct node *n,
                         struct fuse_file_info *fi)
 {
-    char *text;
-    int rc = setting_text(fs, n, &text);
-
-    if (rc == 0)
-        rc = handle_open_setting(fs, n->path, fi, text, apply_setting);
-    free(text);
-    return rc;
+    return node_setting_open(fs, n, fi, setting_text, apply_setting);
 }
 
 /* truncate(2) to nothing unsets (`: > conditions`). */

@@ -174,26 +174,13 @@ static int params_text(struct cwmfs *fs, const struct node *n, char **text)
 static int params_getattr(struct cwmfs *fs, const struct node *n,
                           struct stat *st)
 {
-    char *text;
-    int rc = params_text(fs, n, &text);
-
-    if (rc == 0)
-        node_fill_file(fs, n->path, 0644 & ~fs->umask, strlen(text),
-                       fs->mounted, st);
-    free(text);
-    return rc;
+    return node_setting_getattr(fs, n, st, params_text);
 }
 
 static int params_open(struct cwmfs *fs, const struct node *n,
                        struct fuse_file_info *fi)
 {
-    char *text;
-    int rc = params_text(fs, n, &text);
-
-    if (rc == 0)
-        rc = handle_open_setting(fs, n->path, fi, text, apply_params);
-    free(text);
-    return rc;
+    return node_setting_open(fs, n, fi, params_text, apply_params);
 }
 
 /* truncate(2) to nothing: back to {} */
