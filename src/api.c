@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ struct cwm_api {
     char *base_url;             /* .../apis/3.0/system */
     struct curl_slist *headers; /* auth, clientId, Accept: built once */
     int page_size;
+    int max_conns; /* pages fetched at once (-o max_conns) */
     /* The codebase moves with cloud releases (v2025_1/ -> v2025_2/): a
      * discovered one is looked up again when an endpoint that always
      * exists answers 404 (api_relocate). */
@@ -199,6 +201,7 @@ struct cwm_api *api_new(const struct cwm_config *cfg,
     api->http = http_client_new(http_opts);
     api->headers = build_headers(cfg, cfg->api_version);
     api->page_size = API_MAX_PAGE_SIZE;
+    api->max_conns = API_DEFAULT_CONNS;
     if (!api->http || !api->headers) {
         snprintf(err, errlen, "cannot set up the HTTP client");
         goto fail;
@@ -381,6 +384,22 @@ static bool link_has_next(const char *link)
     return link && strstr(link, "rel=\"next\"") != NULL;
 }
 
+int api_link_last_page(const char *link)
+{
+    const char *rel = link ? strstr(link, "rel=\"last\"") : NULL;
+    const char *open = rel, *page;
+
+    while (open && open > link && *open != '<')
+        open--;
+    if (!open || *open != '<')
+        return 0;
+    for (page = strstr(open, "page="); page && page < rel;
+         page = strstr(page + 1, "page="))
+        if (page[-1] == '?' || page[-1] == '&')
+            return atoi(page + 5);
+    return 0;
+}
+
 /* Moves every item of `page` to the end of `all`. */
 static void append_items(cJSON *all, cJSON *page)
 {
@@ -391,48 +410,135 @@ static void append_items(cJSON *all, cJSON *page)
         cJSON_AddItemToArray(all, item);
 }
 
+/* One page of a list, and what its Link header says of the others. */
+struct page {
+    cJSON *items;
+    bool more; /* rel="next" */
+    int last;  /* rel="last", 0 when not said */
+};
+
+static int get_page(struct cwm_api *api, const char *endpoint, int n,
+                    struct page *out, struct api_error *error)
+{
+    struct http_response resp;
+    char *path;
+    int rc;
+
+    if (asprintf(&path, "%s%spageSize=%d&page=%d", endpoint,
+                 strchr(endpoint, '?') ? "&" : "?", api->page_size, n) < 0)
+        return -ENOMEM;
+    rc = api_call(api, "GET", path, NULL, &resp, error);
+    free(path);
+    if (rc)
+        return rc;
+    out->items = render_parse(resp.body, resp.len);
+    out->more = link_has_next(resp.link);
+    out->last = api_link_last_page(resp.link);
+    http_response_free(&resp);
+    if (!cJSON_IsArray(out->items)) {
+        cJSON_Delete(out->items);
+        out->items = NULL;
+        snprintf(error->message, sizeof(error->message),
+                 "GET %s: expected a JSON array", endpoint);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Pages 2..last, fetched by up to max_conns threads at once. */
+struct fetch {
+    struct cwm_api *api;
+    const char *endpoint;
+    int last;
+    struct page *pages; /* indexed by page number */
+    atomic_int next;
+    pthread_mutex_t lock; /* guards rc and error */
+    int rc;
+    struct api_error error;
+};
+
+static void *fetch_pages(void *arg)
+{
+    struct fetch *f = arg;
+    struct api_error error = { 0 };
+    int rc = 0;
+
+    for (int n = atomic_fetch_add(&f->next, 1); rc == 0 && n <= f->last;
+         n = atomic_fetch_add(&f->next, 1)) {
+        rc = get_page(f->api, f->endpoint, n, &f->pages[n], &error);
+        pthread_mutex_lock(&f->lock);
+        if (rc && !f->rc) {
+            f->rc = rc;
+            f->error = error;
+        }
+        rc = f->rc; /* one failure stops every fetcher */
+        pthread_mutex_unlock(&f->lock);
+    }
+    return NULL;
+}
+
+static int fetch_in_parallel(struct fetch *f)
+{
+    int threads = f->last - 1 < f->api->max_conns ? f->last - 1
+                                                  : f->api->max_conns;
+    pthread_t tid[API_MAX_CONNS];
+    int started = 0;
+
+    for (; started < threads; started++)
+        if (pthread_create(&tid[started], NULL, fetch_pages, f) != 0)
+            break;
+    if (started == 0)
+        fetch_pages(f); /* no thread to be had: this one does it all */
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    return f->rc;
+}
+
+/* Once page 1 said how many there are, the rest come at once (bounded by
+ * max_conns); a list that grew meanwhile is followed on, one by one. */
 int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
                 struct api_error *error)
 {
-    cJSON *all = cJSON_CreateArray();
-    const char *sep = strchr(endpoint, '?') ? "&" : "?";
-    int rc = 0;
+    struct page first = { 0 }, *pages = NULL;
+    struct fetch f = { .api = api, .endpoint = endpoint };
+    cJSON *all = NULL;
+    bool more;
+    int rc = get_page(api, endpoint, 1, &first, error), n;
 
     *out = NULL;
-    if (!all)
-        return -ENOMEM;
-    for (int page = 1;; page++) {
-        struct http_response resp;
-        char *path;
-        cJSON *items;
-        bool more;
-        int count;
-
-        if (asprintf(&path, "%s%spageSize=%d&page=%d", endpoint, sep,
-                     api->page_size, page) < 0) {
-            rc = -ENOMEM;
-            break;
+    if (rc)
+        return rc;
+    all = first.items;
+    more = first.more && cJSON_GetArraySize(all) > 0;
+    n = 2;
+    if (more && first.last > 2 && api->max_conns > 1) {
+        pages = calloc((size_t)first.last + 1, sizeof(*pages));
+        f.last = first.last;
+        f.pages = pages;
+        atomic_init(&f.next, 2);
+        pthread_mutex_init(&f.lock, NULL);
+        rc = pages ? fetch_in_parallel(&f) : -ENOMEM;
+        if (rc && pages)
+            *error = f.error;
+        for (n = 2; pages && n <= f.last; n++) {
+            if (pages[n].items)
+                append_items(all, pages[n].items);
+            cJSON_Delete(pages[n].items);
         }
-        rc = api_call(api, "GET", path, NULL, &resp, error);
-        free(path);
+        more = rc == 0 && pages[f.last].more;
+        pthread_mutex_destroy(&f.lock);
+        free(pages);
+    }
+    for (; rc == 0 && more; n++) { /* the Link header decides */
+        struct page next = { 0 };
+
+        rc = get_page(api, endpoint, n, &next, error);
         if (rc)
             break;
-        items = render_parse(resp.body, resp.len);
-        more = link_has_next(resp.link);
-        http_response_free(&resp);
-        if (!cJSON_IsArray(items)) {
-            cJSON_Delete(items);
-            snprintf(error->message, sizeof(error->message),
-                     "GET %s: expected a JSON array", endpoint);
-            rc = -EIO;
-            break;
-        }
-        count = cJSON_GetArraySize(items);
-        append_items(all, items);
-        cJSON_Delete(items);
-        /* The Link header decides; an empty page also ends a runaway loop. */
-        if (!more || count == 0)
-            break;
+        /* An empty page also ends a runaway loop. */
+        more = next.more && cJSON_GetArraySize(next.items) > 0;
+        append_items(all, next.items);
+        cJSON_Delete(next.items);
     }
     if (rc) {
         cJSON_Delete(all);
@@ -497,6 +603,11 @@ static int port_relocate(void *ctx) { return api_relocate(ctx); }
 void api_set_page_size(struct cwm_api *api, int page_size)
 {
     api->page_size = page_size;
+}
+
+void api_set_max_conns(struct cwm_api *api, int max_conns)
+{
+    api->max_conns = max_conns;
 }
 
 void api_port_init(struct api_port *port, struct cwm_api *api)

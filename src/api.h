@@ -14,6 +14,11 @@
 #include "http.h"
 
 #define API_MAX_PAGE_SIZE 1000
+/* Pages of one listing fetched at once: a polite default (the API key
+ * shares the server with the org's people, and ConnectWise throttles per
+ * key with 429), and the most -o max_conns may ask. */
+#define API_DEFAULT_CONNS 4
+#define API_MAX_CONNS 16
 
 struct cwm_api;
 
@@ -44,8 +49,10 @@ const char *api_base_url(const struct cwm_api *api);
 int api_get(struct cwm_api *api, const char *path, cJSON **out,
             struct api_error *error);
 
-/* GET every page of the list at system/<endpoint>, pageSize 1000, following
- * the Link header; *out is one JSON array holding all items. */
+/* GET every page of the list at system/<endpoint>, following the Link
+ * header; *out is one JSON array holding all items, in order.  Once the
+ * first page names the last, the others are fetched up to max_conns at a
+ * time. */
 int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
                 struct api_error *error);
 
@@ -81,6 +88,11 @@ int api_relocate(struct cwm_api *api);
 /* Items asked for a page from now on (-o page_size; ConnectWise staff
  * advise 250 for heavy entities); 1 to API_MAX_PAGE_SIZE. */
 void api_set_page_size(struct cwm_api *api, int page_size);
+/* Pages fetched at once from now on (-o max_conns); 1 to API_MAX_CONNS. */
+void api_set_max_conns(struct cwm_api *api, int max_conns);
+
+/* The page number of a Link header's rel="last" URL, or 0 if none. */
+int api_link_last_page(const char *link);
 
 /* Binds port to api (api_get, api_get_all, api_send). */
 void api_port_init(struct api_port *port, struct cwm_api *api);

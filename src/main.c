@@ -99,6 +99,7 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg,
         return NULL;
     }
     api_set_page_size(api, opts->page_size);
+    api_set_max_conns(api, opts->max_conns);
     if (api_get(api, "info", &info, &error) != 0) {
         fprintf(stderr, "cwmfs: cannot use %s: %s\n", api_base_url(api),
                 error.message);

@@ -24,6 +24,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("max_deletes=%d", max_deletes, 0),
     OPT("timeout=%d", timeout, 0),
     OPT("page_size=%d", page_size, 0),
+    OPT("max_conns=%d", max_conns, 0),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -93,6 +94,7 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
     st.opts.max_deletes = 10;
     st.opts.timeout = 60;
     st.opts.page_size = API_MAX_PAGE_SIZE;
+    st.opts.max_conns = API_DEFAULT_CONNS;
     args->argc = argc;
     args->argv = argv;
     args->allocated = 0;
@@ -129,6 +131,10 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
         snprintf(err, errlen, "page_size must be from 1 to %d",
                  API_MAX_PAGE_SIZE);
         rc = -1;
+    } else if (rc == 0 &&
+               (opts->max_conns < 1 || opts->max_conns > API_MAX_CONNS)) {
+        snprintf(err, errlen, "max_conns must be from 1 to %d", API_MAX_CONNS);
+        rc = -1;
     }
     return rc;
 }
@@ -158,6 +164,8 @@ void options_print_usage(const char *progname)
         "  -o max_deletes=N     DELETEs allowed per minute (default 10)\n"
         "  -o timeout=SECONDS   limit on one HTTP exchange (default 60)\n"
         "  -o page_size=N       items asked for a page (default 1000)\n"
+        "  -o max_conns=N       pages of a listing fetched at once (default "
+        "4)\n"
         "  -o ro                read-only mount\n"
         "  -h   --help          print help\n"
         "  -V   --version       print version\n\n"

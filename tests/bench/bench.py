@@ -1,73 +1,204 @@
 #!/usr/bin/env python3
-"""cwmfs benchmark: prints figures, passes no judgement.
+"""cwmfs benchmark: prints figures and their ratios to baselines measured in
+the same run; passes no judgement (this machine is shared and noisy, so only
+ratios compare).
 
-Mounts the real binary on the emulator (loopback only) and measures, for an
-org of --members members with --latency-ms per API call: wall time and API
-request counts of common user actions, cold and warm, and the daemon's
-resident memory.  Usage:
+Mounts the real binary on the emulator (loopback only), with --latency-ms
+added to every API call, and measures each action --runs times (medians):
 
-    python3 tests/bench/bench.py [--members 2500] [--latency-ms 20] [--bin build/cwmfs]
+  cold ls -l members       vs  a sequential curl loop over the same pages
+  warm ls -l members       vs  ls -l of a tmpfs copy of the same files
+  warm grep -r members     vs  the same grep over the tmpfs copy
+  warm cat members/*.json  vs  the same cat over the tmpfs copy
+  N parallel readers       throughput at 1, 2, 4 and 8 readers
+
+and for each: wall time, API requests, connections the emulator saw, and
+the daemon's resident memory (peak and now).  Usage:
+
+    python3 tests/bench/bench.py [--members 10000] [--latency-ms 50]
+        [--runs 5] [--bin build/cwmfs] [--json figures.json]
 """
 import argparse
+import base64
+import json
 import os
+import shutil
+import signal
+import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import harness  # noqa: E402
 
 
-def rss_kib(pid):
+def memory_kib(pid):
+    """(peak, now) resident KiB of a process."""
+    got = {}
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                got[key] = int(value.split()[0])
+    return got.get("VmHWM", 0), got.get("VmRSS", 0)
 
 
-def timed(emu, label, argv):
-    emu.reset_requests()
-    start = time.monotonic()
+def run_quiet(argv):
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   timeout=600, check=False)
-    ms = (time.monotonic() - start) * 1000
-    print("%-42s %9.1f ms %5d requests" % (label, ms, len(emu.requests())))
+                   timeout=900, check=False)
+
+
+def wall(argv):
+    start = time.monotonic()
+    run_quiet(argv)
+    return time.monotonic() - start
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.figures = []
+        self.emu = harness.Emulator(
+            members=args.members,
+            extra_args=("--latency-ms", str(args.latency_ms)))
+        self.mnt = None
+
+    def api_stats(self):
+        detail = self.emu.hook("GET", "requests/detail")
+        return len(detail), len({r.get("client_port") for r in detail})
+
+    def measure(self, label, argv, before=None, baseline=None):
+        """Median wall time of argv over the runs; before() runs first,
+        untimed (to make a cache cold).  baseline: seconds to compare."""
+        times, requests, conns = [], [], []
+        for _ in range(self.args.runs):
+            if before:
+                before()
+            self.emu.reset_requests()
+            times.append(wall(argv))
+            r, c = self.api_stats()
+            requests.append(r)
+            conns.append(c)
+        peak, now = memory_kib(self.mnt.proc.pid)
+        fig = {"action": label, "seconds": statistics.median(times),
+               "requests": max(requests), "connections": max(conns),
+               "rss_peak_kib": peak, "rss_kib": now}
+        if baseline:
+            fig["baseline_seconds"] = baseline
+            fig["ratio"] = fig["seconds"] / baseline
+        self.figures.append(fig)
+        print("%-34s %8.3f s %6d req %3d conn %8d KiB peak %8d KiB%s" % (
+            label, fig["seconds"], fig["requests"], fig["connections"], peak,
+            now, "   %.2fx baseline (%.3f s)" % (fig["ratio"], baseline)
+            if baseline else ""), flush=True)
+        return fig["seconds"]
+
+    def curl_loop(self):
+        """Seconds for a sequential curl over the members' pages."""
+        auth = base64.b64encode(("%s+%s:%s" % (
+            harness.COMPANY, harness.PUBLIC, harness.PRIVATE)).encode()).decode()
+        pages = -(-self.args.members // 1000)
+        argv = ["sh", "-c", " ".join(
+            "curl -sS -o /dev/null -H 'Authorization: Basic %s' "
+            "-H 'clientId: %s' '%s/members?pageSize=1000&page=%d';"
+            % (auth, harness.CLIENT_ID, self.emu.base, p)
+            for p in range(1, pages + 1))]
+        times = [wall(argv) for _ in range(self.args.runs)]
+        return statistics.median(times)
+
+    def drop_caches(self):
+        """SIGHUP: cwmfs forgets every cached answer."""
+        self.mnt.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.2)
+
+    def readers(self, n, names):
+        """Objects read per second by n parallel readers of different
+        members (warm)."""
+        chunk = names[: max(n * 50, 200)]
+        parts = [chunk[i::n] for i in range(n)]
+
+        def read_all(part):
+            for name in part:
+                with open(os.path.join(self.mnt.p("members"), name), "rb") as f:
+                    f.read()
+
+        threads = [threading.Thread(target=read_all, args=(p,)) for p in parts]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return len(chunk) / (time.monotonic() - start)
+
+    def run(self):
+        a = self.args
+        self.mnt = harness.Mount(self.emu.url, ["ttl=3600"])
+        members = self.mnt.p("members")
+        print("cwmfs benchmark: %d members, %d ms per API call, median of %d"
+              % (a.members, a.latency_ms, a.runs), flush=True)
+        curl = self.curl_loop()
+        print("%-34s %8.3f s" % ("baseline: sequential curl loop", curl))
+        self.measure("cold ls -l members", ["ls", "-l", members],
+                     before=self.drop_caches, baseline=curl)
+        tmp = tempfile.mkdtemp(dir="/dev/shm")
+        try:
+            copy = os.path.join(tmp, "members")
+            shutil.copytree(members, copy,
+                            ignore=shutil.ignore_patterns("types"))
+            for label, argv in (
+                    ("warm ls -l members", ["ls", "-l", "{}"]),
+                    ("warm grep -r members", ["grep", "-rc", "Sales", "{}"]),
+                    ("warm cat members/*.json",
+                     ["sh", "-c", "cat {}/*.json"])):
+                base = statistics.median(wall(
+                    [x.replace("{}", copy) for x in argv])
+                    for _ in range(a.runs))
+                self.measure(label, [x.replace("{}", members) for x in argv],
+                             baseline=base)
+        finally:
+            shutil.rmtree(tmp)
+        names = sorted(n for n in os.listdir(members) if n.endswith(".json"))
+        for n in (1, 2, 4, 8):
+            rate = self.readers(n, names)
+            self.figures.append({"action": "%d parallel readers" % n,
+                                 "objects_per_second": rate})
+            print("%-34s %8.0f objects/s" % ("%d parallel readers" % n, rate),
+                  flush=True)
+        served = sum(os.stat(os.path.join(members, n)).st_size for n in names)
+        peak, now = memory_kib(self.mnt.proc.pid)
+        self.figures.append({"action": "memory", "json_bytes": served,
+                             "rss_peak_kib": peak, "rss_kib": now})
+        print("%-34s %8.1f MB JSON, RSS peak %.1fx, now %.1fx" % (
+            "memory", served / 1e6, peak * 1024 / served, now * 1024 / served))
+
+    def close(self):
+        if self.mnt:
+            self.mnt.close()
+        self.emu.stop()
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--members", type=int, default=2500)
-    ap.add_argument("--latency-ms", type=int, default=20)
+    ap.add_argument("--members", type=int, default=10000)
+    ap.add_argument("--latency-ms", type=int, default=50)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--bin", default=harness.CWMFS_BIN)
+    ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args()
     harness.CWMFS_BIN = os.path.abspath(args.bin)
-
-    emu = harness.Emulator(members=args.members,
-                           extra_args=("--latency-ms", str(args.latency_ms)))
-    mnt = None
+    bench = Bench(args)
     try:
-        mnt = harness.Mount(emu.url, ["ttl=600"])
-        members = mnt.p("members")
-        print("cwmfs benchmark: %d members, %d ms per API call"
-              % (args.members, args.latency_ms))
-        print("%-42s %9s    %s" % ("action", "time", "API calls"))
-        timed(emu, "stat one member (cold)", ["stat", mnt.p("members", "admin.json")])
-        timed(emu, "cat one member (warm)", ["cat", mnt.p("members", "admin.json")])
-        timed(emu, "ls -l members (cold)", ["ls", "-l", members])
-        timed(emu, "ls -l members (warm)", ["ls", "-l", members])
-        timed(emu, "grep -r across members (warm)", ["grep", "-rc", "Sales", members])
-        timed(emu, "cat every member (warm)", ["sh", "-c", "cat %s/*.json" % members])
-        timed(emu, "find the whole tree", ["find", mnt.path, "-type", "f"])
-        timed(emu, "sed -i one member (GET + PATCH)",
-              ["sed", "-i", 's/"title": ".*"/"title": "Bench"/',
-               mnt.p("members", "admin.json")])
-        print("%-42s %9d KiB" % ("cwmfs resident memory after all this",
-                                 rss_kib(mnt.proc.pid)))
+        bench.run()
     finally:
-        if mnt:
-            mnt.close()
-        emu.stop()
+        bench.close()
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"members": args.members, "latency_ms": args.latency_ms,
+                       "runs": args.runs, "figures": bench.figures}, f,
+                      indent=2)
 
 
 if __name__ == "__main__":

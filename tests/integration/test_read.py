@@ -280,11 +280,23 @@ class LargeOrgTest(EmulatorTestCase):
         self.assertEqual(len(res.stdout.splitlines()), 2500)
         gets = [(r["path"].split("/system/")[1], r["query"])
                 for r in self.emu.requests()]
-        self.assertEqual(gets, [
-            ("members", "pageSize=1000&page=1"),
+        # page 1 names the last; pages 2 and 3 are then asked at once
+        self.assertEqual(gets[0], ("members", "pageSize=1000&page=1"))
+        self.assertEqual(sorted(gets[1:]), [
             ("members", "pageSize=1000&page=2"),
             ("members", "pageSize=1000&page=3"),
             ("members/types", "pageSize=1000&page=1")])
+        # pages fetched at once still come out in the server's order
+        os.mkdir(mnt.p("queries", "desc"))
+        for name, value in (("collection", "members"),
+                            ("orderBy", "identifier desc")):
+            with open(mnt.p("queries", "desc", name), "w") as f:
+                f.write(value + "\n")
+        listed = [n for n in os.listdir(mnt.p("queries", "desc"))
+                  if n.endswith(".json")]
+        self.assertEqual(listed, [
+            encode_name(m["identifier"]) for m in
+            self.emu.curl_all("members?orderBy=identifier%20desc")])
         # spot-check content against the API
         want = self.emu.curl("members/2500")
         path = mnt.p("members", encode_name(want["identifier"]))
