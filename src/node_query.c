@@ -441,7 +441,7 @@ static int check_query(struct cwmfs *fs, const char *path, const char *query)
 static int apply_setting(struct cwmfs *fs, const char *path, const char *text)
 {
     char query[NAME_MAX + 1], *value = setting_value(text), *old = NULL;
-    enum query_param p;
+    enum query_param p = QP_COLLECTION;
     int rc = value ? 0 : -ENOMEM;
 
     if (rc == 0 && !setting_of(path, query, sizeof(query), &p))
