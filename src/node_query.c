@@ -35,8 +35,8 @@ extern const struct node_kind node_query_setting, node_query_link,
 
 /* ---- making nodes ---- */
 
-/* A child of dir: its path, the query's name in key, and for a file in a
- * query's folder its own name in vars[0]. */
+/* A child of dir called name: its path and the query's name in key; in a
+ * query's folder (query is then that folder's), name goes in vars[0]. */
 static int query_child(const struct node *dir, const char *name,
                        const char *query, const struct node_kind *kind,
                        struct node *child)
@@ -45,8 +45,8 @@ static int query_child(const struct node *dir, const char *name,
     child->kind = kind;
     child->tmpl = dir->tmpl;
     child->path = node_child_path(dir->path, name);
-    child->key = strdup(query);
-    if (query != name)
+    child->key = strdup(query ? query : name);
+    if (query)
         child->vars[child->nvars++] = strdup(name);
     if (!child->path || !child->key || (child->nvars && !child->vars[0]))
         return -ENOMEM;
@@ -224,7 +224,7 @@ static int each_result(const struct result *r,
 static int queries_lookup(struct cwmfs *fs, const struct node *dir,
                           const char *name, struct node *child)
 {
-    return query_child(dir, name, name,
+    return query_child(dir, name, NULL,
                        query_exists(fs->queries, name) ? &node_query
                                                        : &node_query_absent,
                        child);
