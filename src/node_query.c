@@ -144,9 +144,10 @@ static bool wants_fields(struct cwmfs *fs, const char *query)
     return partial;
 }
 
-/* One attempt at the result, on the search endpoint or the row's own. */
+/* One attempt at the result, on the search endpoint or the row's own;
+ * peek: only if it is cached (-EAGAIN if not). */
 static int fetch_result(struct cwmfs *fs, const char *query, bool search,
-                        struct result *r)
+                        bool peek, struct result *r)
 {
     struct render_ctx ctx = { NULL, wants_fields(fs, query) };
     char *path = NULL;
@@ -154,7 +155,9 @@ static int fetch_result(struct cwmfs *fs, const char *query, bool search,
 
     ctx.row = r->row;
     r->partial = ctx.partial;
-    if (rc == 0)
+    if (rc == 0 && peek)
+        rc = store_derived_cached(fs->store, path, true, &r->doc);
+    else if (rc == 0)
         rc = store_derived(fs->store, path,
                            r->row->reports ? STORE_GET_REPORT : STORE_GET_PAGES,
                            resource_tag(r->row), render_result, &ctx, true,
@@ -163,10 +166,12 @@ static int fetch_result(struct cwmfs *fs, const char *query, bool search,
     return rc;
 }
 
-/* The query's result; -ENOENT without a collection.  The description's
- * members/search is asked first; a server without it answers 404, and
- * the row's own endpoint takes conditions too (cached 404: asked once). */
-static int query_result(struct cwmfs *fs, const char *query, struct result *r)
+/* The query's result; -ENOENT without a collection (peek: -EAGAIN when it
+ * is not cached).  The description's members/search is asked first; a
+ * server without it answers 404, and the row's own endpoint takes
+ * conditions too (cached 404: asked once). */
+static int query_result_of(struct cwmfs *fs, const char *query, bool peek,
+                           struct result *r)
 {
     const struct resource_type *row = NULL;
     char *path = NULL;
@@ -177,12 +182,17 @@ static int query_result(struct cwmfs *fs, const char *query, struct result *r)
     if (rc)
         return rc;
     search = query_search_usable(fs->queries, row);
-    rc = fetch_result(fs, query, search, r);
+    rc = fetch_result(fs, query, search, peek, r);
     if (rc == -ENOENT && search) {
         query_no_search(fs->queries, row);
-        rc = fetch_result(fs, query, false, r);
+        rc = fetch_result(fs, query, false, peek, r);
     }
     return rc;
+}
+
+static int query_result(struct cwmfs *fs, const char *query, struct result *r)
+{
+    return query_result_of(fs, query, false, r);
 }
 
 /* Calls fn for each file of the result, in order, until it returns
@@ -654,12 +664,57 @@ const struct node_kind node_query_rows = {
 
 /* ---- .count ---- */
 
+static int count_one(void *ctx, const char *name, const cJSON *object)
+{
+    (void)name;
+    (void)object;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* The count a cached result knows (free); -EAGAIN when none is cached. */
+static int counted_result(struct cwmfs *fs, const struct node *n,
+                          bool want_text, struct doc *doc)
+{
+    struct result r = { 0 };
+    cJSON *rows = NULL, *count = NULL;
+    size_t items = 0;
+    int rc = query_result_of(fs, n->key, true, &r);
+
+    if (rc == 0 && r.row->reports) {
+        rows = render_parse(r.doc.text, r.doc.len);
+        items = (size_t)cJSON_GetArraySize(rows);
+    } else if (rc == 0) {
+        each_result(&r, count_one, &items);
+    }
+    count = rc == 0 ? cJSON_CreateObject() : NULL;
+    if (rc == 0)
+        rc = count && cJSON_AddNumberToObject(count, "count", (double)items)
+                 ? node_render_count(count, NULL, &doc->text, &doc->len)
+                 : -ENOMEM;
+    if (rc == 0) {
+        doc->mtime = r.doc.mtime;
+        if (!want_text) {
+            free(doc->text);
+            doc->text = NULL;
+        }
+    }
+    cJSON_Delete(count);
+    cJSON_Delete(rows);
+    result_clear(&r);
+    return rc;
+}
+
 static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
                      struct doc *doc)
 {
     const struct resource_type *row;
     char *path = NULL;
-    int rc = query_request(fs->queries, n->key, true, false, &row, &path);
+    int rc = counted_result(fs, n, want_text, doc);
+
+    if (rc != -EAGAIN)
+        return rc;
+    rc = query_request(fs->queries, n->key, true, false, &row, &path);
 
     if (rc == 0)
         rc = store_derived(fs->store, path, STORE_GET_ONE, resource_tag(row),

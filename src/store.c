@@ -1189,6 +1189,16 @@ int store_derived(struct store *store, const char *path, enum store_get how,
                           copy_doc, &req);
 }
 
+int store_derived_cached(struct store *store, const char *path, bool want_text,
+                         struct doc *out)
+{
+    struct doc_request req = { want_text, out };
+    struct cache_key key;
+    int rc = derived_key(&key, path);
+
+    return rc ? rc : cache_peek(store->cache, key.text, copy_doc, &req);
+}
+
 static int copy_items(void *ctx, const void *value)
 {
     const struct cached *c = value;

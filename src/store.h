@@ -76,6 +76,10 @@ enum store_get {
 int store_derived(struct store *store, const char *path, enum store_get how,
                   const char *tag, store_render_fn render, void *render_ctx,
                   bool want_text, struct doc *out);
+/* A file store_derived made of path, if it is cached and fresh, else
+ * -EAGAIN (nothing is fetched). */
+int store_derived_cached(struct store *store, const char *path, bool want_text,
+                         struct doc *out);
 /* The file render makes of the answer to POST body to path (a report run),
  * cached for the TTL per body and filed under tag; err (may be NULL) gets
  * the server's refusal when this call ran the request. */

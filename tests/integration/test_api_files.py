@@ -219,8 +219,10 @@ class ApiFileChecks:
             self.assertEqual(os.readlink(path), "../../members/" + name)
             self.assertEqual(read_text(path),
                              read_text(mnt.p("members", name)))
+        self.emu.reset_requests()  # a listed result knows its count
         self.assertEqual(read_text(os.path.join(folder, ".count")),
                          "%d\n" % len(want))
+        self.assertEqual(api_paths(self.emu), [])
         self.assertEqual(read_text(os.path.join(folder, "conditions")),
                          conditions + "\n")
         # grep -r over the root reads each member once; grep -R the query
