@@ -122,17 +122,9 @@ bool allowed_learn(struct allowed *allowed, const struct resource_type *res,
     return true;
 }
 
-static bool remove_any(void *ctx, const char *key, void *value)
-{
-    (void)ctx;
-    (void)key;
-    (void)value;
-    return true;
-}
-
 void allowed_forget_all(struct allowed *allowed)
 {
     pthread_mutex_lock(&allowed->lock);
-    strmap_each(allowed->refused, remove_any, NULL);
+    strmap_clear(allowed->refused);
     pthread_mutex_unlock(&allowed->lock);
 }

@@ -82,19 +82,11 @@ void store_free(struct store *store)
     free(store);
 }
 
-static bool remove_any(void *ctx, const char *key, void *value)
-{
-    (void)ctx;
-    (void)key;
-    (void)value;
-    return true;
-}
-
 void store_forget_all(struct store *store)
 {
     cache_forget_all(store->cache);
     pthread_mutex_lock(&store->pins_lock);
-    strmap_each(store->missing, remove_any, NULL); /* servers change too */
+    strmap_clear(store->missing); /* servers change too */
     pthread_mutex_unlock(&store->pins_lock);
     allowed_forget_all(store->allowed);
 }

@@ -127,6 +127,14 @@ bool strmap_remove(struct strmap *map, const char *key)
 
 size_t strmap_count(const struct strmap *map) { return HASH_COUNT(map->table); }
 
+void strmap_clear(struct strmap *map)
+{
+    struct strmap_entry *e, *tmp;
+
+    HASH_ITER(hh, map->table, e, tmp)
+        free_value(map, unlink_entry(map, e));
+}
+
 void strmap_each(struct strmap *map,
                  bool (*fn)(void *ctx, const char *key, void *value), void *ctx)
 {

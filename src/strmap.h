@@ -32,6 +32,8 @@ void *strmap_take_oldest(struct strmap *map);
 /* Removes key, freeing its value; returns whether it was there. */
 bool strmap_remove(struct strmap *map, const char *key);
 size_t strmap_count(const struct strmap *map);
+/* Removes (and frees) every entry. */
+void strmap_clear(struct strmap *map);
 /* Calls fn for each entry; fn returning true removes (and frees) that
  * entry.  fn must not otherwise change the map. */
 void strmap_each(struct strmap *map,

@@ -246,8 +246,12 @@ static void test_strmap_take_remove(void)
     CHECK(!strmap_remove(map, "b"));
     CHECK_INT_EQ(frees, 1);
     CHECK_INT_EQ(strmap_count(map), 1);
-    strmap_free(map);
+    strmap_clear(map);
     CHECK_INT_EQ(frees, 2);
+    CHECK_INT_EQ(strmap_count(map), 0);
+    CHECK(strmap_put(map, "d", xstrdup("D")) == 0); /* still usable */
+    strmap_free(map);
+    CHECK_INT_EQ(frees, 3);
 }
 
 struct visit {
