@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "editor.h"
 #include "local.h"
@@ -156,6 +157,8 @@ void node_fixed_name(struct cwmfs *fs, const struct node *n,
  * ("3.params", "3.result"); if so child gets its key and kind. */
 bool node_run_name(const struct resource_type *res, const char *name,
                    struct node *child);
+/* A count file's doc for a number already known: "N\n". */
+int node_count_doc(size_t n, time_t mtime, bool want_text, struct doc *doc);
 /* {"count": N} as a count file shows it, "N\n" (a store_render_fn). */
 int node_render_count(const cJSON *answer, void *ctx, char **text, size_t *len);
 

@@ -36,25 +36,30 @@ int node_render_count(const cJSON *answer, void *ctx, char **text, size_t *len)
     return number_text(count->valuedouble, text, len);
 }
 
-/* The number a fresh listing holds; -EAGAIN when there is none. */
-static int listed_count(struct cwmfs *fs, const struct resource_type *res,
-                        bool want_text, struct doc *doc)
+int node_count_doc(size_t n, time_t mtime, bool want_text, struct doc *doc)
 {
-    size_t items;
     char *text = NULL;
-    int rc = store_listing_size(fs->store, res, &items);
+    int rc = number_text((double)n, &text, &doc->len);
 
-    if (rc == 0)
-        rc = number_text((double)items, &text, &doc->len);
     if (rc)
         return rc;
-    doc->mtime = time(NULL);
+    doc->mtime = mtime;
     doc->read_only = true;
     if (want_text)
         doc->text = text;
     else
         free(text);
     return 0;
+}
+
+/* The number a fresh listing holds; -EAGAIN when there is none. */
+static int listed_count(struct cwmfs *fs, const struct resource_type *res,
+                        bool want_text, struct doc *doc)
+{
+    size_t items;
+    int rc = store_listing_size(fs->store, res, &items);
+
+    return rc ? rc : node_count_doc(items, time(NULL), want_text, doc);
 }
 
 static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,

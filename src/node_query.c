@@ -677,7 +677,7 @@ static int counted_result(struct cwmfs *fs, const struct node *n,
                           bool want_text, struct doc *doc)
 {
     struct result r = { 0 };
-    cJSON *rows = NULL, *count = NULL;
+    cJSON *rows = NULL;
     size_t items = 0;
     int rc = query_result_of(fs, n->key, true, &r);
 
@@ -687,19 +687,8 @@ static int counted_result(struct cwmfs *fs, const struct node *n,
     } else if (rc == 0) {
         each_result(&r, count_one, &items);
     }
-    count = rc == 0 ? cJSON_CreateObject() : NULL;
     if (rc == 0)
-        rc = count && cJSON_AddNumberToObject(count, "count", (double)items)
-                 ? node_render_count(count, NULL, &doc->text, &doc->len)
-                 : -ENOMEM;
-    if (rc == 0) {
-        doc->mtime = r.doc.mtime;
-        if (!want_text) {
-            free(doc->text);
-            doc->text = NULL;
-        }
-    }
-    cJSON_Delete(count);
+        rc = node_count_doc(items, r.doc.mtime, want_text, doc);
     cJSON_Delete(rows);
     result_clear(&r);
     return rc;
