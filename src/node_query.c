@@ -77,49 +77,39 @@ struct render_ctx {
 
 /* Adds one item to a result being rendered. */
 static int add_item(const struct render_ctx *r, const cJSON *item,
-                    struct buf *names, cJSON *pairs)
+                    struct buf *out)
 {
     char *name = item_name(r->row, item);
-    cJSON *pair = r->partial && name ? cJSON_CreateArray() : NULL;
+    char *object = name && r->partial ? cJSON_PrintUnformatted(item) : NULL;
     int rc = 0;
 
-    if (name && !r->partial) {
-        rc = buf_printf(names, "%s\n", name);
-    } else if (pair) {
-        cJSON_AddItemToArray(pair, cJSON_CreateString(name));
-        cJSON_AddItemToArray(pair, cJSON_Duplicate(item, true));
-        cJSON_AddItemToArray(pairs, pair);
-    }
+    if (name && !r->partial)
+        rc = buf_printf(out, "%s\n", name);
+    else if (name)
+        rc = object ? buf_printf(out, "%s\t%s\n", name, object) : -ENOMEM;
     free(name);
+    cJSON_free(object);
     return rc;
 }
 
 /* A result as the cache keeps it: one file name per line, in the server's
- * order, or with `fields` a JSON array of [name, object] pairs. */
+ * order; with `fields`, each name followed by a tab and the object as
+ * one-line JSON (names encode tabs, and JSON escapes newlines), so that a
+ * lookup scans names without parsing every object. */
 static int render_result(const cJSON *answer, void *ctx, char **text,
                          size_t *len)
 {
     const struct render_ctx *r = ctx;
     struct buf out = BUF_INIT(0);
-    cJSON *pairs = r->partial ? cJSON_CreateArray() : NULL;
     int rc = cJSON_IsArray(answer) ? 0 : -EIO;
 
     if (rc == 0 && r->row->reports) { /* rows keyed by column, as they are */
-        cJSON_Delete(pairs);
         *text = render_json(answer, len);
         return *text ? 0 : -ENOMEM;
     }
-    if (r->partial && !pairs)
-        rc = -ENOMEM;
     for (const cJSON *item = rc ? NULL : answer->child; item && rc == 0;
          item = item->next)
-        rc = add_item(r, item, &out, pairs);
-    if (rc == 0 && pairs) {
-        char *printed = cJSON_PrintUnformatted(pairs);
-        rc = printed ? buf_append_str(&out, printed) : -ENOMEM;
-        cJSON_free(printed);
-    }
-    cJSON_Delete(pairs);
+        rc = add_item(r, item, &out);
     *text = rc ? NULL : buf_take(&out, len);
     buf_clear(&out);
     return rc ? rc : *text ? 0 : -ENOMEM;
@@ -196,34 +186,26 @@ static int query_result(struct cwmfs *fs, const char *query, struct result *r)
 }
 
 /* Calls fn for each file of the result, in order, until it returns
- * nonzero (which is returned).  object: the partial object, or NULL. */
-static int each_result(const struct result *r,
-                       int (*fn)(void *ctx, const char *name,
-                                 const cJSON *object),
-                       void *ctx)
+ * nonzero (which is returned).  object: a partial object's one-line JSON
+ * (object_len bytes), or NULL for a link. */
+typedef int (*result_fn)(void *ctx, const char *name, const char *object,
+                         size_t object_len);
+
+static int each_result(const struct result *r, result_fn fn, void *ctx)
 {
-    cJSON *pairs = r->partial ? render_parse(r->doc.text, r->doc.len) : NULL;
-    const cJSON *pair;
     int rc = 0;
 
-    if (r->partial) {
-        cJSON_ArrayForEach(pair, pairs) {
-            rc = fn(ctx, cJSON_GetStringValue(cJSON_GetArrayItem(pair, 0)),
-                    cJSON_GetArrayItem(pair, 1));
-            if (rc)
-                break;
-        }
-        cJSON_Delete(pairs);
-        return rc;
-    }
     for (const char *p = r->doc.text; p && *p && rc == 0;) {
         const char *end = strchr(p, '\n');
+        const char *tab = end && r->partial ? memchr(p, '\t', end - p) : NULL;
+        const char *name_end = tab ? tab : end;
         char name[NAME_MAX + 1];
 
         if (!end)
             break;
-        snprintf(name, sizeof(name), "%.*s", (int)(end - p), p);
-        rc = fn(ctx, name, NULL);
+        snprintf(name, sizeof(name), "%.*s", (int)(name_end - p), p);
+        rc = fn(ctx, name, tab ? tab + 1 : NULL,
+                tab ? (size_t)(end - tab - 1) : 0);
         p = end + 1;
     }
     return rc;
@@ -303,25 +285,28 @@ const struct node_kind node_query_absent = {
 
 struct find_ctx {
     const char *name;
-    cJSON *object; /* the partial object found (a copy), if any */
+    bool want_object; /* parse the partial object found */
+    cJSON *object;    /* then: the object */
     bool found;
 };
 
-static int find_file(void *ctx, const char *name, const cJSON *object)
+static int find_file(void *ctx, const char *name, const char *object,
+                     size_t object_len)
 {
     struct find_ctx *f = ctx;
 
-    if (!name || strcmp(name, f->name) != 0)
+    if (strcmp(name, f->name) != 0)
         return 0;
     f->found = true;
-    f->object = object ? cJSON_Duplicate(object, true) : NULL;
+    if (f->want_object && object)
+        f->object = render_parse(object, object_len);
     return 1;
 }
 
 static int query_lookup(struct cwmfs *fs, const struct node *dir,
                         const char *name, struct node *child)
 {
-    struct find_ctx f = { name, NULL, false };
+    struct find_ctx f = { name, false, NULL, false };
     struct result r = { 0 };
     const struct node_kind *kind = &node_query_absent;
 
@@ -336,7 +321,6 @@ static int query_lookup(struct cwmfs *fs, const struct node *dir,
                                             : &node_query_absent;
     else if (each_result(&r, find_file, &f) && f.found)
         kind = r.partial ? &node_query_partial : &node_query_link;
-    cJSON_Delete(f.object);
     result_clear(&r);
     return query_child(dir, name, dir->key, kind, child);
 }
@@ -345,12 +329,13 @@ struct list_ctx {
     struct listing *out;
 };
 
-static int list_file(void *ctx, const char *name, const cJSON *object)
+static int list_file(void *ctx, const char *name, const char *object,
+                     size_t object_len)
 {
     struct list_ctx *l = ctx;
 
-    if (name)
-        listing_add(l->out, name, object ? S_IFREG : S_IFLNK);
+    (void)object_len;
+    listing_add(l->out, name, object ? S_IFREG : S_IFLNK);
     return 0;
 }
 
@@ -579,7 +564,7 @@ const struct node_kind node_query_link = {
 static int partial_doc(struct cwmfs *fs, const struct node *n, bool want_text,
                        struct doc *doc)
 {
-    struct find_ctx f = { n->vars[0], NULL, false };
+    struct find_ctx f = { n->vars[0], true, NULL, false };
     struct result r = { 0 };
     int rc = query_result(fs, n->key, &r);
 
@@ -664,10 +649,12 @@ const struct node_kind node_query_rows = {
 
 /* ---- .count ---- */
 
-static int count_one(void *ctx, const char *name, const cJSON *object)
+static int count_one(void *ctx, const char *name, const char *object,
+                     size_t object_len)
 {
     (void)name;
     (void)object;
+    (void)object_len;
     ++*(size_t *)ctx;
     return 0;
 }
