@@ -102,17 +102,23 @@ static int snapshot_truncate(struct cwmfs *fs, struct handle *h, off_t size)
     return -EBADF;
 }
 
-static int snapshot_getattr(struct cwmfs *fs, struct handle *h, struct stat *st)
+void handle_fill_stat(struct cwmfs *fs, const struct handle *h, mode_t mode,
+                      size_t len, time_t mtime, struct stat *st)
 {
     st->st_ino = h->ino;
     st->st_uid = fs->uid;
     st->st_gid = fs->gid;
     st->st_blksize = 4096;
-    st->st_mode = S_IFREG | h->mode;
+    st->st_mode = S_IFREG | mode;
     st->st_nlink = 1;
-    st->st_size = (off_t)h->doc.len;
-    st->st_blocks = (blkcnt_t)((h->doc.len + 511) / 512);
-    st->st_mtime = st->st_ctime = st->st_atime = h->doc.mtime;
+    st->st_size = (off_t)len;
+    st->st_blocks = (blkcnt_t)((len + 511) / 512);
+    st->st_mtime = st->st_ctime = st->st_atime = mtime;
+}
+
+static int snapshot_getattr(struct cwmfs *fs, struct handle *h, struct stat *st)
+{
+    handle_fill_stat(fs, h, h->mode, h->doc.len, h->doc.mtime, st);
     return 0;
 }
 

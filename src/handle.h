@@ -56,6 +56,9 @@ struct handle {
     struct handle *prev, *next; /* in cwmfs.open_handles */
 };
 
+/* fstat of an open regular file: the handle's inode, the mount's owner. */
+void handle_fill_stat(struct cwmfs *fs, const struct handle *h, mode_t mode,
+                      size_t len, time_t mtime, struct stat *st);
 /* Gives a new handle its inode and id, and lists it as open. */
 void handle_register(struct cwmfs *fs, struct handle *h, const char *path);
 /* The handle behind fi (NULL when there is none). */

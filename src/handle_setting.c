@@ -69,13 +69,7 @@ static void setting_release(struct cwmfs *fs, struct handle *h)
 
 static int setting_getattr(struct cwmfs *fs, struct handle *h, struct stat *st)
 {
-    st->st_ino = h->ino;
-    st->st_uid = fs->uid;
-    st->st_gid = fs->gid;
-    st->st_mode = S_IFREG | (0644 & ~fs->umask);
-    st->st_nlink = 1;
-    st->st_size = (off_t)h->setting.len;
-    st->st_mtime = st->st_ctime = st->st_atime = fs->mounted;
+    handle_fill_stat(fs, h, 0644 & ~fs->umask, h->setting.len, fs->mounted, st);
     return 0;
 }
 
