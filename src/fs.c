@@ -19,14 +19,21 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-/* Kernel caching.  Names are cached for a second (rclone's choice) and so
- * are absent names (editors probe many).  Attributes are not cached: every
- * stat is answered from our own cache, in memory, so a size or mtime
- * changed by a commit (or /.cwmfs/errors growing) is seen at once, never a
- * second later; editors compare both. */
-#define KERNEL_ENTRY_TIMEOUT 1.0
-#define KERNEL_ATTR_TIMEOUT 0.0
+/* Kernel caching.  Names and attributes are kept for the TTL, as our own
+ * cache keeps the answers they come from, and pages across opens while
+ * the text is unchanged (kcache.h): a warm grep -r is then served by the
+ * kernel, short of open and release.  What changes a server file tells the
+ * kernel at once (a save, before close(2) returns; a refetch or refresh,
+ * from a helper thread).  Files whose attributes change in ways the kernel
+ * cannot see (/.cwmfs/errors grows, counts follow listings, editors'
+ * scratch files) are dropped from the kernel's cache right after each
+ * answer, so every stat of them but one in the next instant reaches us,
+ * as before.  Absent names are kept for
+ * a second: editors probe many, and a new name may appear on the server. */
 #define KERNEL_NEGATIVE_TIMEOUT 1.0
+/* How long the kernel keeps what it cannot see change: long enough for
+ * the reply to have arrived, short enough for nobody to see it stale. */
+#define KERNEL_BRIEFLY 0.02
 
 /* Set from a SIGHUP handler: forget every cached response (rclone's
  * answer to "how do I make it re-read?"). */
@@ -41,25 +48,64 @@ static struct cwmfs *fs_ctx(void)
     if (refresh_requested && atomic_exchange(&refresh_requested, 0)) {
         log_info("refresh requested: forgetting every cached response");
         store_forget_all(fs->store);
+        fs_forget_kernel_caches(fs);
     }
     return fs;
+}
+
+static void queue_invalidation(void *ctx, const char *path)
+{
+    invalidator_queue(ctx, path);
+}
+
+void fs_forget_kernel_caches(struct cwmfs *fs)
+{
+    kcache_drain(fs->kcache, queue_invalidation, fs->invalidator);
+}
+
+/* A stat answer the kernel must not keep for long (see the top of this
+ * file): dropped once the reply has surely reached the kernel.  Not
+ * before: the kernel would then discard the reply, and a file read
+ * through the page cache would stay cut at the size it had before. */
+static void keep_briefly(struct cwmfs *fs, const char *path)
+{
+    if (path) /* NULL: unlinked while open, nobody can look it up */
+        invalidator_queue_after(fs->invalidator, path, KERNEL_BRIEFLY);
 }
 
 /* Calls kind operation `op` of node n, or answers the kind's refusal. */
 #define CALL_KIND(n, op, ...) \
     ((n).kind->op ? (n).kind->op(__VA_ARGS__) : -(n).kind->refusal)
 
+/* A refetch or a write's answer: if the kernel may hold another version
+ * of the file, it is told to drop it (from the helper thread: this may
+ * run inside any handler, reads included). */
+static void object_filled(void *ctx, const char *path, const struct doc *doc)
+{
+    struct cwmfs *fs = ctx;
+    struct kversion v = { doc->print, doc->len, doc->mtime };
+
+    if (kcache_stale(fs->kcache, path, &v))
+        invalidator_queue(fs->invalidator, path);
+}
+
+/* Files lost write bits: every mode the kernel keeps may be wrong. */
+static void modes_changed(void *ctx) { fs_forget_kernel_caches(ctx); }
+
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
+    struct store_observer observer = { object_filled, modes_changed, NULL };
     struct cwmfs *fs = fuse_get_context()->private_data;
 
     (void)conn;
     cfg->use_ino = 1; /* our inode numbers, not libfuse's */
-    cfg->entry_timeout = KERNEL_ENTRY_TIMEOUT;
-    cfg->attr_timeout = KERNEL_ATTR_TIMEOUT;
-    cfg->negative_timeout = KERNEL_NEGATIVE_TIMEOUT;
-    /* Drop cached pages on open when mtime or size changed. */
-    cfg->auto_cache = 1;
+    cfg->entry_timeout = fs->ttl;
+    cfg->attr_timeout = fs->ttl;
+    cfg->negative_timeout = fs->ttl < KERNEL_NEGATIVE_TIMEOUT
+                                ? fs->ttl
+                                : KERNEL_NEGATIVE_TIMEOUT;
+    /* Pages are kept or dropped at open by kcache, not by libfuse. */
+    cfg->auto_cache = 0;
     /* Unlink means unlink.  Without this libfuse renames a file that is
      * open to .fuse_hiddenXXXX, both when it is unlinked and when another
      * file is renamed onto it (sed -i while less holds the file): the two
@@ -68,6 +114,8 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
      * holder; read and write go on working. */
     cfg->hard_remove = 1;
     fs->invalidator = invalidator_start(fuse_get_context()->fuse);
+    observer.ctx = fs;
+    store_observe(fs->store, &observer);
     return fs;
 }
 
@@ -89,11 +137,17 @@ static int fs_getattr(const char *path, struct stat *st,
     int rc;
 
     memset(st, 0, sizeof(*st));
-    if (h)
-        return h->ops->getattr(fs, h, st);
+    if (h) {
+        rc = h->ops->getattr(fs, h, st);
+        if (!h->kpath)
+            keep_briefly(fs, path);
+        return rc;
+    }
     rc = node_resolve(fs, path, &n);
     if (rc == 0)
         rc = CALL_KIND(n, getattr, fs, &n, st);
+    if (rc == 0 && !(n.kind->flags & (NODE_KERNEL_CACHED | NODE_DIR)))
+        keep_briefly(fs, path);
     node_clear(&n);
     return rc;
 }

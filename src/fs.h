@@ -9,5 +9,8 @@
 const struct fuse_operations *cwmfs_operations(void);
 /* Async-signal-safe: the next operation drops every cached response. */
 void cwmfs_request_refresh(void);
+/* Has the kernel drop every name, attribute and page it keeps of server
+ * files (from a helper thread). */
+void fs_forget_kernel_caches(struct cwmfs *fs);
 
 #endif

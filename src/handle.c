@@ -1,6 +1,8 @@
 /* handle.c - open files, and snapshot handles (see handle.h). */
 #include "handle.h"
 
+#include "invalidate.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ void handle_register(struct cwmfs *fs, struct handle *h, const char *path)
 static void handle_free(struct cwmfs *fs, struct handle *h)
 {
     doc_clear(&h->doc);
+    free(h->kpath);
     buf_clear(&h->setting);
     free(h->setting_path);
     free(h->base);
@@ -119,7 +122,23 @@ void handle_fill_stat(struct cwmfs *fs, const struct handle *h, mode_t mode,
 static int snapshot_getattr(struct cwmfs *fs, struct handle *h, struct stat *st)
 {
     handle_fill_stat(fs, h, h->mode, h->doc.len, h->doc.mtime, st);
+    /* A reader bypassing the page cache holds another version than the
+     * pages: answer it, but have the kernel keep nothing of the answer
+     * (an invalidation sent before the reply makes the kernel drop it),
+     * or the pages' readers would be cut at this version's size. */
+    if (h->kpath && !h->kreader)
+        invalidator_now(fs->invalidator, h->kpath);
+    else if (h->kreader)
+        kcache_told(
+            fs->kcache, h->kpath,
+            &(struct kversion){ h->doc.print, h->doc.len, h->doc.mtime });
     return 0;
+}
+
+static void snapshot_release(struct cwmfs *fs, struct handle *h)
+{
+    if (h->kreader)
+        kcache_close(fs->kcache, h->kpath, h->doc.print);
 }
 
 static int snapshot_set_attr(struct cwmfs *fs, struct handle *h,
@@ -135,6 +154,7 @@ static const struct handle_ops snapshot_ops = {
     .read = snapshot_read,
     .write = snapshot_refuse_write,
     .flush = snapshot_flush,
+    .release = snapshot_release,
     .truncate = snapshot_truncate,
     .getattr = snapshot_getattr,
     .set_attr = snapshot_set_attr,
@@ -156,6 +176,42 @@ int handle_open_snapshot(struct cwmfs *fs, const char *path,
     h->mode = mode;
     handle_register(fs, h, path);
     fi->fh = (uint64_t)(uintptr_t)h;
+    fi->noflush = 1; /* nothing to settle at close(2): spare the request */
+    return 0;
+}
+
+int handle_open_cached_snapshot(struct cwmfs *fs, const char *path,
+                                struct fuse_file_info *fi,
+                                struct doc *doc_taken, mode_t mode)
+{
+    struct kversion v = { doc_taken->print, doc_taken->len, doc_taken->mtime };
+    char *kpath = strdup(path);
+    enum kcache_use use;
+    struct handle *h;
+    bool attrs_stale;
+    int rc;
+
+    if (!kpath) {
+        doc_clear(doc_taken);
+        return -ENOMEM;
+    }
+    use = kcache_open(fs->kcache, path, &v, &attrs_stale);
+    rc = handle_open_snapshot(fs, path, fi, doc_taken, mode);
+    if (rc) {
+        if (use != KCACHE_BYPASS)
+            kcache_close(fs->kcache, path, v.print);
+        free(kpath);
+        return rc;
+    }
+    h = handle_of(fi);
+    h->kpath = kpath;
+    h->kreader = use != KCACHE_BYPASS;
+    fi->direct_io = use == KCACHE_BYPASS;
+    fi->keep_cache = use == KCACHE_KEEP;
+    /* Open holds no page of the file: dropping them here is safe, and
+     * must happen before a read is cut at the size the kernel was told. */
+    if (attrs_stale)
+        invalidator_now(fs->invalidator, path);
     return 0;
 }
 

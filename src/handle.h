@@ -35,9 +35,13 @@ struct handle_ops {
 
 struct handle {
     const struct handle_ops *ops;
-    uint64_t ino;            /* for fstat after unlink */
-    struct doc doc;          /* snapshots: the text */
-    mode_t mode;             /* snapshots: for fstat */
+    uint64_t ino;   /* for fstat after unlink */
+    struct doc doc; /* snapshots: the text */
+    mode_t mode;    /* snapshots: for fstat */
+    /* Snapshots of server files: the path, and whether reads go through
+     * the kernel's page cache (counted in kcache) or bypass it. */
+    char *kpath;
+    bool kreader;
     struct local_file *file; /* local-file handles: a reference */
     pid_t process;           /* writers: the process that opened it */
     bool writer;             /* opened for writing: its close commits */
@@ -70,6 +74,11 @@ bool handle_wants_write(const struct fuse_file_info *fi);
 int handle_open_snapshot(struct cwmfs *fs, const char *path,
                          struct fuse_file_info *fi, struct doc *doc_taken,
                          mode_t mode);
+/* The same for a server file the kernel may cache (kcache.h): its reads
+ * use the page cache as kcache_open says. */
+int handle_open_cached_snapshot(struct cwmfs *fs, const char *path,
+                                struct fuse_file_info *fi,
+                                struct doc *doc_taken, mode_t mode);
 /* Opens a handle on a local file, taking over the caller's reference and
  * base (both consumed even on failure). */
 int handle_open_file(struct cwmfs *fs, const char *path,

@@ -27,6 +27,16 @@ static int file_write(struct cwmfs *fs, struct handle *h, const char *buf,
                        &h->wrote_gen);
 }
 
+/* A save settled: stat right after close(2) must show the server's answer,
+ * so the kernel drops the file now (see invalidate.h for why that is safe
+ * here), and again after a rename that settled it has moved another inode
+ * to the name. */
+static void forget_now_and_after(struct cwmfs *fs, const char *path)
+{
+    invalidator_now(fs->invalidator, path);
+    invalidator_queue(fs->invalidator, path);
+}
+
 void handle_show_answer(struct cwmfs *fs, pid_t writer, const char *path,
                         const struct commit_result *r)
 {
@@ -34,9 +44,9 @@ void handle_show_answer(struct cwmfs *fs, pid_t writer, const char *path,
 
     if (r->answer)
         reads_note(fs->reads, writer, shown, r->answer, r->answer_len);
-    invalidator_queue(fs->invalidator, path);
+    forget_now_and_after(fs, path);
     if (r->new_path)
-        invalidator_queue(fs->invalidator, r->new_path);
+        forget_now_and_after(fs, r->new_path);
 }
 
 /* Sends the file's text as of now (its commit lock held). */
@@ -59,9 +69,9 @@ static int send_file(struct cwmfs *fs, struct handle *h,
             rc = local_keep(fs->local, h->file,
                             result.new_path ? result.new_path : v->path,
                             result.answer, result.answer_len);
-            invalidator_queue(fs->invalidator, v->path);
+            forget_now_and_after(fs, v->path);
             if (result.new_path)
-                invalidator_queue(fs->invalidator, result.new_path);
+                forget_now_and_after(fs, result.new_path);
         } else if (rc == 0 && result.sent) {
             local_unlink_file(fs->local, h->file);
             handle_show_answer(fs, h->process, v->path, &result);
@@ -94,8 +104,8 @@ static int send_action(struct cwmfs *fs, struct handle *h,
     if (rc == 0 && v->len) {
         local_unlink_file(fs->local, h->file);
         object = strndup(v->path, strlen(v->path) - strlen(n.res->action) - 1);
-        invalidator_queue(fs->invalidator, v->path);
-        invalidator_queue(fs->invalidator, object);
+        forget_now_and_after(fs, v->path);
+        forget_now_and_after(fs, object);
     }
     free(object);
     node_clear(&n);

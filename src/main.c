@@ -229,12 +229,14 @@ static int mount_init(struct cwmfs *fs, struct cwm_api *api,
     fs->reads = reads_new();
     fs->queries = queries_new();
     fs->runs = runs_new();
+    fs->kcache = kcache_new();
+    fs->ttl = cfg->ttl;
     fs->umask = opts->umask;
     fs->uid = getuid();
     fs->gid = getgid();
     fs->mounted = time(NULL);
     made = fs->tree && fs->store && fs->inodes && fs->local && fs->errlog &&
-           fs->reads && fs->queries && fs->runs;
+           fs->reads && fs->queries && fs->runs && fs->kcache;
     snprintf(err, errlen, "out of memory");
     /* Always initialised, so that mount_free may destroy it. */
     if (committer_init(&fs->committer, fs->store, fs->errlog, fs->reads,
@@ -250,6 +252,7 @@ static void mount_free(struct cwmfs *fs)
     committer_destroy(&fs->committer);
     queries_free(fs->queries);
     runs_free(fs->runs);
+    kcache_free(fs->kcache);
     local_free(fs->local);
     reads_free(fs->reads);
     errlog_free(fs->errlog);

@@ -15,6 +15,7 @@
 #include "commit.h"
 #include "errlog.h"
 #include "inodes.h"
+#include "kcache.h"
 #include "local.h"
 #include "query.h"
 #include "runs.h"
@@ -44,6 +45,8 @@ struct cwmfs {
     pthread_mutex_t open_lock;
     struct handle *open_handles;
     struct invalidator *invalidator; /* started in init */
+    struct kcache *kcache; /* what the kernel caches of server files */
+    double ttl;            /* how long the kernel may keep names and stats */
     _Atomic unsigned long next_handle_id;
 };
 

@@ -78,6 +78,10 @@ enum node_flags {
     NODE_LISTED = 1 << 1,
     NODE_DIRECT_IO = 1 << 2,     /* reads bypass the kernel's page cache */
     NODE_STAT_NO_FETCH = 1 << 3, /* stat answers without asking the API */
+    /* The kernel may keep its name and attributes for the TTL: whatever
+     * changes them tells it (kcache.h).  Directories may too.  Every other
+     * file changes in ways the kernel cannot see, so it keeps nothing. */
+    NODE_KERNEL_CACHED = 1 << 4,
 };
 
 /* A kind of node.  An operation left NULL answers -refusal. */
@@ -207,9 +211,10 @@ int node_create_exists(struct cwmfs *fs, const struct node *n, mode_t mode,
 /* A file created at n's name: scratch, an edit or a draft (editor.h). */
 int node_create_file(struct cwmfs *fs, const struct node *n, mode_t mode,
                      struct fuse_file_info *fi);
-/* Opens a read-only snapshot of the object n names. */
+/* Opens a read-only snapshot of the object n names, read through the
+ * kernel's page cache when `cached` (kcache.h), else past it. */
 int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
-                              struct fuse_file_info *fi);
+                              bool cached, struct fuse_file_info *fi);
 /* DELETE of the object n names (its commit lock taken here). */
 int node_object_delete(struct cwmfs *fs, const struct node *n);
 /* The stat of a local file; ino 0: the number of its path. */

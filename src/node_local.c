@@ -93,8 +93,8 @@ static int local_open(struct cwmfs *fs, const struct node *n,
     if (rc)
         return rc;
     fi->direct_io = kind == LOCAL_EDIT;
-    if (kind == LOCAL_EDIT && !writer)
-        return node_object_open_snapshot(fs, n, fi);
+    if (kind == LOCAL_EDIT && !writer) /* past the cache: see above */
+        return node_object_open_snapshot(fs, n, false, fi);
     /* Another writer's text: this one's base is its own reading. */
     base = writer ? reads_base(fs->reads, mount_caller_process(fs), n->path)
                   : NULL;

@@ -40,16 +40,25 @@ static int object_exists(struct cwmfs *fs, const struct node *n)
     return object_doc(fs, n, false, &doc);
 }
 
+/* The kernel keeps what this answers for the TTL (kcache.h), unless
+ * handles reading another version through its pages are open: their reads
+ * stop at the size the kernel knows, so then it must keep nothing. */
 static int object_getattr(struct cwmfs *fs, const struct node *n,
                           struct stat *st)
 {
     struct doc doc = { 0 };
     int rc = object_doc(fs, n, false, &doc);
+    struct kversion v = { doc.print, doc.len, doc.mtime };
 
-    if (rc == 0)
-        node_fill_file(fs, n->path, node_file_mode(fs, n->res, doc.read_only),
-                       doc.len, doc.mtime, st);
-    return rc;
+    if (rc)
+        return rc;
+    node_fill_file(fs, n->path, node_file_mode(fs, n->res, doc.read_only),
+                   doc.len, doc.mtime, st);
+    if (kcache_other_readers(fs->kcache, n->path, &v))
+        invalidator_now(fs->invalidator, n->path);
+    else
+        kcache_told(fs->kcache, n->path, &v);
+    return 0;
 }
 
 static bool can_update(struct cwmfs *fs, const struct resource_type *res)
@@ -59,23 +68,28 @@ static bool can_update(struct cwmfs *fs, const struct resource_type *res)
 
 /* A reader's view, fixed at open, and noted as its process's base for a
  * later save.  That note is only true if the process reads these bytes:
- * the kernel's page cache is shared by all handles on the file, so an
- * older handle could fill it after this open and hand this reader older
- * text than its noted base; saving that text would silently undo the
- * change in between.  So a file that can be saved is read past the cache. */
+ * the kernel's page cache is shared by all handles on the file, so the
+ * handle reads through it only while the pages hold this very text, and
+ * bypasses it while another version is being read (kcache.h). */
 int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
-                              struct fuse_file_info *fi)
+                              bool cached, struct fuse_file_info *fi)
 {
     struct doc doc = { 0 };
     int rc = object_doc(fs, n, true, &doc);
 
     if (rc)
         return rc;
-    if (can_update(fs, n->res) && !doc.read_only)
+    if (!doc.print)
+        doc.print = reads_fingerprint(doc.text, doc.len);
+    reads_note_printed(fs->reads, mount_caller_process(fs), n->path, doc.text,
+                       doc.len, doc.print);
+    if (!cached) {
         fi->direct_io = 1;
-    reads_note(fs->reads, mount_caller_process(fs), n->path, doc.text, doc.len);
-    return handle_open_snapshot(fs, n->path, fi, &doc,
-                                node_file_mode(fs, n->res, doc.read_only));
+        return handle_open_snapshot(fs, n->path, fi, &doc,
+                                    node_file_mode(fs, n->res, doc.read_only));
+    }
+    return handle_open_cached_snapshot(
+        fs, n->path, fi, &doc, node_file_mode(fs, n->res, doc.read_only));
 }
 
 /* An edit: a local file holding the server's text (none with O_TRUNC).
@@ -122,7 +136,7 @@ static int object_open(struct cwmfs *fs, const struct node *n,
     int rc;
 
     if (!handle_wants_write(fi))
-        return node_object_open_snapshot(fs, n, fi);
+        return node_object_open_snapshot(fs, n, true, fi);
     lf = start_edit(fs, n, fi->flags & O_TRUNC, &base, &rc);
     if (!lf)
         return rc;
@@ -196,7 +210,7 @@ static int object_rename(struct cwmfs *fs, const struct node *from,
 
 const struct node_kind node_object = {
     .name = "object",
-    .flags = NODE_LISTED,
+    .flags = NODE_LISTED | NODE_KERNEL_CACHED,
     .refusal = EPERM,
     .editor_name = object_name,
     .exists = object_exists,

@@ -227,9 +227,15 @@ static struct base *base_new(const char *text, size_t len)
 void reads_note(struct reads *reads, pid_t pid, const char *path,
                 const char *text, size_t len)
 {
+    reads_note_printed(reads, pid, path, text, len,
+                       reads_fingerprint(text, len));
+}
+
+void reads_note_printed(struct reads *reads, pid_t pid, const char *path,
+                        const char *text, size_t len, uint64_t print)
+{
     char *key = base_key(pid, path);
     struct base *b = key ? base_new(text, len) : NULL;
-    uint64_t print = reads_fingerprint(text, len);
 
     pthread_mutex_lock(&reads->lock);
     note_shown_locked(reads, path, print);

@@ -31,6 +31,9 @@ pid_t reads_process_of(struct reads *reads, pid_t tid);
  * the last text shown for path). */
 void reads_note(struct reads *reads, pid_t pid, const char *path,
                 const char *text, size_t len);
+/* The same for text whose fingerprint is known already. */
+void reads_note_printed(struct reads *reads, pid_t pid, const char *path,
+                        const char *text, size_t len, uint64_t print);
 /* What process pid last read of path (malloc'd), or NULL when unknown. */
 char *reads_base(struct reads *reads, pid_t pid, const char *path);
 /* The fingerprint of the last text shown for path; false if none was. */

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "names.h"
 #include "paths.h"
+#include "reads.h"
 #include "render.h"
 #include "report.h"
 #include "strmap.h"
@@ -39,6 +40,7 @@ struct store {
     struct strmap *pins;       /* object cache key -> struct mtime_pin */
     struct strmap *missing;    /* endpoints this server turned out to lack */
     struct allowed *allowed;   /* the writes this server turned out to lack */
+    struct store_observer observer;
 };
 
 static void cached_free(void *value)
@@ -82,6 +84,11 @@ void store_free(struct store *store)
     free(store);
 }
 
+void store_observe(struct store *store, const struct store_observer *obs)
+{
+    store->observer = *obs;
+}
+
 void store_forget_all(struct store *store)
 {
     cache_forget_all(store->cache);
@@ -100,11 +107,14 @@ unsigned store_verbs(struct store *store, const struct resource_type *res)
 static int note_refusal(struct store *store, const struct resource_type *res,
                         unsigned verb, const struct api_error *err, int rc)
 {
-    if (rc && allowed_learn(store->allowed, res, verb, err))
-        log_info("%s: this server does not allow %s there (it takes %s); "
-                 "remembered",
-                 res->path, allowed_method(verb),
-                 err->allow[0] ? err->allow : "other methods");
+    if (!rc || !allowed_learn(store->allowed, res, verb, err))
+        return rc;
+    log_info("%s: this server does not allow %s there (it takes %s); "
+             "remembered",
+             res->path, allowed_method(verb),
+             err->allow[0] ? err->allow : "other methods");
+    if (store->observer.modes_changed)
+        store->observer.modes_changed(store->observer.ctx);
     return rc;
 }
 
@@ -238,6 +248,7 @@ static struct cached *cached_doc_from(struct store *store, const cJSON *json,
         free(c);
         return NULL;
     }
+    c->doc.print = reads_fingerprint(c->doc.text, c->doc.len);
     return c;
 }
 
@@ -280,6 +291,23 @@ static char *key_segment(const struct resource_type *res, const char *key)
 
     free(raw);
     return escaped;
+}
+
+/* Tells the observer that res's object key now holds c's text. */
+static void observe_object(struct store *store, const struct resource_type *res,
+                           const char *key, const struct cached *c)
+{
+    char *name, *path = NULL;
+
+    if (!store->observer.object_filled || !c || res->reports ||
+        strchr(res->path, '{'))
+        return; /* no observer, or not a file of its own at <path>/<name> */
+    name = file_name(res, key);
+    if (name && asprintf(&path, "/%s/%s", res->path, name) >= 0) {
+        store->observer.object_filled(store->observer.ctx, path, &c->doc);
+        free(path);
+    }
+    free(name);
 }
 
 /* ---- cache keys ----
@@ -339,6 +367,7 @@ static int copy_doc(void *ctx, const void *value)
     req->out->len = c->doc.len;
     req->out->mtime = c->doc.mtime;
     req->out->read_only = c->doc.read_only;
+    req->out->print = c->doc.print;
     req->out->text = NULL;
     if (req->want_text) {
         req->out->text = malloc(c->doc.len + 1);
@@ -573,6 +602,7 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
     }
     *value = cached_doc_from(f->store, json, cache_key);
     rc = *value ? 0 : -ENOMEM;
+    observe_object(f->store, f->res, f->key, *value);
 out:
     cJSON_Delete(json);
     free(key);
@@ -607,6 +637,8 @@ static char *prime_object(struct store *store, const struct resource_type *res,
         log_warn("%s/%s: its id is not a whole number the API can address; "
                  "the file is read-only",
                  res->endpoint, key);
+    if (c)
+        observe_object(store, res, key, c);
     /* cache_put_versioned takes c, freeing it if it cannot store it; an
      * object saved since this listing was asked for keeps its answer. */
     if (!c || cache_put_versioned(store->cache, ckey.text, c, version) != 0) {
@@ -898,6 +930,7 @@ static int remember_answer(struct store *store, const struct resource_type *res,
         if (shown)
             pin_mtime(store, okey.text, object_mtime(store, answer), shown);
         c = cached_doc_from(store, answer, okey.text);
+        observe_object(store, res, key, c);
         if (c)
             rc = cache_put(store->cache, okey.text, c);
     }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "api.h"
@@ -22,13 +23,27 @@ struct doc {
     size_t len;
     time_t mtime;   /* from _info.lastUpdated, else the mount time */
     bool read_only; /* an object whose id the API cannot address */
+    uint64_t print; /* reads_fingerprint of the text; 0 if not computed */
 };
 
 struct store;
 
+/* What the store tells whoever shows its files (the kernel's caches
+ * follow it): fns may be NULL; called from any thread, without locks. */
+struct store_observer {
+    /* The object at mount path now holds doc (fetched, listed, or a
+     * write's answer). */
+    void (*object_filled)(void *ctx, const char *path, const struct doc *doc);
+    /* Files of some row changed modes (a write was refused with 405). */
+    void (*modes_changed)(void *ctx);
+    void *ctx;
+};
+
 /* A store asking the API through port (copied). */
 struct store *store_new(const struct api_port *port, double ttl_seconds);
 void store_free(struct store *store);
+/* Reports to obs (copied) from now on; set before the store is shared. */
+void store_observe(struct store *store, const struct store_observer *obs);
 
 /* Fill out with a singleton's (or an object's) file; with want_text false
  * only len and mtime.  Returns 0 or -errno (-ENOENT: no such object). */
