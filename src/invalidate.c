@@ -13,8 +13,8 @@
 
 struct pending {
     char *path;
-    double due; /* monotonic seconds */
-    struct pending *next;
+    double due;                  /* monotonic seconds */
+    struct pending *prev, *next; /* doubly linked: appending is O(1) */
 };
 
 struct invalidator {
@@ -57,7 +57,7 @@ static void *run(void *arg)
             continue;
         }
         p = inv->queue;
-        LL_DELETE(inv->queue, p);
+        DL_DELETE(inv->queue, p);
         pthread_mutex_unlock(&inv->lock);
         invalidator_now(inv, p->path);
         free(p->path);
@@ -120,7 +120,7 @@ void invalidator_queue_after(struct invalidator *inv, const char *path,
     }
     p->due = clock_mono_seconds() + seconds;
     pthread_mutex_lock(&inv->lock);
-    LL_APPEND(inv->queue, p);
+    DL_APPEND(inv->queue, p);
     pthread_cond_signal(&inv->wake);
     pthread_mutex_unlock(&inv->lock);
 }
@@ -136,8 +136,8 @@ void invalidator_stop(struct invalidator *inv)
     pthread_cond_signal(&inv->wake);
     pthread_mutex_unlock(&inv->lock);
     pthread_join(inv->thread, NULL);
-    LL_FOREACH_SAFE(inv->queue, p, tmp) {
-        LL_DELETE(inv->queue, p);
+    DL_FOREACH_SAFE(inv->queue, p, tmp) {
+        DL_DELETE(inv->queue, p);
         free(p->path);
         free(p);
     }

@@ -100,13 +100,22 @@ void reads_free(struct reads *reads)
 
 uint64_t reads_fingerprint(const char *text, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    const uint64_t k = 0x9e3779b97f4a7c15ULL; /* 2^64 / golden ratio */
+    uint64_t h = 0xcbf29ce484222325ULL ^ len, word;
+    size_t i = 0;
 
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)text[i];
-        h *= 0x100000001b3ULL;
+    /* A word at a time: every open of a file takes one of these. */
+    for (; i + sizeof(word) <= len; i += sizeof(word)) {
+        memcpy(&word, text + i, sizeof(word));
+        h = (h ^ word) * k;
+        h = (h << 31) | (h >> 33);
     }
-    return h;
+    for (; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * k;
+    h ^= h >> 33; /* spread the last bytes over every bit */
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h ? h : 1; /* 0 means "not computed" (store.h) */
 }
 
 /* ---- processes ---- */

@@ -39,7 +39,9 @@ char *reads_base(struct reads *reads, pid_t pid, const char *path);
 /* The fingerprint of the last text shown for path; false if none was. */
 bool reads_last_shown(struct reads *reads, const char *path, uint64_t *print);
 
-/* The fingerprint used above (64-bit FNV-1a of the bytes). */
+/* The fingerprint used above: a 64-bit hash of the bytes, never 0.  Not
+ * cryptographic: it tells versions of one file apart, which a server
+ * could only confuse by crafting a collision against its own data. */
 uint64_t reads_fingerprint(const char *text, size_t len);
 
 #endif

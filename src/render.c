@@ -216,6 +216,12 @@ char *render_json(const cJSON *item, size_t *len_out)
 
 /* ---- parsing that keeps number literals ---- */
 
+static bool in_number(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+           c == 'e' || c == 'E';
+}
+
 /* Finds the next number literal in JSON text at or after *pos, skipping
  * strings; returns its start and length, or NULL at the end. */
 static const char *next_number(const char *text, size_t len, size_t *pos,
@@ -232,7 +238,7 @@ static const char *next_number(const char *text, size_t len, size_t *pos,
             i++;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
             size_t start = i;
-            while (i < len && text[i] && strchr("+-0123456789.eE", text[i]))
+            while (i < len && in_number(text[i]))
                 i++;
             *pos = i;
             *num_len = i - start;
