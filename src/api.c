@@ -445,34 +445,59 @@ static int get_page(struct cwm_api *api, const char *endpoint, int n,
     return 0;
 }
 
-/* Pages 2..last, fetched by up to max_conns threads at once. */
+/* Pages 2..last, fetched by up to max_conns threads at once, each handed
+ * to fn by the thread that fetched it. */
 struct fetch {
     struct cwm_api *api;
     const char *endpoint;
+    api_page_fn fn;
+    void *fn_ctx;
     int last;
-    struct page *pages; /* indexed by page number */
+    bool last_more; /* the last page said rel="next": the list grew */
     atomic_int next;
-    pthread_mutex_t lock; /* guards rc and error */
+    pthread_mutex_t lock; /* guards rc, error and last_more */
     int rc;
     struct api_error error;
 };
 
+/* Hands a fetched page to fn (rc is get_page's); one failure, of either,
+ * stops every fetcher. */
+static int take_page(struct fetch *f, int n, struct page *page, int rc,
+                     const struct api_error *error)
+{
+    struct api_error mine = *error;
+
+    if (rc == 0)
+        rc = f->fn(f->fn_ctx, n, page->items);
+    else
+        cJSON_Delete(page->items);
+    if (rc && !error->message[0])
+        snprintf(mine.message, sizeof(mine.message),
+                 "GET %s: page %d could not be kept", f->endpoint, n);
+    pthread_mutex_lock(&f->lock);
+    if (rc && !f->rc) {
+        f->rc = rc;
+        f->error = mine;
+    }
+    if (n == f->last)
+        f->last_more = page->more;
+    rc = f->rc;
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
 static void *fetch_pages(void *arg)
 {
     struct fetch *f = arg;
-    struct api_error error = { 0 };
     int rc = 0;
 
     for (int n = atomic_fetch_add(&f->next, 1); rc == 0 && n <= f->last;
          n = atomic_fetch_add(&f->next, 1)) {
-        rc = get_page(f->api, f->endpoint, n, &f->pages[n], &error);
-        pthread_mutex_lock(&f->lock);
-        if (rc && !f->rc) {
-            f->rc = rc;
-            f->error = error;
-        }
-        rc = f->rc; /* one failure stops every fetcher */
-        pthread_mutex_unlock(&f->lock);
+        struct api_error error = { 0 };
+        struct page page = { 0 };
+
+        rc = get_page(f->api, f->endpoint, n, &page, &error);
+        rc = take_page(f, n, &page, rc, &error);
     }
     return NULL;
 }
@@ -494,40 +519,43 @@ static int fetch_in_parallel(struct fetch *f)
     return f->rc;
 }
 
+/* Pages 2..last at once; whether the list goes on past them. */
+static int each_page_in_parallel(struct cwm_api *api, const char *endpoint,
+                                 int last, api_page_fn fn, void *ctx,
+                                 bool *more, struct api_error *error)
+{
+    struct fetch f = {
+        .api = api, .endpoint = endpoint, .fn = fn, .fn_ctx = ctx, .last = last
+    };
+    int rc;
+
+    atomic_init(&f.next, 2);
+    pthread_mutex_init(&f.lock, NULL);
+    rc = fetch_in_parallel(&f);
+    if (rc)
+        *error = f.error;
+    *more = rc == 0 && f.last_more;
+    pthread_mutex_destroy(&f.lock);
+    return rc;
+}
+
 /* Once page 1 said how many there are, the rest come at once (bounded by
  * max_conns); a list that grew meanwhile is followed on, one by one. */
-int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
-                struct api_error *error)
+int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
+                  void *ctx, struct api_error *error)
 {
-    struct page first = { 0 }, *pages = NULL;
-    struct fetch f = { .api = api, .endpoint = endpoint };
-    cJSON *all = NULL;
+    struct page first = { 0 };
+    int rc = get_page(api, endpoint, 1, &first, error), n = 2;
     bool more;
-    int rc = get_page(api, endpoint, 1, &first, error), n;
 
-    *out = NULL;
     if (rc)
         return rc;
-    all = first.items;
-    more = first.more && cJSON_GetArraySize(all) > 0;
-    n = 2;
-    if (more && first.last > 2 && api->max_conns > 1) {
-        pages = calloc((size_t)first.last + 1, sizeof(*pages));
-        f.last = first.last;
-        f.pages = pages;
-        atomic_init(&f.next, 2);
-        pthread_mutex_init(&f.lock, NULL);
-        rc = pages ? fetch_in_parallel(&f) : -ENOMEM;
-        if (rc && pages)
-            *error = f.error;
-        for (n = 2; pages && n <= f.last; n++) {
-            if (pages[n].items)
-                append_items(all, pages[n].items);
-            cJSON_Delete(pages[n].items);
-        }
-        more = rc == 0 && pages[f.last].more;
-        pthread_mutex_destroy(&f.lock);
-        free(pages);
+    more = first.more && cJSON_GetArraySize(first.items) > 0;
+    rc = fn(ctx, 1, first.items);
+    if (rc == 0 && more && first.last > 2 && api->max_conns > 1) {
+        rc = each_page_in_parallel(api, endpoint, first.last, fn, ctx, &more,
+                                   error);
+        n = first.last + 1;
     }
     for (; rc == 0 && more; n++) { /* the Link header decides */
         struct page next = { 0 };
@@ -537,15 +565,67 @@ int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
             break;
         /* An empty page also ends a runaway loop. */
         more = next.more && cJSON_GetArraySize(next.items) > 0;
-        append_items(all, next.items);
-        cJSON_Delete(next.items);
+        rc = fn(ctx, n, next.items);
     }
+    return rc;
+}
+
+/* api_get_all's pages, kept by number until they are joined in order. */
+struct gathered {
+    pthread_mutex_t lock;
+    cJSON **pages; /* indexed by page number */
+    int count;
+};
+
+static int gather_page(void *ctx, int n, cJSON *items)
+{
+    struct gathered *g = ctx;
+    int rc = 0;
+
+    pthread_mutex_lock(&g->lock);
+    if (n >= g->count) {
+        int count = n * 2;
+        cJSON **pages = realloc(g->pages, (size_t)count * sizeof(*pages));
+        if (pages) {
+            memset(pages + g->count, 0,
+                   (size_t)(count - g->count) * sizeof(*pages));
+            g->pages = pages;
+            g->count = count;
+        }
+    }
+    if (n < g->count)
+        g->pages[n] = items;
+    else
+        rc = -ENOMEM;
+    pthread_mutex_unlock(&g->lock);
+    if (rc)
+        cJSON_Delete(items);
+    return rc;
+}
+
+int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
+                struct api_error *error)
+{
+    struct gathered g = { .count = 0 };
+    cJSON *all = cJSON_CreateArray();
+    int rc = all ? 0 : -ENOMEM;
+
+    pthread_mutex_init(&g.lock, NULL);
+    if (rc == 0)
+        rc = api_each_page(api, endpoint, gather_page, &g, error);
+    for (int n = 0; n < g.count; n++) {
+        if (rc == 0 && g.pages[n])
+            append_items(all, g.pages[n]);
+        cJSON_Delete(g.pages[n]);
+    }
+    free(g.pages);
+    pthread_mutex_destroy(&g.lock);
     if (rc) {
         cJSON_Delete(all);
-        return rc;
+        all = NULL;
     }
     *out = all;
-    return 0;
+    return rc;
 }
 
 int api_pin_version(struct cwm_api *api, const struct cwm_config *cfg,
@@ -592,6 +672,12 @@ static int port_get_all(void *ctx, const char *endpoint, cJSON **out,
     return api_get_all(ctx, endpoint, out, error);
 }
 
+static int port_each_page(void *ctx, const char *endpoint, api_page_fn fn,
+                          void *fn_ctx, struct api_error *error)
+{
+    return api_each_page(ctx, endpoint, fn, fn_ctx, error);
+}
+
 static int port_send(void *ctx, const char *method, const char *path,
                      const cJSON *body, cJSON **out, struct api_error *error)
 {
@@ -612,10 +698,12 @@ void api_set_max_conns(struct cwm_api *api, int max_conns)
 
 void api_port_init(struct api_port *port, struct cwm_api *api)
 {
+    memset(port, 0, sizeof(*port));
     port->ctx = api;
     port->page_size = api->page_size;
     port->get = port_get;
     port->get_all = port_get_all;
+    port->each_page = port_each_page;
     port->relocate = port_relocate;
     port->send = port_send;
 }

@@ -49,6 +49,17 @@ const char *api_base_url(const struct cwm_api *api);
 int api_get(struct cwm_api *api, const char *path, cJSON **out,
             struct api_error *error);
 
+/* Takes one page of a list's items (a JSON array, taken over): page n, as
+ * the server numbered it.  Called from the threads that fetch, pages in
+ * any order, up to max_conns at once.  A nonzero return (-errno) stops
+ * the listing with that error. */
+typedef int (*api_page_fn)(void *ctx, int n, cJSON *items_taken);
+/* GET every page of the list at system/<endpoint> as api_get_all does,
+ * each handed to fn as it arrives, so that a big list is never whole in
+ * memory.  0 or -errno as api_get (error says why). */
+int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
+                  void *ctx, struct api_error *error);
+
 /* GET every page of the list at system/<endpoint>, following the Link
  * header; *out is one JSON array holding all items, in order.  Once the
  * first page names the last, the others are fetched up to max_conns at a
@@ -73,6 +84,9 @@ struct api_port {
                struct api_error *error);
     int (*get_all)(void *ctx, const char *endpoint, cJSON **out,
                    struct api_error *error);
+    /* api_each_page; may be NULL (get_all is then used, as one page). */
+    int (*each_page)(void *ctx, const char *endpoint, api_page_fn fn,
+                     void *fn_ctx, struct api_error *error);
     int (*send)(void *ctx, const char *method, const char *path,
                 const cJSON *body, cJSON **out, struct api_error *error);
     /* 1 if the server moved (see api_relocate); may be NULL. */

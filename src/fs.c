@@ -27,9 +27,9 @@
  * from a helper thread).  Files whose attributes change in ways the kernel
  * cannot see (/.cwmfs/errors grows, counts follow listings, editors'
  * scratch files) are dropped from the kernel's cache right after each
- * answer, so every stat of them but one in the next instant reaches us,
- * as before.  Absent names are kept for
- * a second: editors probe many, and a new name may appear on the server. */
+ * answer, so nearly every stat of them reaches us, as before.  Absent
+ * names are kept for a second: editors probe many, and a new name may
+ * appear on the server. */
 #define KERNEL_NEGATIVE_TIMEOUT 1.0
 /* How long the kernel keeps what it cannot see change: long enough for
  * the reply to have arrived, short enough for nobody to see it stale. */

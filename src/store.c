@@ -622,37 +622,248 @@ static char *report_name(const struct resource_type *res, const cJSON *item)
     return name;
 }
 
-/* Primes the object cache with one listed item; returns its file name, or
- * NULL for an item that cannot be a file (no key, or an unnameable one). */
-static char *prime_object(struct store *store, const struct resource_type *res,
-                          const cJSON *item, unsigned long version)
-{
-    char *key = object_key(res, item);
-    char *name = key ? file_name(res, key) : NULL;
-    struct cache_key ckey;
-    bool named = name && make_key(&ckey, ENTRY_OBJECT, res, key) == 0;
-    struct cached *c = named ? cached_doc_from(store, item, ckey.text) : NULL;
+/* ---- listings, page by page ----
+ * Each page's objects are rendered by the thread that fetched the page,
+ * and its JSON freed at once: a big listing is never whole in memory as
+ * JSON, and rendering runs on every fetching thread.  Filing waits for the
+ * last page: only then is it known which objects share a key (and so what
+ * their files are named). */
 
-    if (c && c->doc.read_only)
-        log_warn("%s/%s: its id is not a whole number the API can address; "
-                 "the file is read-only",
-                 res->endpoint, key);
-    if (c)
-        observe_object(store, res, key, c);
-    /* cache_put_versioned takes c, freeing it if it cannot store it; an
-     * object saved since this listing was asked for keeps its answer. */
-    if (!c || cache_put_versioned(store->cache, ckey.text, c, version) != 0) {
+/* One listed object, rendered. */
+struct listed {
+    char *key;           /* its key in the row; NULL: it cannot be named */
+    char *id;            /* NULL when it names none */
+    time_t server_mtime; /* from its _info */
+    struct cached *doc;  /* rendered under its plain key */
+    char *name;          /* reports (named only, never rendered) */
+};
+
+struct listed_page {
+    struct listed *items;
+    size_t count;
+};
+
+struct listing_build {
+    struct store *store;
+    const struct resource_type *res;
+    pthread_mutex_t lock;      /* guards pages and count */
+    struct listed_page *pages; /* by page number */
+    int count;
+};
+
+static void listed_clear(struct listed *l)
+{
+    free(l->key);
+    free(l->id);
+    free(l->name);
+    if (l->doc)
+        cached_free(l->doc);
+    memset(l, 0, sizeof(*l));
+}
+
+static void build_clear(struct listing_build *b)
+{
+    for (int n = 0; n < b->count; n++) {
+        for (size_t i = 0; i < b->pages[n].count; i++)
+            listed_clear(&b->pages[n].items[i]);
+        free(b->pages[n].items);
+    }
+    free(b->pages);
+    b->pages = NULL;
+    b->count = 0;
+}
+
+/* Renders one listed item; -ENOMEM, or 0 (an unnameable item is kept,
+ * keyless, to be reported when filed). */
+static int render_listed(struct store *store, const struct resource_type *res,
+                         const cJSON *item, struct listed *out)
+{
+    struct cache_key ckey;
+
+    if (res->reports) {
+        out->name = report_name(res, item);
+        return 0;
+    }
+    out->key = object_key(res, item);
+    out->id = store_object_id(item);
+    out->server_mtime = object_mtime(store, item);
+    if (out->key && make_key(&ckey, ENTRY_OBJECT, res, out->key) == 0) {
+        out->doc = cached_doc_from(store, item, ckey.text);
+        if (!out->doc)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* The page at number n of b, made if need be (b locked); NULL without
+ * memory. */
+static struct listed_page *page_slot_locked(struct listing_build *b, int n)
+{
+    if (n >= b->count) {
+        int count = n * 2;
+        struct listed_page *pages = realloc(b->pages,
+                                            (size_t)count * sizeof(*pages));
+        if (!pages)
+            return NULL;
+        memset(pages + b->count, 0,
+               (size_t)(count - b->count) * sizeof(*pages));
+        b->pages = pages;
+        b->count = count;
+    }
+    return &b->pages[n];
+}
+
+/* api_page_fn: renders page n's items and frees their JSON. */
+static int take_listed_page(void *ctx, int n, cJSON *items)
+{
+    struct listing_build *b = ctx;
+    size_t count = (size_t)cJSON_GetArraySize(items), i = 0;
+    struct listed *rows = calloc(count ? count : 1, sizeof(*rows));
+    struct listed_page *slot = NULL;
+    const cJSON *item;
+    int rc = rows ? 0 : -ENOMEM;
+
+    cJSON_ArrayForEach(item, items) {
+        if (rc == 0)
+            rc = render_listed(b->store, b->res, item, &rows[i++]);
+    }
+    cJSON_Delete(items);
+    if (rc == 0) {
+        pthread_mutex_lock(&b->lock);
+        slot = page_slot_locked(b, n);
+        if (slot && !slot->items) {
+            slot->items = rows;
+            slot->count = count;
+        }
+        pthread_mutex_unlock(&b->lock);
+    }
+    if (!slot || slot->items != rows) {
+        for (size_t j = 0; rows && j < count; j++)
+            listed_clear(&rows[j]);
+        free(rows);
+        if (rc == 0)
+            rc = slot ? 0 : -ENOMEM; /* a page twice: the first is kept */
+    }
+    return rc;
+}
+
+/* Fetches every page of res into b (emptied first); 0 or -errno. */
+static int fetch_listing(struct store *store, const struct resource_type *res,
+                         struct listing_build *b, struct api_error *err)
+{
+    cJSON *items = NULL;
+    int rc;
+
+    build_clear(b);
+    if (store->api.each_page)
+        return store->api.each_page(store->api.ctx, res->endpoint,
+                                    take_listed_page, b, err);
+    rc = store->api.get_all(store->api.ctx, res->endpoint, &items, err);
+    return rc ? rc : take_listed_page(b, 1, items);
+}
+
+/* Every listed object of b, in the server's order (a malloc'd array of
+ * *n pointers into b), or NULL without memory. */
+static struct listed **listed_in_order(struct listing_build *b, size_t *n)
+{
+    struct listed **all;
+    size_t count = 0;
+
+    for (int p = 0; p < b->count; p++)
+        count += b->pages[p].count;
+    all = calloc(count ? count : 1, sizeof(*all));
+    *n = 0;
+    for (int p = 0; all && p < b->count; p++)
+        for (size_t i = 0; i < b->pages[p].count; i++)
+            all[(*n)++] = &b->pages[p].items[i];
+    return all;
+}
+
+struct keyed_item {
+    const char *key;
+    size_t index;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const struct keyed_item *x = a, *y = b;
+
+    if (!x->key || !y->key)
+        return (x->key != NULL) - (y->key != NULL);
+    return strcmp(x->key, y->key);
+}
+
+/* Which listed objects share their key with another: those are named by
+ * key and id (see names.h), so each stays reachable.  Returns a malloc'd
+ * array of n flags (all false where res has no duplicates view), or NULL. */
+static bool *shared_keys(const struct resource_type *res,
+                         struct listed *const *all, size_t n)
+{
+    struct keyed_item *k = calloc(n ? n : 1, sizeof(*k));
+    bool *shared = calloc(n ? n : 1, sizeof(*shared));
+    size_t i;
+
+    if (!k || !shared || !resource_duplicates(res)) {
+        free(k);
+        return shared;
+    }
+    for (i = 0; i < n; i++) {
+        k[i].key = all[i]->key;
+        k[i].index = i;
+    }
+    qsort(k, n, sizeof(*k), cmp_keyed);
+    for (i = 1; i < n; i++)
+        if (k[i].key && cmp_keyed(&k[i - 1], &k[i]) == 0) {
+            if (!shared[k[i].index])
+                log_warn("%s: more than one object has the %s %s; each is "
+                         "named <%s>%%23id<id>.json",
+                         res->endpoint, res->key_field, k[i].key,
+                         res->key_field);
+            shared[k[i - 1].index] = shared[k[i].index] = true;
+        }
+    free(k);
+    return shared;
+}
+
+/* Files one listed object in the object cache (taking its rendering);
+ * returns its file name, or NULL for an object that cannot be a file. */
+static char *file_listed(struct store *store, const struct resource_type *res,
+                         struct listed *l, bool shared, unsigned long version)
+{
+    const struct resource_type *view = shared ? resource_duplicates(res) : res;
+    char *stem = shared && l->key && l->id ? name_duplicate_stem(l->key, l->id)
+                                           : NULL;
+    const char *key = shared ? stem : l->key;
+    char *name = key ? file_name(view, key) : NULL;
+    struct cached *c = l->doc;
+    struct cache_key ckey;
+
+    l->doc = NULL;
+    if (c && name && make_key(&ckey, ENTRY_OBJECT, view, key) == 0) {
+        if (shared) /* rendered under the plain key: pins follow the view */
+            c->doc.mtime = shown_mtime(store, ckey.text, l->server_mtime);
+        if (c->doc.read_only)
+            log_warn("%s/%s: its id is not a whole number the API can "
+                     "address; the file is read-only",
+                     view->endpoint, key);
+        observe_object(store, view, key, c);
+        /* Takes c, freeing it if the key holds newer data: an object saved
+         * since this listing was asked for keeps its answer. */
+        cache_put_versioned(store->cache, ckey.text, c, version);
+        c = NULL;
+    } else {
         log_warn("%s: skipping an object whose %s cannot name a file",
                  res->endpoint, res->key_field);
         free(name);
         name = NULL;
     }
-    free(key);
+    if (c)
+        cached_free(c);
+    free(stem);
     return name;
 }
 
-/* Objects that share a key are primed into the duplicates view (see
- * shared_keys); two that share even that (one id listed twice) would be
+/* Two listed objects with one file name (one id listed twice) would be
  * one file listed twice: list the name once and say so. */
 static void drop_duplicate_names(const struct resource_type *res,
                                  struct cached *c)
@@ -672,118 +883,76 @@ static void drop_duplicate_names(const struct resource_type *res,
     c->count = kept;
 }
 
-struct keyed_item {
-    char *key;
-    size_t index;
-};
-
-static int cmp_keyed(const void *a, const void *b)
+/* The listing of b's objects, filing each in the object cache. */
+static struct cached *file_listing(struct listing_build *b,
+                                   unsigned long version)
 {
-    const struct keyed_item *x = a, *y = b;
+    struct cached *c = calloc(1, sizeof(*c));
+    size_t n = 0;
+    struct listed **all = c ? listed_in_order(b, &n) : NULL;
+    bool *shared = all ? shared_keys(b->res, all, n) : NULL;
 
-    if (!x->key || !y->key)
-        return (x->key != NULL) - (y->key != NULL);
-    return strcmp(x->key, y->key);
-}
-
-/* Which listed items share their key with another: those are named by key
- * and id (see names.h), so each stays reachable.  Returns a malloc'd array
- * of n flags (all false where res has no duplicates view), or NULL. */
-static bool *shared_keys(const struct resource_type *res, const cJSON *items,
-                         size_t n)
-{
-    struct keyed_item *k = calloc(n ? n : 1, sizeof(*k));
-    bool *shared = calloc(n ? n : 1, sizeof(*shared));
-    const cJSON *item;
-    size_t i = 0;
-
-    if (!k || !shared || !resource_duplicates(res)) {
-        free(k);
-        return shared;
+    if (c && shared)
+        c->names = calloc(n + 1, sizeof(char *));
+    if (!c || !shared || !c->names) {
+        if (c)
+            free(c->names);
+        free(c);
+        free(all);
+        free(shared);
+        return NULL;
     }
-    cJSON_ArrayForEach(item, items) {
-        k[i].key = object_key(res, item);
-        k[i].index = i;
-        i++;
+    c->kind = CACHED_LISTING;
+    c->items = n;
+    for (size_t i = 0; i < n; i++) {
+        char *name = all[i]->name;
+        all[i]->name = NULL;
+        if (!b->res->reports)
+            name = file_listed(b->store, b->res, all[i], shared[i], version);
+        if (name)
+            c->names[c->count++] = name;
     }
-    qsort(k, n, sizeof(*k), cmp_keyed);
-    for (i = 1; i < n; i++)
-        if (k[i].key && cmp_keyed(&k[i - 1], &k[i]) == 0) {
-            if (!shared[k[i].index])
-                log_warn("%s: more than one object has the %s %s; each is "
-                         "named <%s>%%23id<id>.json",
-                         res->endpoint, res->key_field, k[i].key,
-                         res->key_field);
-            shared[k[i - 1].index] = shared[k[i].index] = true;
-        }
-    for (i = 0; i < n; i++)
-        free(k[i].key);
-    free(k);
-    return shared;
+    free(all);
+    free(shared);
+    qsort(c->names, c->count, sizeof(char *), cmp_names);
+    drop_duplicate_names(b->res, c);
+    return c;
 }
 
 static int fill_listing(void *ctx, const char *cache_key, void **value)
 {
     struct fill_ctx *f = ctx;
+    struct listing_build b = { .store = f->store, .res = f->res };
     struct api_error err = { 0 };
     unsigned long version = cache_version(f->store->cache);
-    struct cached *c;
-    cJSON *items = NULL, *item;
-    bool *shared = NULL;
-    size_t n, i = 0;
     int rc = 0;
 
     (void)cache_key;
+    pthread_mutex_init(&b.lock, NULL);
     /* A server that cannot list these (a real one's tokens, 405): an
      * empty listing, beside which the mount shows what it made itself. */
     if (allowed_verbs(f->store->allowed, f->res) & VERB_GET) {
-        rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint, &items,
-                                   &err);
+        rc = fetch_listing(f->store, f->res, &b, &err);
         if (relocated(f->store, f->res, rc))
-            rc = f->store->api.get_all(f->store->api.ctx, f->res->endpoint,
-                                       &items, &err);
+            rc = fetch_listing(f->store, f->res, &b, &err);
         note_refusal(f->store, f->res, VERB_GET, &err, rc);
     }
     if (!(allowed_verbs(f->store->allowed, f->res) & VERB_GET)) {
-        items = cJSON_CreateArray();
-        rc = items ? 0 : -ENOMEM;
+        build_clear(&b);
+        rc = 0;
     }
-    if (report(rc, f->res->path, &err))
-        return missing(f->res, rc);
-    n = (size_t)cJSON_GetArraySize(items);
-    c = calloc(1, sizeof(*c));
-    if (c)
-        c->items = n;
-    if (c)
-        c->names = calloc(n + 1, sizeof(char *));
-    if (c && c->names)
-        shared = shared_keys(f->res, items, n);
-    if (!c || !c->names || !shared) {
-        if (c)
-            free(c->names);
-        free(c);
-        cJSON_Delete(items);
-        return -ENOMEM;
+    if (report(rc, f->res->path, &err)) {
+        rc = missing(f->res, rc);
+    } else {
+        *value = file_listing(&b, version);
+        rc = *value ? 0 : -ENOMEM;
     }
-    c->kind = CACHED_LISTING;
-    cJSON_ArrayForEach(item, items) {
-        const struct resource_type *res = shared[i++]
-                                              ? resource_duplicates(f->res)
-                                              : f->res;
-        char *name = res->reports ? report_name(res, item)
-                                  : prime_object(f->store, res, item, version);
-        if (name)
-            c->names[c->count++] = name;
-    }
-    free(shared);
-    cJSON_Delete(items);
+    build_clear(&b);
+    pthread_mutex_destroy(&b.lock);
     /* A big listing parses megabytes that are freed again: give them back
-     * rather than leave them in this thread's malloc arena. */
+     * rather than leave them in the fetching threads' malloc arenas. */
     malloc_trim(0);
-    qsort(c->names, c->count, sizeof(char *), cmp_names);
-    drop_duplicate_names(f->res, c);
-    *value = c;
-    return 0;
+    return rc;
 }
 
 /* ---- public operations ---- */

@@ -52,8 +52,17 @@ def run_quiet(argv):
 
 
 def wall(argv):
+    """Seconds argv ran.  A blocking wait, not subprocess's timeout loop,
+    which polls every 50 ms and would round every figure up to that."""
     start = time.monotonic()
-    run_quiet(argv)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    watchdog = threading.Timer(900, proc.kill)
+    watchdog.start()
+    try:
+        proc.wait()
+    finally:
+        watchdog.cancel()
     return time.monotonic() - start
 
 

@@ -221,6 +221,7 @@ static inline void fake_api_init(struct fake_api *f, struct api_port *port,
                                  const char *json)
 {
     memset(f, 0, sizeof(*f));
+    memset(port, 0, sizeof(*port)); /* each_page NULL: lists as one page */
     f->data = cJSON_Parse(json);
     f->next_id = 100;
     port->ctx = f;
