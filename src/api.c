@@ -417,24 +417,28 @@ struct page {
     int last;  /* rel="last", 0 when not said */
 };
 
-static int get_page(struct cwm_api *api, const char *endpoint, int n,
-                    struct page *out, struct api_error *error)
+static int request_page(struct cwm_api *api, const char *endpoint, int n,
+                        struct http_response *resp, struct api_error *error)
 {
-    struct http_response resp;
     char *path;
     int rc;
 
     if (asprintf(&path, "%s%spageSize=%d&page=%d", endpoint,
                  strchr(endpoint, '?') ? "&" : "?", api->page_size, n) < 0)
         return -ENOMEM;
-    rc = api_call(api, "GET", path, NULL, &resp, error);
+    rc = api_call(api, "GET", path, NULL, resp, error);
     free(path);
-    if (rc)
-        return rc;
-    out->items = render_parse(resp.body, resp.len);
-    out->more = link_has_next(resp.link);
-    out->last = api_link_last_page(resp.link);
-    http_response_free(&resp);
+    return rc;
+}
+
+/* Parses a page's answer (freed here) into out. */
+static int digest_page(struct http_response *resp, const char *endpoint,
+                       struct page *out, struct api_error *error)
+{
+    out->items = render_parse(resp->body, resp->len);
+    out->more = link_has_next(resp->link);
+    out->last = api_link_last_page(resp->link);
+    http_response_free(resp);
     if (!cJSON_IsArray(out->items)) {
         cJSON_Delete(out->items);
         out->items = NULL;
@@ -445,45 +449,40 @@ static int get_page(struct cwm_api *api, const char *endpoint, int n,
     return 0;
 }
 
-/* Pages 2..last, fetched by up to max_conns threads at once, each handed
- * to fn by the thread that fetched it. */
+static int get_page(struct cwm_api *api, const char *endpoint, int n,
+                    struct page *out, struct api_error *error)
+{
+    struct http_response resp;
+    int rc = request_page(api, endpoint, n, &resp, error);
+
+    return rc ? rc : digest_page(&resp, endpoint, out, error);
+}
+
+/* Pages 2..last: fetched by up to max_conns threads at once, and handed,
+ * in order, to the caller's thread, which parses each and gives it to fn.
+ * One thread digests because a parsed page is several times its text,
+ * and memory freed in a fetcher's malloc arena stays there: four fetchers
+ * parsing would keep four pages' worth. */
 struct fetch {
     struct cwm_api *api;
     const char *endpoint;
-    api_page_fn fn;
-    void *fn_ctx;
     int last;
-    bool last_more; /* the last page said rel="next": the list grew */
     atomic_int next;
-    pthread_mutex_t lock; /* guards rc, error and last_more */
-    int rc;
+    pthread_mutex_t lock; /* guards what follows */
+    pthread_cond_t arrived;
+    struct http_response *answers; /* by page number */
+    bool *done;                    /* answers[n] is there */
+    int rc;                        /* the first failure stops every fetcher */
     struct api_error error;
 };
 
-/* Hands a fetched page to fn (rc is get_page's); one failure, of either,
- * stops every fetcher. */
-static int take_page(struct fetch *f, int n, struct page *page, int rc,
-                     const struct api_error *error)
+/* Records a failure (the first one wins); f locked. */
+static void fail_locked(struct fetch *f, int rc, const struct api_error *error)
 {
-    struct api_error mine = *error;
-
-    if (rc == 0)
-        rc = f->fn(f->fn_ctx, n, page->items);
-    else
-        cJSON_Delete(page->items);
-    if (rc && !error->message[0])
-        snprintf(mine.message, sizeof(mine.message),
-                 "GET %s: page %d could not be kept", f->endpoint, n);
-    pthread_mutex_lock(&f->lock);
     if (rc && !f->rc) {
         f->rc = rc;
-        f->error = mine;
+        f->error = *error;
     }
-    if (n == f->last)
-        f->last_more = page->more;
-    rc = f->rc;
-    pthread_mutex_unlock(&f->lock);
-    return rc;
 }
 
 static void *fetch_pages(void *arg)
@@ -494,15 +493,66 @@ static void *fetch_pages(void *arg)
     for (int n = atomic_fetch_add(&f->next, 1); rc == 0 && n <= f->last;
          n = atomic_fetch_add(&f->next, 1)) {
         struct api_error error = { 0 };
-        struct page page = { 0 };
+        struct http_response resp;
 
-        rc = get_page(f->api, f->endpoint, n, &page, &error);
-        rc = take_page(f, n, &page, rc, &error);
+        rc = request_page(f->api, f->endpoint, n, &resp, &error);
+        pthread_mutex_lock(&f->lock);
+        fail_locked(f, rc, &error);
+        if (rc == 0) {
+            f->answers[n] = resp;
+            f->done[n] = true;
+        }
+        rc = f->rc;
+        pthread_cond_broadcast(&f->arrived);
+        pthread_mutex_unlock(&f->lock);
     }
     return NULL;
 }
 
-static int fetch_in_parallel(struct fetch *f)
+/* Waits for page n's answer (moved to *resp); false after a failure. */
+static bool wait_for_page(struct fetch *f, int n, struct http_response *resp)
+{
+    bool ok;
+
+    pthread_mutex_lock(&f->lock);
+    while (!f->done[n] && !f->rc)
+        pthread_cond_wait(&f->arrived, &f->lock);
+    ok = f->done[n] && !f->rc;
+    if (ok) {
+        *resp = f->answers[n];
+        f->done[n] = false;
+    }
+    pthread_mutex_unlock(&f->lock);
+    return ok;
+}
+
+/* Parses pages 2..last in order as they arrive, handing each to fn;
+ * *more: whether the last said the list goes on. */
+static int digest_pages(struct fetch *f, api_page_fn fn, void *ctx, bool *more)
+{
+    for (int n = 2; n <= f->last; n++) {
+        struct api_error error = { 0 };
+        struct http_response resp;
+        struct page page = { 0 };
+        int rc;
+
+        if (!wait_for_page(f, n, &resp))
+            break;
+        rc = digest_page(&resp, f->endpoint, &page, &error);
+        *more = page.more;
+        rc = rc ? rc : fn(ctx, n, page.items);
+        if (rc && !error.message[0])
+            snprintf(error.message, sizeof(error.message),
+                     "GET %s: page %d could not be kept", f->endpoint, n);
+        pthread_mutex_lock(&f->lock);
+        fail_locked(f, rc, &error);
+        pthread_mutex_unlock(&f->lock);
+    }
+    return f->rc;
+}
+
+static int fetch_in_parallel(struct fetch *f, api_page_fn fn, void *ctx,
+                             bool *more)
 {
     int threads = f->last - 1 < f->api->max_conns ? f->last - 1
                                                   : f->api->max_conns;
@@ -513,7 +563,8 @@ static int fetch_in_parallel(struct fetch *f)
         if (pthread_create(&tid[started], NULL, fetch_pages, f) != 0)
             break;
     if (started == 0)
-        fetch_pages(f); /* no thread to be had: this one does it all */
+        fetch_pages(f); /* no thread to be had: this one fetches it all */
+    digest_pages(f, fn, ctx, more);
     for (int i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
     return f->rc;
@@ -524,17 +575,26 @@ static int each_page_in_parallel(struct cwm_api *api, const char *endpoint,
                                  int last, api_page_fn fn, void *ctx,
                                  bool *more, struct api_error *error)
 {
-    struct fetch f = {
-        .api = api, .endpoint = endpoint, .fn = fn, .fn_ctx = ctx, .last = last
-    };
-    int rc;
+    struct fetch f = { .api = api, .endpoint = endpoint, .last = last };
+    int rc = -ENOMEM;
 
+    *more = false;
     atomic_init(&f.next, 2);
     pthread_mutex_init(&f.lock, NULL);
-    rc = fetch_in_parallel(&f);
+    pthread_cond_init(&f.arrived, NULL);
+    f.answers = calloc((size_t)last + 1, sizeof(*f.answers));
+    f.done = calloc((size_t)last + 1, sizeof(*f.done));
+    if (f.answers && f.done)
+        rc = fetch_in_parallel(&f, fn, ctx, more);
     if (rc)
         *error = f.error;
-    *more = rc == 0 && f.last_more;
+    *more = rc == 0 && *more;
+    for (int n = 0; f.done && n <= last; n++)
+        if (f.done[n]) /* fetched after a failure: never digested */
+            http_response_free(&f.answers[n]);
+    free(f.answers);
+    free(f.done);
+    pthread_cond_destroy(&f.arrived);
     pthread_mutex_destroy(&f.lock);
     return rc;
 }
