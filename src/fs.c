@@ -14,6 +14,8 @@
 #include "node.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,20 +38,45 @@
 #define KERNEL_BRIEFLY 0.02
 
 /* Set from a SIGHUP handler: forget every cached response (rclone's
- * answer to "how do I make it re-read?"). */
+ * answer to "how do I make it re-read?").  The kernel answers most stats
+ * from its own cache, so waiting for the next request to reach us would
+ * leave it showing the old sizes: a thread does it at once, woken by a
+ * semaphore (sem_post is async-signal-safe), and the next request does it
+ * if it comes first. */
 static _Atomic int refresh_requested;
+static sem_t refresh_wake;
+static _Atomic int refresher_stopping;
+static pthread_t refresher;
 
-void cwmfs_request_refresh(void) { refresh_requested = 1; }
-
-static struct cwmfs *fs_ctx(void)
+void cwmfs_request_refresh(void)
 {
-    struct cwmfs *fs = fuse_get_context()->private_data;
+    refresh_requested = 1;
+    sem_post(&refresh_wake);
+}
 
+static void refresh_if_asked(struct cwmfs *fs)
+{
     if (refresh_requested && atomic_exchange(&refresh_requested, 0)) {
         log_info("refresh requested: forgetting every cached response");
         store_forget_all(fs->store);
         fs_forget_kernel_caches(fs);
     }
+}
+
+static void *run_refresher(void *arg)
+{
+    while (!refresher_stopping) {
+        if (sem_wait(&refresh_wake) == 0 && !refresher_stopping)
+            refresh_if_asked(arg);
+    }
+    return NULL;
+}
+
+static struct cwmfs *fs_ctx(void)
+{
+    struct cwmfs *fs = fuse_get_context()->private_data;
+
+    refresh_if_asked(fs);
     return fs;
 }
 
@@ -116,6 +143,11 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     fs->invalidator = invalidator_start(fuse_get_context()->fuse);
     observer.ctx = fs;
     store_observe(fs->store, &observer);
+    sem_init(&refresh_wake, 0, 0);
+    if (pthread_create(&refresher, NULL, run_refresher, fs) != 0)
+        log_warn("no refresh thread: SIGHUP takes effect at the next request");
+    else
+        fs->refresher_running = true;
     return fs;
 }
 
@@ -123,6 +155,12 @@ static void fs_destroy(void *private_data)
 {
     struct cwmfs *fs = private_data;
 
+    if (fs->refresher_running) {
+        refresher_stopping = 1;
+        sem_post(&refresh_wake);
+        pthread_join(refresher, NULL);
+        fs->refresher_running = false;
+    }
     invalidator_stop(fs->invalidator);
     fs->invalidator = NULL;
     handle_close_all(fs);

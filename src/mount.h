@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -45,6 +46,7 @@ struct cwmfs {
     pthread_mutex_t open_lock;
     struct handle *open_handles;
     struct invalidator *invalidator; /* started in init */
+    bool refresher_running;          /* fs.c's SIGHUP thread */
     struct kcache *kcache; /* what the kernel caches of server files */
     double ttl;            /* how long the kernel may keep names and stats */
     _Atomic unsigned long next_handle_id;

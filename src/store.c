@@ -96,6 +96,9 @@ void store_forget_all(struct store *store)
     strmap_clear(store->missing); /* servers change too */
     pthread_mutex_unlock(&store->pins_lock);
     allowed_forget_all(store->allowed);
+    /* Give the freed text back now, not after the next listing has been
+     * built beside it (that would double the peak). */
+    malloc_trim(0);
 }
 
 unsigned store_verbs(struct store *store, const struct resource_type *res)
