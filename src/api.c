@@ -630,56 +630,22 @@ int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
     return rc;
 }
 
-/* api_get_all's pages, kept by number until they are joined in order. */
-struct gathered {
-    pthread_mutex_t lock;
-    cJSON **pages; /* indexed by page number */
-    int count;
-};
-
+/* api_get_all's page taker: pages come in order, so each is appended. */
 static int gather_page(void *ctx, int n, cJSON *items)
 {
-    struct gathered *g = ctx;
-    int rc = 0;
-
-    pthread_mutex_lock(&g->lock);
-    if (n >= g->count) {
-        int count = n * 2;
-        cJSON **pages = realloc(g->pages, (size_t)count * sizeof(*pages));
-        if (pages) {
-            memset(pages + g->count, 0,
-                   (size_t)(count - g->count) * sizeof(*pages));
-            g->pages = pages;
-            g->count = count;
-        }
-    }
-    if (n < g->count)
-        g->pages[n] = items;
-    else
-        rc = -ENOMEM;
-    pthread_mutex_unlock(&g->lock);
-    if (rc)
-        cJSON_Delete(items);
-    return rc;
+    (void)n;
+    append_items(ctx, items);
+    cJSON_Delete(items);
+    return 0;
 }
 
 int api_get_all(struct cwm_api *api, const char *endpoint, cJSON **out,
                 struct api_error *error)
 {
-    struct gathered g = { .count = 0 };
     cJSON *all = cJSON_CreateArray();
-    int rc = all ? 0 : -ENOMEM;
+    int rc = all ? api_each_page(api, endpoint, gather_page, all, error)
+                 : -ENOMEM;
 
-    pthread_mutex_init(&g.lock, NULL);
-    if (rc == 0)
-        rc = api_each_page(api, endpoint, gather_page, &g, error);
-    for (int n = 0; n < g.count; n++) {
-        if (rc == 0 && g.pages[n])
-            append_items(all, g.pages[n]);
-        cJSON_Delete(g.pages[n]);
-    }
-    free(g.pages);
-    pthread_mutex_destroy(&g.lock);
     if (rc) {
         cJSON_Delete(all);
         all = NULL;

@@ -74,15 +74,21 @@ static bool can_update(struct cwmfs *fs, const struct resource_type *res)
 int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
                               bool cached, struct fuse_file_info *fi)
 {
+    pid_t process = mount_caller_process(fs);
     struct doc doc = { 0 };
-    int rc = object_doc(fs, n, true, &doc);
+    int rc = store_object_shared(fs->store, n->res, n->key, &doc);
 
     if (rc)
         return rc;
     if (!doc.print)
         doc.print = reads_fingerprint(doc.text, doc.len);
-    reads_note_printed(fs->reads, mount_caller_process(fs), n->path, doc.text,
-                       doc.len, doc.print);
+    /* The base and the handle share the cache's text: no copy per open. */
+    if (doc.owner)
+        reads_note_held(fs->reads, process, n->path, doc.text, doc.len,
+                        doc.print, doc_owner_hold(&doc), doc_owner_release);
+    else
+        reads_note_printed(fs->reads, process, n->path, doc.text, doc.len,
+                           doc.print);
     if (!cached) {
         fi->direct_io = 1;
         return handle_open_snapshot(fs, n->path, fi, &doc,

@@ -22,8 +22,10 @@
 #define PROCESS_CACHE_MAX 4096
 
 struct base {
-    char *text;
+    const char *text; /* owned (malloc'd) unless owner is set */
     size_t len;
+    void *owner; /* holds text for us; release(owner) lets it go */
+    void (*release)(void *owner);
 };
 
 /* A thread's process, keyed by thread id (an int key: plain uthash). */
@@ -46,8 +48,10 @@ static void base_free(void *value)
 {
     struct base *b = value;
 
-    if (b)
-        free(b->text);
+    if (b && b->owner)
+        b->release(b->owner);
+    else if (b)
+        free((char *)b->text);
     free(b);
 }
 
@@ -233,6 +237,21 @@ static struct base *base_new(const char *text, size_t len)
     return b;
 }
 
+/* Keeps b as process's base under key (both taken; either may be NULL
+ * without memory), and print as the last text shown for path. */
+static void note_base(struct reads *reads, char *key, const char *path,
+                      struct base *b, uint64_t print)
+{
+    pthread_mutex_lock(&reads->lock);
+    note_shown_locked(reads, path, print);
+    if (b && key && add_base_locked(reads, key, b) == 0)
+        b = NULL;
+    pthread_mutex_unlock(&reads->lock);
+    /* Out of memory: that save will have no known base. */
+    base_free(b);
+    free(key);
+}
+
 void reads_note(struct reads *reads, pid_t pid, const char *path,
                 const char *text, size_t len)
 {
@@ -244,16 +263,26 @@ void reads_note_printed(struct reads *reads, pid_t pid, const char *path,
                         const char *text, size_t len, uint64_t print)
 {
     char *key = base_key(pid, path);
-    struct base *b = key ? base_new(text, len) : NULL;
 
-    pthread_mutex_lock(&reads->lock);
-    note_shown_locked(reads, path, print);
-    if (b && add_base_locked(reads, key, b) == 0)
-        b = NULL;
-    pthread_mutex_unlock(&reads->lock);
-    /* Out of memory: that save will have no known base. */
-    base_free(b);
-    free(key);
+    note_base(reads, key, path, key ? base_new(text, len) : NULL, print);
+}
+
+void reads_note_held(struct reads *reads, pid_t pid, const char *path,
+                     const char *text, size_t len, uint64_t print, void *owner,
+                     void (*release)(void *owner))
+{
+    char *key = base_key(pid, path);
+    struct base *b = key ? calloc(1, sizeof(*b)) : NULL;
+
+    if (b) {
+        b->text = text;
+        b->len = len;
+        b->owner = owner;
+        b->release = release;
+    } else {
+        release(owner);
+    }
+    note_base(reads, key, path, b, print);
 }
 
 char *reads_base(struct reads *reads, pid_t pid, const char *path)

@@ -34,6 +34,11 @@ void reads_note(struct reads *reads, pid_t pid, const char *path,
 /* The same for text whose fingerprint is known already. */
 void reads_note_printed(struct reads *reads, pid_t pid, const char *path,
                         const char *text, size_t len, uint64_t print);
+/* The same for text held, not copied: reads calls release(owner) when it
+ * lets the text go (at once if it cannot keep it). */
+void reads_note_held(struct reads *reads, pid_t pid, const char *path,
+                     const char *text, size_t len, uint64_t print, void *owner,
+                     void (*release)(void *owner));
 /* What process pid last read of path (malloc'd), or NULL when unknown. */
 char *reads_base(struct reads *reads, pid_t pid, const char *path);
 /* The fingerprint of the last text shown for path; false if none was. */

@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* What the cache holds: a rendered file or a collection's names. */
 struct cached {
+    _Atomic unsigned holds; /* the cache's, plus shared docs' (doc.owner) */
     enum { CACHED_DOC, CACHED_LISTING } kind;
     struct doc doc;
     char **names;
@@ -43,10 +45,14 @@ struct store {
     struct store_observer observer;
 };
 
+/* Lets go of one hold on c (the cache's, or a shared doc's); the last
+ * frees it. */
 static void cached_free(void *value)
 {
     struct cached *c = value;
 
+    if (atomic_fetch_sub(&c->holds, 1) > 1)
+        return;
     free(c->doc.text);
     store_names_free(c->names, c->count);
     free(c);
@@ -128,8 +134,24 @@ void store_get_cache_stats(struct store *store, struct cache_stats *out)
 
 void doc_clear(struct doc *doc)
 {
-    free(doc->text);
+    if (doc->owner)
+        cached_free(doc->owner);
+    else
+        free(doc->text);
     memset(doc, 0, sizeof(*doc));
+}
+
+void *doc_owner_hold(const struct doc *doc)
+{
+    if (doc->owner)
+        atomic_fetch_add(&doc->owner->holds, 1);
+    return doc->owner;
+}
+
+void doc_owner_release(void *owner)
+{
+    if (owner)
+        cached_free(owner);
 }
 
 void store_names_free(char **names, size_t count)
@@ -235,14 +257,25 @@ static bool id_addressable(const cJSON *obj)
     return ok;
 }
 
-static struct cached *cached_doc_from(struct store *store, const cJSON *json,
-                                      const char *cache_key)
+/* A new value for the cache, held once (by whoever stores it). */
+static struct cached *cached_new(int kind)
 {
     struct cached *c = calloc(1, sizeof(*c));
 
+    if (c) {
+        atomic_init(&c->holds, 1);
+        c->kind = kind;
+    }
+    return c;
+}
+
+static struct cached *cached_doc_from(struct store *store, const cJSON *json,
+                                      const char *cache_key)
+{
+    struct cached *c = cached_new(CACHED_DOC);
+
     if (!c)
         return NULL;
-    c->kind = CACHED_DOC;
     /* Objects only (singletons have no cache key here). */
     c->doc.read_only = cache_key && !id_addressable(json);
     c->doc.text = render_json(json, &c->doc.len);
@@ -360,6 +393,7 @@ static void forget_stale(struct store *store, const struct resource_type *res)
 struct doc_request {
     bool want_text;
     struct doc *out;
+    bool share; /* with want_text: hold the cache's text, no copy */
 };
 
 static int copy_doc(void *ctx, const void *value)
@@ -372,7 +406,13 @@ static int copy_doc(void *ctx, const void *value)
     req->out->read_only = c->doc.read_only;
     req->out->print = c->doc.print;
     req->out->text = NULL;
-    if (req->want_text) {
+    req->out->owner = NULL;
+    if (req->want_text && req->share) {
+        struct cached *held = (struct cached *)c; /* holds is atomic */
+        atomic_fetch_add(&held->holds, 1);
+        req->out->text = c->doc.text;
+        req->out->owner = held;
+    } else if (req->want_text) {
         req->out->text = malloc(c->doc.len + 1);
         if (!req->out->text)
             return -ENOMEM;
@@ -626,11 +666,11 @@ static char *report_name(const struct resource_type *res, const cJSON *item)
 }
 
 /* ---- listings, page by page ----
- * Each page's objects are rendered by the thread that fetched the page,
- * and its JSON freed at once: a big listing is never whole in memory as
- * JSON, and rendering runs on every fetching thread.  Filing waits for the
- * last page: only then is it known which objects share a key (and so what
- * their files are named). */
+ * Each page's objects are rendered as the page arrives (while later pages
+ * are still being fetched), and its JSON freed at once: a big listing is
+ * never whole in memory as JSON.  Filing waits for the last page: only
+ * then is it known which objects share a key (and so what their files are
+ * named). */
 
 /* One listed object, rendered. */
 struct listed {
@@ -698,9 +738,8 @@ static int render_listed(struct store *store, const struct resource_type *res,
     return 0;
 }
 
-/* The page at number n of b, made if need be (b locked); NULL without
- * memory. */
-static struct listed_page *page_slot_locked(struct listing_build *b, int n)
+/* The page at number n of b, made if need be; NULL without memory. */
+static struct listed_page *page_slot(struct listing_build *b, int n)
 {
     if (n >= b->count) {
         int count = n * 2;
@@ -731,14 +770,11 @@ static int take_listed_page(void *ctx, int n, cJSON *items)
             rc = render_listed(b->store, b->res, item, &rows[i++]);
     }
     cJSON_Delete(items);
-    if (rc == 0) {
-        pthread_mutex_lock(&b->lock);
-        slot = page_slot_locked(b, n);
-        if (slot && !slot->items) {
-            slot->items = rows;
-            slot->count = count;
-        }
-        pthread_mutex_unlock(&b->lock);
+    if (rc == 0)
+        slot = page_slot(b, n);
+    if (slot && !slot->items) {
+        slot->items = rows;
+        slot->count = count;
     }
     if (!slot || slot->items != rows) {
         for (size_t j = 0; rows && j < count; j++)
@@ -890,7 +926,7 @@ static void drop_duplicate_names(const struct resource_type *res,
 static struct cached *file_listing(struct listing_build *b,
                                    unsigned long version)
 {
-    struct cached *c = calloc(1, sizeof(*c));
+    struct cached *c = cached_new(CACHED_LISTING);
     size_t n = 0;
     struct listed **all = c ? listed_in_order(b, &n) : NULL;
     bool *shared = all ? shared_keys(b->res, all, n) : NULL;
@@ -905,7 +941,6 @@ static struct cached *file_listing(struct listing_build *b,
         free(shared);
         return NULL;
     }
-    c->kind = CACHED_LISTING;
     c->items = n;
     for (size_t i = 0; i < n; i++) {
         char *name = all[i]->name;
@@ -931,7 +966,6 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     int rc = 0;
 
     (void)cache_key;
-    pthread_mutex_init(&b.lock, NULL);
     /* A server that cannot list these (a real one's tokens, 405): an
      * empty listing, beside which the mount shows what it made itself. */
     if (allowed_verbs(f->store->allowed, f->res) & VERB_GET) {
@@ -951,9 +985,8 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
         rc = *value ? 0 : -ENOMEM;
     }
     build_clear(&b);
-    pthread_mutex_destroy(&b.lock);
     /* A big listing parses megabytes that are freed again: give them back
-     * rather than leave them in the fetching threads' malloc arenas. */
+     * rather than leave them in this thread's malloc arena. */
     malloc_trim(0);
     return rc;
 }
@@ -964,7 +997,7 @@ int store_singleton(struct store *store, const struct resource_type *res,
                     bool want_text, struct doc *out)
 {
     struct fill_ctx f = { store, res, NULL };
-    struct doc_request req = { want_text, out };
+    struct doc_request req = { want_text, out, false };
     struct cache_key ckey;
     int rc = make_key(&ckey, ENTRY_SINGLETON, res, NULL);
 
@@ -977,7 +1010,7 @@ int store_singleton(struct store *store, const struct resource_type *res,
 int store_singleton_cached(struct store *store, const struct resource_type *res,
                            struct doc *out)
 {
-    struct doc_request req = { false, out };
+    struct doc_request req = { false, out, false };
     struct cache_key ckey;
     int rc = make_key(&ckey, ENTRY_SINGLETON, res, NULL);
 
@@ -987,7 +1020,7 @@ int store_singleton_cached(struct store *store, const struct resource_type *res,
 int store_object_cached(struct store *store, const struct resource_type *res,
                         const char *key, struct doc *out)
 {
-    struct doc_request req = { false, out };
+    struct doc_request req = { false, out, false };
     struct cache_key okey;
     int rc = make_key(&okey, ENTRY_OBJECT, res, key);
 
@@ -1021,11 +1054,10 @@ int store_listed(struct store *store, const struct resource_type *res,
     return rc;
 }
 
-int store_object(struct store *store, const struct resource_type *res,
-                 const char *key, bool want_text, struct doc *out)
+static int get_object(struct store *store, const struct resource_type *res,
+                      const char *key, struct doc_request req)
 {
     struct fill_ctx f = { store, res, key };
-    struct doc_request req = { want_text, out };
     struct cache_key okey, lkey;
     char *name;
     int rc = make_key(&okey, ENTRY_OBJECT, res, key);
@@ -1048,6 +1080,22 @@ int store_object(struct store *store, const struct resource_type *res,
                        &req);
     free(name);
     return rc;
+}
+
+int store_object(struct store *store, const struct resource_type *res,
+                 const char *key, bool want_text, struct doc *out)
+{
+    struct doc_request req = { want_text, out, false };
+
+    return get_object(store, res, key, req);
+}
+
+int store_object_shared(struct store *store, const struct resource_type *res,
+                        const char *key, struct doc *out)
+{
+    struct doc_request req = { true, out, true };
+
+    return get_object(store, res, key, req);
 }
 
 int store_list(struct store *store, const struct resource_type *res,
@@ -1330,7 +1378,7 @@ static int fill_derived(void *ctx, const char *cache_key, void **value)
         *d->error = err;
     if (report(rc, d->path, &err))
         return rc;
-    c = calloc(1, sizeof(*c));
+    c = cached_new(CACHED_DOC);
     rc = c ? d->render(answer, d->render_ctx, &c->doc.text, &c->doc.len)
            : -ENOMEM;
     cJSON_Delete(answer);
@@ -1358,7 +1406,7 @@ int store_run(struct store *store, const char *path, const cJSON *body,
     struct derived_ctx d = {
         store, path, STORE_GET_ONE, render, NULL, body, err
     };
-    struct doc_request req = { want_text, out };
+    struct doc_request req = { want_text, out, false };
     char *printed = cJSON_PrintUnformatted(body);
     struct cache_key key;
     int n = printed ? snprintf(key.text, sizeof(key.text), "post:%s %s", path,
@@ -1377,7 +1425,7 @@ int store_derived(struct store *store, const char *path, enum store_get how,
                   bool want_text, struct doc *out)
 {
     struct derived_ctx d = { store, path, how, render, render_ctx, NULL, NULL };
-    struct doc_request req = { want_text, out };
+    struct doc_request req = { want_text, out, false };
     struct cache_key key;
     int rc = derived_key(&key, path);
 
@@ -1389,7 +1437,7 @@ int store_derived(struct store *store, const char *path, enum store_get how,
 int store_derived_cached(struct store *store, const char *path, bool want_text,
                          struct doc *out)
 {
-    struct doc_request req = { want_text, out };
+    struct doc_request req = { want_text, out, false };
     struct cache_key key;
     int rc = derived_key(&key, path);
 

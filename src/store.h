@@ -24,6 +24,9 @@ struct doc {
     time_t mtime;   /* from _info.lastUpdated, else the mount time */
     bool read_only; /* an object whose id the API cannot address */
     uint64_t print; /* reads_fingerprint of the text; 0 if not computed */
+    /* Set when text is the cache's own copy, shared (store_object_shared):
+     * read-only, and held until doc_clear lets go of it. */
+    struct cached *owner;
 };
 
 struct store;
@@ -65,7 +68,16 @@ int store_listed(struct store *store, const struct resource_type *res,
                  const char *key);
 int store_object(struct store *store, const struct resource_type *res,
                  const char *key, bool want_text, struct doc *out);
+/* store_object with the text, sharing the cache's copy instead of copying
+ * it (an open costs no copy of the file). */
+int store_object_shared(struct store *store, const struct resource_type *res,
+                        const char *key, struct doc *out);
+/* Frees what doc holds (or lets go of its shared text), and zeroes it. */
 void doc_clear(struct doc *doc);
+/* One more hold on a shared doc's text, to be let go of with
+ * doc_owner_release; NULL when doc's text is not shared. */
+void *doc_owner_hold(const struct doc *doc);
+void doc_owner_release(void *owner);
 
 /* The file names in a collection, sorted (malloc'd array of malloc'd
  * strings; free with store_names_free). */
