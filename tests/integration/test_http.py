@@ -8,7 +8,7 @@ import time
 import unittest
 
 from harness import (Emulator, EmulatorTestCase, Mount, api_calls,
-                     close_checked,
+                     close_checked, pretty,
                      write_config, run)
 
 
@@ -118,10 +118,29 @@ class HttpTest(EmulatorTestCase):
         self.read(mnt.p("members", "admin.json"))
         self.emu.hook("PATCH", "objects/members/1", {"title": "After HUP"})
         os.kill(mnt.proc.pid, signal.SIGHUP)
-        time.sleep(1.2)  # the kernel's 1 s name cache
+        time.sleep(1.2)  # the refresh runs on its own thread
         self.assertEqual(self.read(mnt.p("members", "admin.json"))["title"],
                          "After HUP")
         self.assertTrue(os.path.ismount(mnt.path), "SIGHUP must not unmount")
+
+    def test_sighup_reaches_what_the_kernel_keeps(self):
+        """The kernel keeps names, stats and text for the TTL; SIGHUP drops
+        them too, at once: stat shows the server's new size with nothing
+        else touching the mount first, and a read shows the new text."""
+        mnt = self.mount("ttl=3600")
+        path = mnt.p("members", "admin.json")
+        before = os.stat(path).st_size
+        self.read(path)
+        self.emu.hook("PATCH", "objects/members/1",
+                      {"title": "A title long enough to change the size"})
+        self.assertEqual(os.stat(path).st_size, before, "kept for the TTL")
+        os.kill(mnt.proc.pid, signal.SIGHUP)
+        after = len(pretty(self.emu.curl("members/1")).encode())
+        deadline = time.monotonic() + 5
+        while os.stat(path).st_size != after and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(os.stat(path).st_size, after)
+        self.assertEqual(self.read(path), self.emu.curl("members/1"))
 
     def test_configured_codebase_skips_discovery(self):
         cfg_dir = os.path.join(self.emu.tmp, "cb")
