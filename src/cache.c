@@ -247,6 +247,11 @@ int cache_get(struct cache *cache, const char *key, const char *tag,
     else if (is_fresh(e, clock_mono_seconds())) {
         cache->stats.hits++;
         rc = use_entry(e, use, use_ctx);
+    } else if (e->loading && e->has_value && !e->stale_on_arrival) {
+        /* Expired and being fetched again by another caller: the old copy
+         * meanwhile, so that one refetch never holds up every reader. */
+        cache->stats.stale_served++;
+        rc = use_entry(e, use, use_ctx);
     } else if (e->loading)
         rc = wait_for_fill(cache, e, use, use_ctx);
     else

@@ -3,7 +3,10 @@
  * Keys are strings; values are opaque and owned by the cache.  A miss runs
  * the caller's fill function outside the lock; concurrent callers asking for
  * the same key meanwhile wait for that one fill instead of starting their
- * own (single-flight, as httpdirfs's ActiveDownload).  Absence is cached too
+ * own (single-flight, as httpdirfs's ActiveDownload); when the key holds an
+ * expired value (not a forgotten one), they are served that value instead
+ * of waiting, so that a refetch holds up only the caller that started it.
+ * Absence is cached too
  * (a fill returning -ENOENT), so repeated lookups of a missing name cost one
  * request per TTL.
  *
@@ -33,9 +36,10 @@ typedef int (*cache_use_fn)(void *ctx, const void *value);
 
 struct cache_stats {
     unsigned long hits;
-    unsigned long fills;        /* misses that ran a fill */
-    unsigned long coalesced;    /* misses that waited for another's fill */
-    unsigned long stale_served; /* expired values served after a failed fill */
+    unsigned long fills;     /* misses that ran a fill */
+    unsigned long coalesced; /* misses that waited for another's fill */
+    /* expired values served after a failed fill, or during another's */
+    unsigned long stale_served;
     unsigned long entries;
 };
 

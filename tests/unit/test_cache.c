@@ -182,6 +182,32 @@ static void test_single_flight(void)
     run_race("broken-shared", -EIO); /* waiters get the same error */
 }
 
+/* An expired value is served while another caller fetches it again:
+ * one slow refetch holds up only the caller that started it. */
+static void test_refetch_serves_the_old_copy_meanwhile(void)
+{
+    struct cache *c = cache_new(0.05, free_value);
+    struct racer slow = { .cache = c, .key = "a", .delay = 300 * 1000 };
+    struct cache_stats stats;
+    char out[64] = "";
+    pthread_t t;
+
+    fills = 0;
+    cache_get(c, "a", NULL, fill_key, NULL, copy_value, out);
+    usleep(80 * 1000); /* expired */
+    pthread_create(&t, NULL, race, &slow);
+    usleep(50 * 1000); /* the slow refetch is under way */
+    out[0] = '\0';
+    CHECK_INT_EQ(cache_get(c, "a", NULL, fill_key, NULL, copy_value, out), 0);
+    CHECK_STR_EQ(out, "a");
+    cache_get_stats(c, &stats);
+    CHECK_INT_EQ(stats.stale_served, 1); /* served, not waited for */
+    pthread_join(t, NULL);
+    CHECK_INT_EQ(slow.rc, 0);
+    CHECK_INT_EQ(fills, 2);
+    cache_free(c);
+}
+
 static int fail_with(void *ctx, const char *key, void **value)
 {
     (void)key;
@@ -308,6 +334,7 @@ int main(void)
     test_absence_is_cached_errors_are_not();
     test_put_forget();
     test_single_flight();
+    test_refetch_serves_the_old_copy_meanwhile();
     test_stale_if_error();
     test_values_are_freed();
     return unit_report();
