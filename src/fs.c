@@ -151,10 +151,8 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     return fs;
 }
 
-static void fs_destroy(void *private_data)
+void fs_stop_helpers(struct cwmfs *fs)
 {
-    struct cwmfs *fs = private_data;
-
     if (fs->refresher_running) {
         refresher_stopping = 1;
         sem_post(&refresh_wake);
@@ -163,6 +161,13 @@ static void fs_destroy(void *private_data)
     }
     invalidator_stop(fs->invalidator);
     fs->invalidator = NULL;
+}
+
+static void fs_destroy(void *private_data)
+{
+    struct cwmfs *fs = private_data;
+
+    fs_stop_helpers(fs); /* done already when the loop ended normally */
     handle_close_all(fs);
 }
 

@@ -186,6 +186,7 @@ static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
         rc = fuse_loop_mt(fuse, loop_cfg) != 0;
         fuse_loop_cfg_destroy(loop_cfg);
     }
+    fs_stop_helpers(fs); /* before fuse_destroy frees what they use */
     fuse_remove_signal_handlers(fuse_get_session(fuse));
 out_unmount:
     fuse_unmount(fuse);
