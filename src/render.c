@@ -205,6 +205,10 @@ char *render_json(const cJSON *item, size_t *len_out)
 
     if (!item)
         return NULL;
+    /* Room for a typical object at once (a member is about 5 KB): growing
+     * from nothing costs a copy per doubling, for every file listed. */
+    if (buf_reserve(&b.buf, 8192) < 0)
+        return NULL;
     put_value(&b, item, 0);
     out_putc(&b, '\n');
     if (b.failed) {
