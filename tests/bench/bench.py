@@ -123,6 +123,25 @@ class Bench:
         self.mnt.proc.send_signal(signal.SIGHUP)
         time.sleep(0.2)
 
+    def open_close(self, members, copy, n=20000):
+        """Microseconds of one open(2)+close(2) of a warm file: the round
+        trip every read through the mount pays, beside tmpfs."""
+        def loop(path):
+            start = time.monotonic()
+            for _ in range(n):
+                os.close(os.open(path, os.O_RDONLY))
+            return (time.monotonic() - start) / n * 1e6
+
+        name = sorted(x for x in os.listdir(copy) if x.endswith(".json"))[0]
+        ours = loop(os.path.join(members, name))
+        base = loop(os.path.join(copy, name))
+        self.figures.append({"action": "open+close", "microseconds": ours,
+                             "baseline_microseconds": base,
+                             "ratio": ours / base})
+        print("%-34s %8.1f us %43s%.2fx baseline (%.1f us)" % (
+            "open+close of a warm file", ours, "", ours / base, base),
+            flush=True)
+
     def readers(self, n, names):
         """Objects read per second by n parallel readers of different
         members (warm)."""
@@ -168,6 +187,7 @@ class Bench:
                     for _ in range(a.runs))
                 self.measure(label, [x.replace("{}", members) for x in argv],
                              baseline=base)
+            self.open_close(members, copy)
         finally:
             shutil.rmtree(tmp)
         names = sorted(n for n in os.listdir(members) if n.endswith(".json"))
