@@ -108,7 +108,7 @@ uint64_t reads_fingerprint(const char *text, size_t len)
     uint64_t h = 0xcbf29ce484222325ULL ^ len, word;
     size_t i = 0;
 
-    /* A word at a time: every open of a file takes one of these. */
+    /* A word at a time: every file fetched or listed takes one. */
     for (; i + sizeof(word) <= len; i += sizeof(word)) {
         memcpy(&word, text + i, sizeof(word));
         h = (h ^ word) * k;
