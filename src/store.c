@@ -1064,7 +1064,7 @@ static int get_object(struct store *store, const struct resource_type *res,
 
     if (rc)
         return rc == -ENAMETOOLONG ? -ENOENT : rc;
-    /* Every stat comes here (the kernel caches no attributes): a hit
+    /* Every open comes here, and every stat the kernel has not kept: a hit
      * costs one key and one lookup, nothing more. */
     rc = cache_peek(store->cache, okey.text, copy_doc, &req);
     if (rc != -EAGAIN)
