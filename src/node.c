@@ -377,11 +377,10 @@ mode_t node_file_mode(struct cwmfs *fs, const struct resource_type *res,
     return (writable ? 0644 : 0444) & ~fs->umask;
 }
 
-int node_doc_getattr(struct cwmfs *fs, const struct node *n, struct stat *st,
-                     node_doc_fn doc_of)
+int node_doc_getattr(struct cwmfs *fs, const struct node *n, struct stat *st)
 {
     struct doc doc = { 0 };
-    int rc = doc_of(fs, n, false, &doc);
+    int rc = n->kind->doc(fs, n, false, &doc);
 
     if (rc == 0)
         node_fill_file(fs, n->path, 0444 & ~fs->umask, doc.len, doc.mtime, st);
@@ -390,23 +389,23 @@ int node_doc_getattr(struct cwmfs *fs, const struct node *n, struct stat *st,
 }
 
 int node_doc_open(struct cwmfs *fs, const struct node *n,
-                  struct fuse_file_info *fi, node_doc_fn doc_of)
+                  struct fuse_file_info *fi)
 {
     struct doc doc = { 0 };
     int rc;
 
     if (handle_wants_write(fi))
         return -EACCES;
-    rc = doc_of(fs, n, true, &doc);
+    rc = n->kind->doc(fs, n, true, &doc);
     return rc ? rc
               : handle_open_snapshot(fs, n->path, fi, &doc, 0444 & ~fs->umask);
 }
 
 int node_setting_getattr(struct cwmfs *fs, const struct node *n,
-                         struct stat *st, node_text_fn text_of)
+                         struct stat *st)
 {
     char *text = NULL;
-    int rc = text_of(fs, n, &text);
+    int rc = n->kind->setting_text(fs, n, &text);
 
     if (rc == 0)
         node_fill_file(fs, n->path, 0644 & ~fs->umask, strlen(text),
@@ -416,14 +415,13 @@ int node_setting_getattr(struct cwmfs *fs, const struct node *n,
 }
 
 int node_setting_open(struct cwmfs *fs, const struct node *n,
-                      struct fuse_file_info *fi, node_text_fn text_of,
-                      handle_apply_fn apply)
+                      struct fuse_file_info *fi)
 {
     char *text = NULL;
-    int rc = text_of(fs, n, &text);
+    int rc = n->kind->setting_text(fs, n, &text);
 
     if (rc == 0)
-        rc = handle_open_setting(fs, n->path, fi, text, apply);
+        rc = handle_open_setting(fs, n->path, fi, text, n->kind->setting_apply);
     free(text);
     return rc;
 }

@@ -84,6 +84,17 @@ enum node_flags {
     NODE_KERNEL_CACHED = 1 << 4,
 };
 
+/* A kind's text: with want_text false only len and mtime. */
+typedef int (*node_doc_fn)(struct cwmfs *fs, const struct node *n,
+                           bool want_text, struct doc *doc);
+/* What a setting does with the text written to it: 0, or -errno for the
+ * writer's flush (see handle_open_setting). */
+typedef int (*handle_apply_fn)(struct cwmfs *fs, const char *path,
+                               const char *text);
+/* A setting's text as its file shows it (malloc'd). */
+typedef int (*node_text_fn)(struct cwmfs *fs, const struct node *n,
+                            char **text);
+
 /* A kind of node.  An operation left NULL answers -refusal. */
 struct node_kind {
     const char *name;
@@ -120,6 +131,13 @@ struct node_kind {
     int (*mkdir)(struct cwmfs *fs, const struct node *n, mode_t mode);
     /* rmdir(2) of n; NULL: EPERM for a directory, else ENOTDIR. */
     int (*rmdir)(struct cwmfs *fs, const struct node *n);
+    /* Read-only files made from one answer: their text, for getattr =
+     * node_doc_getattr and open = node_doc_open. */
+    node_doc_fn doc;
+    /* Settings: their text and what a write of it does, for getattr =
+     * node_setting_getattr and open = node_setting_open. */
+    node_text_fn setting_text;
+    handle_apply_fn setting_apply;
 };
 
 /* The kinds, one per file. */
@@ -168,32 +186,23 @@ int node_render_count(const cJSON *answer, void *ctx, char **text, size_t *len);
 
 /* ---- read-only files made from one answer (counts, histories, runs) ---- */
 
-/* A kind's text: with want_text false only len and mtime. */
-typedef int (*node_doc_fn)(struct cwmfs *fs, const struct node *n,
-                           bool want_text, struct doc *doc);
-/* getattr of such a file: mode 0444 less the umask, its doc's size. */
-int node_doc_getattr(struct cwmfs *fs, const struct node *n, struct stat *st,
-                     node_doc_fn doc_of);
-/* open of such a file: a snapshot of its doc; writers get EACCES. */
+/* getattr of such a file (its kind's doc): mode 0444 less the umask, its
+ * text's size. */
+int node_doc_getattr(struct cwmfs *fs, const struct node *n, struct stat *st);
+/* open of such a file: a snapshot of its text; writers get EACCES. */
 int node_doc_open(struct cwmfs *fs, const struct node *n,
-                  struct fuse_file_info *fi, node_doc_fn doc_of);
+                  struct fuse_file_info *fi);
 
 /* ---- settings the mount keeps (a query's, a report run's parameters) ---- */
 
-/* What a setting does with the text written to it: 0, or -errno for the
- * writer's flush (see handle_open_setting). */
-typedef int (*handle_apply_fn)(struct cwmfs *fs, const char *path,
-                               const char *text);
-/* A setting's text as its file shows it (malloc'd). */
-typedef int (*node_text_fn)(struct cwmfs *fs, const struct node *n,
-                            char **text);
-/* getattr of a setting: mode 0644 less the umask, its text's size. */
+/* getattr of a setting (its kind's setting_text): mode 0644 less the
+ * umask, its text's size. */
 int node_setting_getattr(struct cwmfs *fs, const struct node *n,
-                         struct stat *st, node_text_fn text_of);
-/* open of a setting: its text, which a writer's flush hands to apply. */
+                         struct stat *st);
+/* open of a setting: its text, which a writer's flush hands to the kind's
+ * setting_apply. */
 int node_setting_open(struct cwmfs *fs, const struct node *n,
-                      struct fuse_file_info *fi, node_text_fn text_of,
-                      handle_apply_fn apply);
+                      struct fuse_file_info *fi);
 
 /* ---- shared by the kinds of fixed names ---- */
 

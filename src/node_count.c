@@ -83,28 +83,17 @@ static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     return rc;
 }
 
-static int count_getattr(struct cwmfs *fs, const struct node *n,
-                         struct stat *st)
-{
-    return node_doc_getattr(fs, n, st, count_doc);
-}
-
-static int count_open(struct cwmfs *fs, const struct node *n,
-                      struct fuse_file_info *fi)
-{
-    return node_doc_open(fs, n, fi, count_doc);
-}
-
 const struct node_kind node_count = {
     .name = "count",
-    /* Not NODE_LISTED: reachable by name.  Read past the page cache: a new
-     * number of the same length fetched in the same second looks
-     * unchanged to the kernel (auto_cache compares size and mtime). */
+    /* Not NODE_LISTED: reachable by name.  Read past the page cache, and
+     * not NODE_KERNEL_CACHED: the number follows listings and writes that
+     * the kernel never sees. */
     .flags = NODE_DIRECT_IO,
     .refusal = EACCES,
     .editor_name = node_fixed_name,
-    .getattr = count_getattr,
-    .open = count_open,
+    .getattr = node_doc_getattr,
+    .open = node_doc_open,
+    .doc = count_doc,
     .create = node_create_exists,
     .set_attr = node_accept_attr,
 };

@@ -121,26 +121,15 @@ static int history_exists(struct cwmfs *fs, const struct node *n)
     return rc;
 }
 
-static int history_getattr(struct cwmfs *fs, const struct node *n,
-                           struct stat *st)
-{
-    return node_doc_getattr(fs, n, st, history_doc);
-}
-
-static int history_open(struct cwmfs *fs, const struct node *n,
-                        struct fuse_file_info *fi)
-{
-    return node_doc_open(fs, n, fi, history_doc);
-}
-
 const struct node_kind node_history = {
     .name = "history",
     .flags = NODE_DIRECT_IO, /* named, never listed; see node_count.c */
     .refusal = EACCES,
     .editor_name = node_fixed_name,
     .exists = history_exists,
-    .getattr = history_getattr,
-    .open = history_open,
+    .getattr = node_doc_getattr,
+    .open = node_doc_open,
+    .doc = history_doc,
     .create = node_create_exists,
     .set_attr = node_accept_attr,
 };

@@ -475,18 +475,6 @@ static int setting_text(struct cwmfs *fs, const struct node *n, char **text)
     return *text ? 0 : -ENOMEM;
 }
 
-static int setting_getattr(struct cwmfs *fs, const struct node *n,
-                           struct stat *st)
-{
-    return node_setting_getattr(fs, n, st, setting_text);
-}
-
-static int setting_open(struct cwmfs *fs, const struct node *n,
-                        struct fuse_file_info *fi)
-{
-    return node_setting_open(fs, n, fi, setting_text, apply_setting);
-}
-
 /* truncate(2) to nothing unsets (`: > conditions`). */
 static int setting_truncate(struct cwmfs *fs, const struct node *n, off_t size)
 {
@@ -500,8 +488,10 @@ const struct node_kind node_query_setting = {
     .flags = NODE_LISTED | NODE_DIRECT_IO,
     .refusal = EPERM,
     .editor_name = node_fixed_name,
-    .getattr = setting_getattr,
-    .open = setting_open,
+    .getattr = node_setting_getattr,
+    .open = node_setting_open,
+    .setting_text = setting_text,
+    .setting_apply = apply_setting,
     .create = node_create_exists,
     .truncate = setting_truncate,
     .set_attr = node_accept_attr,
@@ -584,25 +574,14 @@ static int partial_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     return rc;
 }
 
-static int partial_getattr(struct cwmfs *fs, const struct node *n,
-                           struct stat *st)
-{
-    return node_doc_getattr(fs, n, st, partial_doc);
-}
-
-static int partial_open(struct cwmfs *fs, const struct node *n,
-                        struct fuse_file_info *fi)
-{
-    return node_doc_open(fs, n, fi, partial_doc);
-}
-
 const struct node_kind node_query_partial = {
     .name = "query result object",
     .flags = NODE_LISTED | NODE_DIRECT_IO,
     .refusal = EACCES,
     .editor_name = node_fixed_name,
-    .getattr = partial_getattr,
-    .open = partial_open,
+    .getattr = node_doc_getattr,
+    .open = node_doc_open,
+    .doc = partial_doc,
     .create = node_create_exists,
     .set_attr = node_accept_attr,
 };
@@ -625,24 +604,14 @@ static int rows_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     return rc;
 }
 
-static int rows_getattr(struct cwmfs *fs, const struct node *n, struct stat *st)
-{
-    return node_doc_getattr(fs, n, st, rows_doc);
-}
-
-static int rows_open(struct cwmfs *fs, const struct node *n,
-                     struct fuse_file_info *fi)
-{
-    return node_doc_open(fs, n, fi, rows_doc);
-}
-
 const struct node_kind node_query_rows = {
     .name = "report query rows",
     .flags = NODE_LISTED | NODE_DIRECT_IO,
     .refusal = EACCES,
     .editor_name = node_fixed_name,
-    .getattr = rows_getattr,
-    .open = rows_open,
+    .getattr = node_doc_getattr,
+    .open = node_doc_open,
+    .doc = rows_doc,
     .create = node_create_exists,
     .set_attr = node_accept_attr,
 };
@@ -699,25 +668,14 @@ static int count_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     return rc;
 }
 
-static int count_getattr(struct cwmfs *fs, const struct node *n,
-                         struct stat *st)
-{
-    return node_doc_getattr(fs, n, st, count_doc);
-}
-
-static int count_open(struct cwmfs *fs, const struct node *n,
-                      struct fuse_file_info *fi)
-{
-    return node_doc_open(fs, n, fi, count_doc);
-}
-
 const struct node_kind node_query_count = {
     .name = "query count",
     .flags = NODE_DIRECT_IO, /* see node_count.c */
     .refusal = EACCES,
     .editor_name = node_fixed_name,
-    .getattr = count_getattr,
-    .open = count_open,
+    .getattr = node_doc_getattr,
+    .open = node_doc_open,
+    .doc = count_doc,
     .create = node_create_exists,
     .set_attr = node_accept_attr,
 };

@@ -84,25 +84,14 @@ static int result_doc(struct cwmfs *fs, const struct node *n, bool want_text,
     return rc;
 }
 
-static int result_getattr(struct cwmfs *fs, const struct node *n,
-                          struct stat *st)
-{
-    return node_doc_getattr(fs, n, st, result_doc);
-}
-
-static int result_open(struct cwmfs *fs, const struct node *n,
-                       struct fuse_file_info *fi)
-{
-    return node_doc_open(fs, n, fi, result_doc);
-}
-
 const struct node_kind node_run_result = {
     .name = "run result",
     .flags = NODE_DIRECT_IO, /* named, never listed; see node_count.c */
     .refusal = EACCES,
     .editor_name = node_fixed_name,
-    .getattr = result_getattr,
-    .open = result_open,
+    .getattr = node_doc_getattr,
+    .open = node_doc_open,
+    .doc = result_doc,
     .create = node_create_exists,
     .set_attr = node_accept_attr,
 };
@@ -171,18 +160,6 @@ static int params_text(struct cwmfs *fs, const struct node *n, char **text)
     return *text ? 0 : -ENOMEM;
 }
 
-static int params_getattr(struct cwmfs *fs, const struct node *n,
-                          struct stat *st)
-{
-    return node_setting_getattr(fs, n, st, params_text);
-}
-
-static int params_open(struct cwmfs *fs, const struct node *n,
-                       struct fuse_file_info *fi)
-{
-    return node_setting_open(fs, n, fi, params_text, apply_params);
-}
-
 /* truncate(2) to nothing: back to {} */
 static int params_truncate(struct cwmfs *fs, const struct node *n, off_t size)
 {
@@ -200,8 +177,10 @@ const struct node_kind node_run_params = {
     .flags = NODE_DIRECT_IO, /* named, never listed */
     .refusal = EPERM,
     .editor_name = node_fixed_name,
-    .getattr = params_getattr,
-    .open = params_open,
+    .getattr = node_setting_getattr,
+    .open = node_setting_open,
+    .setting_text = params_text,
+    .setting_apply = apply_params,
     .create = node_create_exists,
     .truncate = params_truncate,
     .set_attr = node_accept_attr,
