@@ -68,17 +68,20 @@ static bool attrs_differ(const struct kfile *f, const struct kversion *v)
     return f->told && (f->attrs.len != v->len || f->attrs.mtime != v->mtime);
 }
 
-void kcache_told(struct kcache *kc, const char *path, const struct kversion *v)
+bool kcache_told(struct kcache *kc, const char *path, const struct kversion *v)
 {
     struct kfile *f;
+    bool keep;
 
     pthread_mutex_lock(&kc->lock);
     f = file_locked(kc, path);
-    if (f) {
+    keep = !f || !f->readers || f->pages == v->print;
+    if (f && keep) {
         f->told = true;
         f->attrs = *v;
     }
     pthread_mutex_unlock(&kc->lock);
+    return keep;
 }
 
 bool kcache_stale(struct kcache *kc, const char *path, const struct kversion *v)
@@ -91,19 +94,6 @@ bool kcache_stale(struct kcache *kc, const char *path, const struct kversion *v)
     stale = f && (attrs_differ(f, v) || (f->pages && f->pages != v->print));
     pthread_mutex_unlock(&kc->lock);
     return stale;
-}
-
-bool kcache_other_readers(struct kcache *kc, const char *path,
-                          const struct kversion *v)
-{
-    const struct kfile *f;
-    bool other;
-
-    pthread_mutex_lock(&kc->lock);
-    f = strmap_get(kc->files, path);
-    other = f && f->readers && f->pages != v->print;
-    pthread_mutex_unlock(&kc->lock);
-    return other;
 }
 
 enum kcache_use kcache_open(struct kcache *kc, const char *path,

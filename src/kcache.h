@@ -46,17 +46,16 @@ enum kcache_use {
 struct kcache *kcache_new(void);
 void kcache_free(struct kcache *kc);
 
-/* The kernel was told path's attributes (len and mtime of v). */
-void kcache_told(struct kcache *kc, const char *path, const struct kversion *v);
+/* The kernel is being told path's attributes (len and mtime of v): they
+ * are recorded and true returned, unless handles reading another version
+ * through the page cache are open.  Then nothing is recorded and false
+ * returned: the kernel must not keep these attributes, or it would cut
+ * those readers at v's size. */
+bool kcache_told(struct kcache *kc, const char *path, const struct kversion *v);
 /* Whether the kernel may hold attributes or pages of path that v changes
  * (it was told other attributes, or holds pages of other text). */
 bool kcache_stale(struct kcache *kc, const char *path,
                   const struct kversion *v);
-/* Whether handles reading path through the page cache are open on a
- * version other than v (then attributes told for v must not be kept:
- * the kernel would bound their reads by v's size). */
-bool kcache_other_readers(struct kcache *kc, const char *path,
-                          const struct kversion *v);
 
 /* A read-only open of path showing v: how its reads may use the page
  * cache.  KEEP and REFILL count a reader, to be ended by kcache_close;

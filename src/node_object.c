@@ -54,10 +54,8 @@ static int object_getattr(struct cwmfs *fs, const struct node *n,
         return rc;
     node_fill_file(fs, n->path, node_file_mode(fs, n->res, doc.read_only),
                    doc.len, doc.mtime, st);
-    if (kcache_other_readers(fs->kcache, n->path, &v))
-        invalidator_now(fs->invalidator, n->path);
-    else
-        kcache_told(fs->kcache, n->path, &v);
+    if (!kcache_told(fs->kcache, n->path, &v))
+        invalidator_now(fs->invalidator, n->path); /* keep nothing of it */
     return 0;
 }
 
@@ -80,15 +78,9 @@ int node_object_open_snapshot(struct cwmfs *fs, const struct node *n,
 
     if (rc)
         return rc;
-    if (!doc.print)
-        doc.print = reads_fingerprint(doc.text, doc.len);
     /* The base and the handle share the cache's text: no copy per open. */
-    if (doc.owner)
-        reads_note_held(fs->reads, process, n->path, doc.text, doc.len,
-                        doc.print, doc_owner_hold(&doc), doc_owner_release);
-    else
-        reads_note_printed(fs->reads, process, n->path, doc.text, doc.len,
-                           doc.print);
+    reads_note_held(fs->reads, process, n->path, doc.text, doc.len, doc.print,
+                    doc_owner_hold(&doc), doc_owner_release);
     if (!cached) {
         fi->direct_io = 1;
         return handle_open_snapshot(fs, n->path, fi, &doc,

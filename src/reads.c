@@ -255,24 +255,16 @@ static void note_base(struct reads *reads, char *key, const char *path,
 void reads_note(struct reads *reads, pid_t pid, const char *path,
                 const char *text, size_t len)
 {
-    reads_note_printed(reads, pid, path, text, len,
-                       reads_fingerprint(text, len));
+    reads_note_held(reads, pid, path, text, len, reads_fingerprint(text, len),
+                    NULL, NULL);
 }
 
-void reads_note_printed(struct reads *reads, pid_t pid, const char *path,
-                        const char *text, size_t len, uint64_t print)
+/* A base holding text by owner's hold (taken over); NULL without memory
+ * (the hold then let go of). */
+static struct base *base_held(const char *text, size_t len, void *owner,
+                              void (*release)(void *owner))
 {
-    char *key = base_key(pid, path);
-
-    note_base(reads, key, path, key ? base_new(text, len) : NULL, print);
-}
-
-void reads_note_held(struct reads *reads, pid_t pid, const char *path,
-                     const char *text, size_t len, uint64_t print, void *owner,
-                     void (*release)(void *owner))
-{
-    char *key = base_key(pid, path);
-    struct base *b = key ? calloc(1, sizeof(*b)) : NULL;
+    struct base *b = calloc(1, sizeof(*b));
 
     if (b) {
         b->text = text;
@@ -282,6 +274,22 @@ void reads_note_held(struct reads *reads, pid_t pid, const char *path,
     } else {
         release(owner);
     }
+    return b;
+}
+
+void reads_note_held(struct reads *reads, pid_t pid, const char *path,
+                     const char *text, size_t len, uint64_t print, void *owner,
+                     void (*release)(void *owner))
+{
+    char *key = base_key(pid, path);
+    struct base *b = NULL;
+
+    if (owner && !key)
+        release(owner);
+    else if (owner)
+        b = base_held(text, len, owner, release);
+    else if (key)
+        b = base_new(text, len);
     note_base(reads, key, path, b, print);
 }
 

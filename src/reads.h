@@ -31,11 +31,9 @@ pid_t reads_process_of(struct reads *reads, pid_t tid);
  * the last text shown for path). */
 void reads_note(struct reads *reads, pid_t pid, const char *path,
                 const char *text, size_t len);
-/* The same for text whose fingerprint is known already. */
-void reads_note_printed(struct reads *reads, pid_t pid, const char *path,
-                        const char *text, size_t len, uint64_t print);
-/* The same for text held, not copied: reads calls release(owner) when it
- * lets the text go (at once if it cannot keep it). */
+/* The same for text whose fingerprint is known, held rather than copied:
+ * reads calls release(owner) when it lets the text go (at once if it
+ * cannot keep it).  With owner NULL the text is copied. */
 void reads_note_held(struct reads *reads, pid_t pid, const char *path,
                      const char *text, size_t len, uint64_t print, void *owner,
                      void (*release)(void *owner));

@@ -42,12 +42,12 @@ static void test_another_version_bypasses_open_readers(void)
     CHECK_INT_EQ(kcache_open(kc, PATH, &V1, &stale), KCACHE_KEEP);
     CHECK_INT_EQ(kcache_open(kc, PATH, &V2, &stale), KCACHE_BYPASS);
     CHECK(!stale); /* the kernel's attributes describe the readers' pages */
-    CHECK(kcache_other_readers(kc, PATH, &V2));
-    CHECK(!kcache_other_readers(kc, PATH, &V1));
+    CHECK(!kcache_told(kc, PATH, &V2)); /* would cut the V1 readers */
+    CHECK(kcache_told(kc, PATH, &V1));
     kcache_close(kc, PATH, V1.print);
     CHECK_INT_EQ(kcache_open(kc, PATH, &V2, &stale), KCACHE_BYPASS);
     kcache_close(kc, PATH, V1.print); /* the last V1 reader */
-    CHECK(!kcache_other_readers(kc, PATH, &V2));
+    CHECK(kcache_told(kc, PATH, &V2));
     CHECK_INT_EQ(kcache_open(kc, PATH, &V2, &stale), KCACHE_REFILL);
     kcache_close(kc, PATH, V2.print);
     kcache_free(kc);
