@@ -681,17 +681,13 @@ struct listed {
     char *name;          /* reports (named only, never rendered) */
 };
 
-struct listed_page {
-    struct listed *items;
-    size_t count;
-};
-
+/* A listing's objects, rendered, in the server's order (pages are handed
+ * over in order: api_page_fn). */
 struct listing_build {
     struct store *store;
     const struct resource_type *res;
-    pthread_mutex_t lock;      /* guards pages and count */
-    struct listed_page *pages; /* by page number */
-    int count;
+    struct listed *rows;
+    size_t count, cap;
 };
 
 static void listed_clear(struct listed *l)
@@ -706,14 +702,11 @@ static void listed_clear(struct listed *l)
 
 static void build_clear(struct listing_build *b)
 {
-    for (int n = 0; n < b->count; n++) {
-        for (size_t i = 0; i < b->pages[n].count; i++)
-            listed_clear(&b->pages[n].items[i]);
-        free(b->pages[n].items);
-    }
-    free(b->pages);
-    b->pages = NULL;
-    b->count = 0;
+    for (size_t i = 0; i < b->count; i++)
+        listed_clear(&b->rows[i]);
+    free(b->rows);
+    b->rows = NULL;
+    b->count = b->cap = 0;
 }
 
 /* Renders one listed item; -ENOMEM, or 0 (an unnameable item is kept,
@@ -738,51 +731,33 @@ static int render_listed(struct store *store, const struct resource_type *res,
     return 0;
 }
 
-/* The page at number n of b, made if need be; NULL without memory. */
-static struct listed_page *page_slot(struct listing_build *b, int n)
-{
-    if (n >= b->count) {
-        int count = n * 2;
-        struct listed_page *pages = realloc(b->pages,
-                                            (size_t)count * sizeof(*pages));
-        if (!pages)
-            return NULL;
-        memset(pages + b->count, 0,
-               (size_t)(count - b->count) * sizeof(*pages));
-        b->pages = pages;
-        b->count = count;
-    }
-    return &b->pages[n];
-}
-
-/* api_page_fn: renders page n's items and frees their JSON. */
+/* api_page_fn: renders a page's items after those of the pages before,
+ * and frees their JSON. */
 static int take_listed_page(void *ctx, int n, cJSON *items)
 {
     struct listing_build *b = ctx;
-    size_t count = (size_t)cJSON_GetArraySize(items), i = 0;
-    struct listed *rows = calloc(count ? count : 1, sizeof(*rows));
-    struct listed_page *slot = NULL;
+    size_t more = (size_t)cJSON_GetArraySize(items);
     const cJSON *item;
-    int rc = rows ? 0 : -ENOMEM;
+    int rc = 0;
 
+    (void)n;
+    if (b->count + more > b->cap) {
+        size_t cap = (b->count + more) * 2;
+        struct listed *rows = realloc(b->rows, cap * sizeof(*rows));
+        if (rows) {
+            b->rows = rows;
+            b->cap = cap;
+        } else {
+            rc = -ENOMEM;
+        }
+    }
     cJSON_ArrayForEach(item, items) {
-        if (rc == 0)
-            rc = render_listed(b->store, b->res, item, &rows[i++]);
+        if (rc)
+            break;
+        memset(&b->rows[b->count], 0, sizeof(b->rows[0]));
+        rc = render_listed(b->store, b->res, item, &b->rows[b->count++]);
     }
     cJSON_Delete(items);
-    if (rc == 0)
-        slot = page_slot(b, n);
-    if (slot && !slot->items) {
-        slot->items = rows;
-        slot->count = count;
-    }
-    if (!slot || slot->items != rows) {
-        for (size_t j = 0; rows && j < count; j++)
-            listed_clear(&rows[j]);
-        free(rows);
-        if (rc == 0)
-            rc = slot ? 0 : -ENOMEM; /* a page twice: the first is kept */
-    }
     return rc;
 }
 
@@ -799,23 +774,6 @@ static int fetch_listing(struct store *store, const struct resource_type *res,
                                     take_listed_page, b, err);
     rc = store->api.get_all(store->api.ctx, res->endpoint, &items, err);
     return rc ? rc : take_listed_page(b, 1, items);
-}
-
-/* Every listed object of b, in the server's order (a malloc'd array of
- * *n pointers into b), or NULL without memory. */
-static struct listed **listed_in_order(struct listing_build *b, size_t *n)
-{
-    struct listed **all;
-    size_t count = 0;
-
-    for (int p = 0; p < b->count; p++)
-        count += b->pages[p].count;
-    all = calloc(count ? count : 1, sizeof(*all));
-    *n = 0;
-    for (int p = 0; all && p < b->count; p++)
-        for (size_t i = 0; i < b->pages[p].count; i++)
-            all[(*n)++] = &b->pages[p].items[i];
-    return all;
 }
 
 struct keyed_item {
@@ -836,7 +794,7 @@ static int cmp_keyed(const void *a, const void *b)
  * key and id (see names.h), so each stays reachable.  Returns a malloc'd
  * array of n flags (all false where res has no duplicates view), or NULL. */
 static bool *shared_keys(const struct resource_type *res,
-                         struct listed *const *all, size_t n)
+                         const struct listed *rows, size_t n)
 {
     struct keyed_item *k = calloc(n ? n : 1, sizeof(*k));
     bool *shared = calloc(n ? n : 1, sizeof(*shared));
@@ -847,7 +805,7 @@ static bool *shared_keys(const struct resource_type *res,
         return shared;
     }
     for (i = 0; i < n; i++) {
-        k[i].key = all[i]->key;
+        k[i].key = rows[i].key;
         k[i].index = i;
     }
     qsort(k, n, sizeof(*k), cmp_keyed);
@@ -927,30 +885,27 @@ static struct cached *file_listing(struct listing_build *b,
                                    unsigned long version)
 {
     struct cached *c = cached_new(CACHED_LISTING);
-    size_t n = 0;
-    struct listed **all = c ? listed_in_order(b, &n) : NULL;
-    bool *shared = all ? shared_keys(b->res, all, n) : NULL;
+    bool *shared = c ? shared_keys(b->res, b->rows, b->count) : NULL;
 
     if (c && shared)
-        c->names = calloc(n + 1, sizeof(char *));
+        c->names = calloc(b->count + 1, sizeof(char *));
     if (!c || !shared || !c->names) {
         if (c)
             free(c->names);
         free(c);
-        free(all);
         free(shared);
         return NULL;
     }
-    c->items = n;
-    for (size_t i = 0; i < n; i++) {
-        char *name = all[i]->name;
-        all[i]->name = NULL;
+    c->items = b->count;
+    for (size_t i = 0; i < b->count; i++) {
+        struct listed *l = &b->rows[i];
+        char *name = l->name;
+        l->name = NULL;
         if (!b->res->reports)
-            name = file_listed(b->store, b->res, all[i], shared[i], version);
+            name = file_listed(b->store, b->res, l, shared[i], version);
         if (name)
             c->names[c->count++] = name;
     }
-    free(all);
     free(shared);
     qsort(c->names, c->count, sizeof(char *), cmp_names);
     drop_duplicate_names(b->res, c);
