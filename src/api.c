@@ -400,22 +400,21 @@ int api_link_last_page(const char *link)
     return 0;
 }
 
-/* Moves every item of `page` to the end of `all`. */
-static void append_items(cJSON *all, cJSON *page)
-{
-    cJSON *item;
-
-    for (item = cJSON_DetachItemFromArray(page, 0); item;
-         item = cJSON_DetachItemFromArray(page, 0))
-        cJSON_AddItemToArray(all, item);
-}
-
 /* One page of a list, and what its Link header says of the others. */
 struct page {
-    cJSON *items;
+    struct http_response resp; /* the text the items lie in */
+    struct json_span *items;
+    size_t count;
     bool more; /* rel="next" */
     int last;  /* rel="last", 0 when not said */
 };
+
+static void page_free(struct page *page)
+{
+    http_response_free(&page->resp);
+    free(page->items);
+    memset(page, 0, sizeof(*page));
+}
 
 static int request_page(struct cwm_api *api, const char *endpoint, int n,
                         struct http_response *resp, struct api_error *error)
@@ -431,22 +430,40 @@ static int request_page(struct cwm_api *api, const char *endpoint, int n,
     return rc;
 }
 
-/* Parses a page's answer (freed here) into out. */
+/* Splits a page's answer (taken over) into its items, in out. */
 static int digest_page(struct http_response *resp, const char *endpoint,
                        struct page *out, struct api_error *error)
 {
-    out->items = render_parse(resp->body, resp->len);
+    int rc;
+
+    out->resp = *resp;
     out->more = link_has_next(resp->link);
     out->last = api_link_last_page(resp->link);
-    http_response_free(resp);
-    if (!cJSON_IsArray(out->items)) {
-        cJSON_Delete(out->items);
-        out->items = NULL;
+    rc = jsontext_split(resp->body, resp->len, &out->items, &out->count);
+    if (rc == -EINVAL) {
         snprintf(error->message, sizeof(error->message),
                  "GET %s: expected a JSON array", endpoint);
-        return -EIO;
+        rc = -EIO;
     }
-    return 0;
+    if (rc)
+        page_free(out);
+    return rc;
+}
+
+/* Hands page n to fn, saying why when fn refuses it. */
+static int hand_page(api_page_fn fn, void *ctx, int n, const struct page *page,
+                     const char *endpoint, struct api_error *error)
+{
+    struct api_page handed = { n, page->items, page->count };
+    int rc = fn(ctx, &handed);
+
+    if (rc == -EIO)
+        snprintf(error->message, sizeof(error->message),
+                 "GET %s: page %d holds an item that is not JSON", endpoint, n);
+    else if (rc)
+        snprintf(error->message, sizeof(error->message),
+                 "GET %s: page %d could not be kept", endpoint, n);
+    return rc;
 }
 
 static int get_page(struct cwm_api *api, const char *endpoint, int n,
@@ -458,21 +475,21 @@ static int get_page(struct cwm_api *api, const char *endpoint, int n,
     return rc ? rc : digest_page(&resp, endpoint, out, error);
 }
 
-/* Pages 2..last: fetched by up to max_conns threads at once, and handed,
- * in order, to the caller's thread, which parses each and gives it to fn.
- * One thread digests because a parsed page is several times its text,
- * and memory freed in a fetcher's malloc arena stays there: four fetchers
- * parsing would keep four pages' worth. */
+/* Pages 2..last: fetched and split by up to max_conns threads at once,
+ * and handed, in order, to the caller's thread, which gives each to fn
+ * while later pages are still on their way.  One thread hands them, so
+ * fn sees pages in order and needs no lock. */
 struct fetch {
     struct cwm_api *api;
     const char *endpoint;
+    const struct page *first; /* handed while the others are fetched */
     int last;
     atomic_int next;
     pthread_mutex_t lock; /* guards what follows */
     pthread_cond_t arrived;
-    struct http_response *answers; /* by page number */
-    bool *done;                    /* answers[n] is there */
-    int rc;                        /* the first failure stops every fetcher */
+    struct page *pages; /* by number, split */
+    bool *done;         /* pages[n] is there */
+    int rc;             /* the first failure stops every fetcher */
     struct api_error error;
 };
 
@@ -494,12 +511,15 @@ static void *fetch_pages(void *arg)
          n = atomic_fetch_add(&f->next, 1)) {
         struct api_error error = { 0 };
         struct http_response resp;
+        struct page page = { 0 };
 
         rc = request_page(f->api, f->endpoint, n, &resp, &error);
+        if (rc == 0)
+            rc = digest_page(&resp, f->endpoint, &page, &error);
         pthread_mutex_lock(&f->lock);
         fail_locked(f, rc, &error);
         if (rc == 0) {
-            f->answers[n] = resp;
+            f->pages[n] = page;
             f->done[n] = true;
         }
         rc = f->rc;
@@ -509,8 +529,8 @@ static void *fetch_pages(void *arg)
     return NULL;
 }
 
-/* Waits for page n's answer (moved to *resp); false after a failure. */
-static bool wait_for_page(struct fetch *f, int n, struct http_response *resp)
+/* Waits for page n (moved to *page); false after a failure. */
+static bool wait_for_page(struct fetch *f, int n, struct page *page)
 {
     bool ok;
 
@@ -519,31 +539,31 @@ static bool wait_for_page(struct fetch *f, int n, struct http_response *resp)
         pthread_cond_wait(&f->arrived, &f->lock);
     ok = f->done[n] && !f->rc;
     if (ok) {
-        *resp = f->answers[n];
+        *page = f->pages[n];
         f->done[n] = false;
     }
     pthread_mutex_unlock(&f->lock);
     return ok;
 }
 
-/* Parses pages 2..last in order as they arrive, handing each to fn;
+/* Hands page 1, then pages 2..last in order as they arrive, to fn;
  * *more: whether the last said the list goes on. */
 static int digest_pages(struct fetch *f, api_page_fn fn, void *ctx, bool *more)
 {
-    for (int n = 2; n <= f->last; n++) {
+    for (int n = 1; n <= f->last; n++) {
         struct api_error error = { 0 };
-        struct http_response resp;
         struct page page = { 0 };
         int rc;
 
-        if (!wait_for_page(f, n, &resp))
-            break;
-        rc = digest_page(&resp, f->endpoint, &page, &error);
-        *more = page.more;
-        rc = rc ? rc : fn(ctx, n, page.items);
-        if (rc && !error.message[0])
-            snprintf(error.message, sizeof(error.message),
-                     "GET %s: page %d could not be kept", f->endpoint, n);
+        if (n == 1) {
+            rc = hand_page(fn, ctx, 1, f->first, f->endpoint, &error);
+        } else {
+            if (!wait_for_page(f, n, &page))
+                break;
+            *more = page.more;
+            rc = hand_page(fn, ctx, n, &page, f->endpoint, &error);
+            page_free(&page);
+        }
         pthread_mutex_lock(&f->lock);
         fail_locked(f, rc, &error);
         pthread_mutex_unlock(&f->lock);
@@ -570,29 +590,33 @@ static int fetch_in_parallel(struct fetch *f, api_page_fn fn, void *ctx,
     return f->rc;
 }
 
-/* Pages 2..last at once; whether the list goes on past them. */
+/* Page 1 handed while pages 2..last are fetched at once; whether the list
+ * goes on past them. */
 static int each_page_in_parallel(struct cwm_api *api, const char *endpoint,
-                                 int last, api_page_fn fn, void *ctx,
-                                 bool *more, struct api_error *error)
+                                 const struct page *first, api_page_fn fn,
+                                 void *ctx, bool *more, struct api_error *error)
 {
-    struct fetch f = { .api = api, .endpoint = endpoint, .last = last };
+    int last = first->last;
+    struct fetch f = {
+        .api = api, .endpoint = endpoint, .first = first, .last = last
+    };
     int rc = -ENOMEM;
 
     *more = false;
     atomic_init(&f.next, 2);
     pthread_mutex_init(&f.lock, NULL);
     pthread_cond_init(&f.arrived, NULL);
-    f.answers = calloc((size_t)last + 1, sizeof(*f.answers));
+    f.pages = calloc((size_t)last + 1, sizeof(*f.pages));
     f.done = calloc((size_t)last + 1, sizeof(*f.done));
-    if (f.answers && f.done)
+    if (f.pages && f.done)
         rc = fetch_in_parallel(&f, fn, ctx, more);
     if (rc)
         *error = f.error;
     *more = rc == 0 && *more;
     for (int n = 0; f.done && n <= last; n++)
-        if (f.done[n]) /* fetched after a failure: never digested */
-            http_response_free(&f.answers[n]);
-    free(f.answers);
+        if (f.done[n]) /* fetched after a failure: never handed */
+            page_free(&f.pages[n]);
+    free(f.pages);
     free(f.done);
     pthread_cond_destroy(&f.arrived);
     pthread_mutex_destroy(&f.lock);
@@ -610,13 +634,15 @@ int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
 
     if (rc)
         return rc;
-    more = first.more && cJSON_GetArraySize(first.items) > 0;
-    rc = fn(ctx, 1, first.items);
-    if (rc == 0 && more && first.last > 2 && api->max_conns > 1) {
-        rc = each_page_in_parallel(api, endpoint, first.last, fn, ctx, &more,
+    more = first.more && first.count > 0;
+    if (more && first.last > 2 && api->max_conns > 1) {
+        rc = each_page_in_parallel(api, endpoint, &first, fn, ctx, &more,
                                    error);
         n = first.last + 1;
+    } else {
+        rc = hand_page(fn, ctx, 1, &first, endpoint, error);
     }
+    page_free(&first);
     for (; rc == 0 && more; n++) { /* the Link header decides */
         struct page next = { 0 };
 
@@ -624,18 +650,26 @@ int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
         if (rc)
             break;
         /* An empty page also ends a runaway loop. */
-        more = next.more && cJSON_GetArraySize(next.items) > 0;
-        rc = fn(ctx, n, next.items);
+        more = next.more && next.count > 0;
+        rc = hand_page(fn, ctx, n, &next, endpoint, error);
+        page_free(&next);
     }
     return rc;
 }
 
-/* api_get_all's page taker: pages come in order, so each is appended. */
-static int gather_page(void *ctx, int n, cJSON *items)
+/* api_get_all's page taker: pages come in order, so each item is parsed
+ * and appended. */
+static int gather_page(void *ctx, const struct api_page *page)
 {
-    (void)n;
-    append_items(ctx, items);
-    cJSON_Delete(items);
+    for (size_t i = 0; i < page->count; i++) {
+        cJSON *item = render_parse(page->items[i].start, page->items[i].len);
+        if (!item)
+            return -EIO;
+        if (!cJSON_AddItemToArray(ctx, item)) {
+            cJSON_Delete(item);
+            return -ENOMEM;
+        }
+    }
     return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "jsontext.h"
 
 #define API_MAX_PAGE_SIZE 1000
 /* Pages of one listing fetched at once: a polite default (the API key
@@ -49,11 +50,18 @@ const char *api_base_url(const struct cwm_api *api);
 int api_get(struct cwm_api *api, const char *path, cJSON **out,
             struct api_error *error);
 
-/* Takes one page of a list's items (a JSON array, taken over): page n, as
- * the server numbered it.  Called from the threads that fetch, pages in
- * any order, up to max_conns at once.  A nonzero return (-errno) stops
- * the listing with that error. */
-typedef int (*api_page_fn)(void *ctx, int n, cJSON *items_taken);
+/* One page of a list as the server sent it, split into its items: spans
+ * of the page's text, not yet parsed (jsontext.h).  Valid during the call
+ * that hands it over. */
+struct api_page {
+    int n; /* as the server numbered it */
+    const struct json_span *items;
+    size_t count;
+};
+/* Takes the pages of a list, in order, in the thread that asked for it.
+ * A nonzero return (-errno) stops the listing with that error; -EIO says
+ * an item was not JSON. */
+typedef int (*api_page_fn)(void *ctx, const struct api_page *page);
 /* GET every page of the list at system/<endpoint> as api_get_all does,
  * each handed to fn as it arrives, so that a big list is never whole in
  * memory.  0 or -errno as api_get (error says why). */
@@ -84,7 +92,7 @@ struct api_port {
                struct api_error *error);
     int (*get_all)(void *ctx, const char *endpoint, cJSON **out,
                    struct api_error *error);
-    /* api_each_page; may be NULL (get_all is then used, as one page). */
+    /* api_each_page: how listings are fetched. */
     int (*each_page)(void *ctx, const char *endpoint, api_page_fn fn,
                      void *fn_ctx, struct api_error *error);
     int (*send)(void *ctx, const char *method, const char *path,

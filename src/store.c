@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What the cache holds: a rendered file or a collection's names. */
 struct cached {
@@ -269,23 +270,34 @@ static struct cached *cached_new(int kind)
     return c;
 }
 
+/* A cached document of text already rendered (taken over, NULL: no
+ * memory).  json is the object, or at least its id and _info members. */
+static struct cached *cached_doc_of(struct store *store, const cJSON *json,
+                                    char *text, size_t len,
+                                    const char *cache_key)
+{
+    struct cached *c = text ? cached_new(CACHED_DOC) : NULL;
+
+    if (!c) {
+        free(text);
+        return NULL;
+    }
+    /* Objects only (singletons have no cache key here). */
+    c->doc.read_only = cache_key && !id_addressable(json);
+    c->doc.text = text;
+    c->doc.len = len;
+    c->doc.mtime = shown_mtime(store, cache_key, object_mtime(store, json));
+    c->doc.print = reads_fingerprint(text, len);
+    return c;
+}
+
 static struct cached *cached_doc_from(struct store *store, const cJSON *json,
                                       const char *cache_key)
 {
-    struct cached *c = cached_new(CACHED_DOC);
+    size_t len = 0;
+    char *text = render_json(json, &len);
 
-    if (!c)
-        return NULL;
-    /* Objects only (singletons have no cache key here). */
-    c->doc.read_only = cache_key && !id_addressable(json);
-    c->doc.text = render_json(json, &c->doc.len);
-    c->doc.mtime = shown_mtime(store, cache_key, object_mtime(store, json));
-    if (!c->doc.text) {
-        free(c);
-        return NULL;
-    }
-    c->doc.print = reads_fingerprint(c->doc.text, c->doc.len);
-    return c;
+    return cached_doc_of(store, json, text, len, cache_key);
 }
 
 /* An object's key as text: the identifier, or the id in decimal; in a
@@ -672,6 +684,9 @@ static char *report_name(const struct resource_type *res, const cJSON *item)
  * then is it known which objects share a key (and so what their files are
  * named). */
 
+/* Most threads rendering one page of a listing at once. */
+#define LISTING_THREADS 4
+
 /* One listed object, rendered. */
 struct listed {
     char *key;           /* its key in the row; NULL: it cannot be named */
@@ -709,71 +724,146 @@ static void build_clear(struct listing_build *b)
     b->count = b->cap = 0;
 }
 
-/* Renders one listed item; -ENOMEM, or 0 (an unnameable item is kept,
- * keyless, to be reported when filed). */
-static int render_listed(struct store *store, const struct resource_type *res,
-                         const cJSON *item, struct listed *out)
+/* Names one listed item and files its text (taken over; NULL: render
+ * it from json, the whole item then); json holds at least the members
+ * that name it.  -ENOMEM, or 0 (an unnameable item is kept, keyless, to
+ * be reported when filed). */
+static int name_listed(struct store *store, const struct resource_type *res,
+                       const cJSON *json, char *text, size_t len,
+                       struct listed *out)
 {
     struct cache_key ckey;
 
     if (res->reports) {
-        out->name = report_name(res, item);
+        out->name = report_name(res, json);
+        free(text);
         return 0;
     }
-    out->key = object_key(res, item);
-    out->id = store_object_id(item);
-    out->server_mtime = object_mtime(store, item);
+    out->key = object_key(res, json);
+    out->id = store_object_id(json);
+    out->server_mtime = object_mtime(store, json);
     if (out->key && make_key(&ckey, ENTRY_OBJECT, res, out->key) == 0) {
-        out->doc = cached_doc_from(store, item, ckey.text);
-        if (!out->doc)
-            return -ENOMEM;
+        if (!text)
+            text = render_json(json, &len);
+        out->doc = cached_doc_of(store, json, text, len, ckey.text);
+        return out->doc ? 0 : -ENOMEM;
     }
+    free(text);
     return 0;
 }
 
-/* api_page_fn: renders a page's items after those of the pages before,
- * and frees their JSON. */
-static int take_listed_page(void *ctx, int n, cJSON *items)
+/* Renders one listed item from its text: straight from the bytes with
+ * jsontext where it can (the usual case), else through a cJSON tree,
+ * which also tells what is not JSON (-EIO). */
+static int render_listed(struct store *store, const struct resource_type *res,
+                         const struct json_span *item, struct listed *out)
 {
-    struct listing_build *b = ctx;
-    size_t more = (size_t)cJSON_GetArraySize(items);
-    const cJSON *item;
+    const char *naming[] = { res->key_field, "id", "_info", NULL };
+    size_t len = 0;
+    cJSON *json = NULL;
+    char *text = NULL;
+    int rc;
+
+    if (res->reports)
+        json = jsontext_pick(item->start, item->len, naming);
+    else
+        text = jsontext_pretty_pick(item->start, item->len, naming, &json,
+                                    &len);
+    if (!json) {
+        free(text);
+        text = NULL;
+        json = render_parse(item->start, item->len);
+        if (!json)
+            return -EIO;
+    }
+    rc = name_listed(store, res, json, text, len, out);
+    cJSON_Delete(json);
+    return rc;
+}
+
+/* A share of a page's items, rendered by one thread into its rows. */
+struct render_share {
+    struct listing_build *b;
+    const struct json_span *items;
+    struct listed *rows;
+    size_t count;
+    int rc;
+};
+
+static void *render_share(void *arg)
+{
+    struct render_share *s = arg;
+
+    for (size_t i = 0; s->rc == 0 && i < s->count; i++)
+        s->rc = render_listed(s->b->store, s->b->res, &s->items[i],
+                              &s->rows[i]);
+    return NULL;
+}
+
+/* Renders a page's items into b's next rows (zeroed, and counted, so that
+ * build_clear frees whatever was rendered).  Rendering is most of a cold
+ * listing's work, and the threads fetching later pages mostly wait on the
+ * network: the items are shared out over up to LISTING_THREADS threads,
+ * one per core.  Each item is rendered alone, so any split is the same. */
+static int render_page(struct listing_build *b, const struct api_page *page)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t shares = cores < 1 ? 1 : (size_t)cores, started = 0;
+    struct render_share share[LISTING_THREADS];
+    pthread_t tid[LISTING_THREADS];
+    struct listed *rows = &b->rows[b->count];
     int rc = 0;
 
-    (void)n;
-    if (b->count + more > b->cap) {
-        size_t cap = (b->count + more) * 2;
-        struct listed *rows = realloc(b->rows, cap * sizeof(*rows));
-        if (rows) {
-            b->rows = rows;
-            b->cap = cap;
-        } else {
-            rc = -ENOMEM;
-        }
+    memset(rows, 0, page->count * sizeof(*rows));
+    b->count += page->count;
+    if (shares > LISTING_THREADS)
+        shares = LISTING_THREADS;
+    if (page->count < 64 * shares) /* not worth a thread */
+        shares = 1;
+    for (size_t i = 0; i < shares; i++) {
+        size_t from = page->count * i / shares;
+        size_t to = page->count * (i + 1) / shares;
+        share[i] = (struct render_share){ b, page->items + from, rows + from,
+                                          to - from, 0 };
     }
-    cJSON_ArrayForEach(item, items) {
-        if (rc)
+    /* Share 0 is this thread's; a thread not to be had leaves its share
+     * here too. */
+    for (size_t i = 1; i < shares; i++, started++)
+        if (pthread_create(&tid[i], NULL, render_share, &share[i]) != 0)
             break;
-        memset(&b->rows[b->count], 0, sizeof(b->rows[0]));
-        rc = render_listed(b->store, b->res, item, &b->rows[b->count++]);
-    }
-    cJSON_Delete(items);
+    render_share(&share[0]);
+    for (size_t i = started + 1; i < shares; i++)
+        render_share(&share[i]);
+    for (size_t i = 1; i <= started; i++)
+        pthread_join(tid[i], NULL);
+    for (size_t i = 0; i < shares; i++)
+        rc = rc ? rc : share[i].rc;
     return rc;
+}
+
+/* api_page_fn: renders a page's items after those of the pages before. */
+static int take_listed_page(void *ctx, const struct api_page *page)
+{
+    struct listing_build *b = ctx;
+
+    if (b->count + page->count > b->cap) {
+        size_t cap = (b->count + page->count) * 2;
+        struct listed *rows = realloc(b->rows, cap * sizeof(*rows));
+        if (!rows)
+            return -ENOMEM;
+        b->rows = rows;
+        b->cap = cap;
+    }
+    return render_page(b, page);
 }
 
 /* Fetches every page of res into b (emptied first); 0 or -errno. */
 static int fetch_listing(struct store *store, const struct resource_type *res,
                          struct listing_build *b, struct api_error *err)
 {
-    cJSON *items = NULL;
-    int rc;
-
     build_clear(b);
-    if (store->api.each_page)
-        return store->api.each_page(store->api.ctx, res->endpoint,
-                                    take_listed_page, b, err);
-    rc = store->api.get_all(store->api.ctx, res->endpoint, &items, err);
-    return rc ? rc : take_listed_page(b, 1, items);
+    return store->api.each_page(store->api.ctx, res->endpoint, take_listed_page,
+                                b, err);
 }
 
 struct keyed_item {

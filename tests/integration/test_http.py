@@ -113,6 +113,26 @@ class HttpTest(EmulatorTestCase):
                                       for r in pages), pages)
         self.assertEqual(len(pages), -(-len(names) // 7))
 
+    def member_pages(self, *options):
+        """Lists members 5 a page (6 pages) with each call taking 150 ms;
+        the client ports the pages came on, in page order."""
+        mnt = self.mount("page_size=5", *options)
+        self.emu.hook("POST", "latency", {"ms": 150})
+        try:
+            os.listdir(mnt.p("members"))
+        finally:
+            self.emu.hook("POST", "latency", {"ms": 0})
+        pages = [r for r in self.detail()
+                 if r["path"].endswith("/system/members")]
+        self.assertEqual(len(pages), 6, pages)
+        return [r["client_port"] for r in pages]
+
+    def test_pages_after_the_first_are_fetched_at_once(self):
+        # While one call waits 150 ms, no connection is free for the next:
+        # pages fetched at once come on more than one connection.
+        self.assertGreater(len(set(self.member_pages()[1:])), 1)
+        self.assertEqual(len(set(self.member_pages("max_conns=1"))), 1)
+
     def test_refresh_on_sighup(self):
         mnt = self.mount("ttl=3600")
         self.read(mnt.p("members", "admin.json"))
