@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -124,7 +125,10 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     struct store_observer observer = { object_filled, modes_changed, NULL };
     struct cwmfs *fs = fuse_get_context()->private_data;
 
-    (void)conn;
+    /* Every listing hands attributes with the names (readdirplus), not
+     * only its first batch: ls -l of 10,000 members then costs no lookup
+     * per file.  They come from the cache the listing just filled. */
+    conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
     cfg->use_ino = 1; /* our inode numbers, not libfuse's */
     cfg->entry_timeout = fs->ttl;
     cfg->attr_timeout = fs->ttl;
@@ -195,23 +199,55 @@ static int fs_getattr(const char *path, struct stat *st,
     return rc;
 }
 
+/* Each open directory has its listing (listing.h), gathered when a read
+ * starts at offset 0. */
+static int fs_opendir(const char *path, struct fuse_file_info *fi)
+{
+    struct listing *l = listing_new();
+
+    (void)path;
+    if (!l)
+        return -ENOMEM;
+    fi->fh = (uint64_t)(uintptr_t)l;
+    return 0;
+}
+
+static int gather(struct cwmfs *fs, const char *path, struct listing *l,
+                  bool plus)
+{
+    struct node n;
+    int rc = node_resolve(fs, path, &n);
+
+    listing_restart(l, fs, path, plus);
+    if (rc == 0)
+        rc = n.kind->list ? n.kind->list(fs, &n, l) : -ENOTDIR;
+    node_clear(&n);
+    if (rc == 0 && l->failed)
+        rc = -ENOMEM;
+    if (rc)
+        listing_restart(l, fs, path, plus); /* a later read starts over */
+    return rc;
+}
+
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
                       off_t offset, struct fuse_file_info *fi,
                       enum fuse_readdir_flags flags)
 {
-    struct cwmfs *fs = fs_ctx();
-    struct listing out = { fs, path, buf, filler };
-    struct node n;
-    int rc;
+    struct listing *l = (struct listing *)(uintptr_t)fi->fh;
+    int rc = 0;
 
-    (void)offset;
-    (void)fi;
-    (void)flags;
-    rc = node_resolve(fs, path, &n);
+    if (offset == 0 || !l->fs) /* !fs: a seek on a new handle */
+        rc = gather(fs_ctx(), path, l, (flags & FUSE_READDIR_PLUS) != 0);
     if (rc == 0)
-        rc = n.kind->list ? n.kind->list(fs, &n, &out) : -ENOTDIR;
-    node_clear(&n);
+        listing_serve(l, offset, buf, filler);
     return rc;
+}
+
+static int fs_releasedir(const char *path, struct fuse_file_info *fi)
+{
+    (void)path;
+    listing_free((struct listing *)(uintptr_t)fi->fh);
+    return 0;
 }
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
@@ -472,7 +508,9 @@ static const struct fuse_operations operations = {
     .init = fs_init,
     .destroy = fs_destroy,
     .getattr = fs_getattr,
+    .opendir = fs_opendir,
     .readdir = fs_readdir,
+    .releasedir = fs_releasedir,
     .open = fs_open,
     .create = fs_create,
     .read = fs_read,

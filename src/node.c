@@ -448,15 +448,41 @@ void node_fixed_name(struct cwmfs *fs, const struct node *n,
 
 /* ---- listings ---- */
 
-void listing_add(struct listing *l, const char *name, mode_t type)
+/* The attributes of the file at path, if its kind hands them in a
+ * listing; false when it goes by name alone. */
+static bool listed_attributes(struct cwmfs *fs, const char *path,
+                              struct stat *st)
+{
+    struct node n;
+    bool ok = false;
+
+    if (node_resolve(fs, path, &n) == 0) {
+        ok = n.kind->listed_getattr && n.kind->listed_getattr(fs, &n, st) == 0;
+        node_clear(&n);
+    }
+    return ok;
+}
+
+static void add_entry(struct listing *l, const char *name, mode_t type,
+                      bool with_attributes)
 {
     char *path = node_child_path(l->dir, name);
     struct stat st = { 0 };
 
-    st.st_mode = type; /* gives d_type, saving find and grep an lstat */
-    st.st_ino = path ? inode_for_path(l->fs->inodes, path) : 0;
-    l->filler(l->buf, name, &st, 0, 0);
+    if (path && with_attributes && listed_attributes(l->fs, path, &st)) {
+        listing_put(l, name, &st, true);
+    } else {
+        memset(&st, 0, sizeof(st));
+        st.st_mode = type; /* gives d_type, saving find and grep an lstat */
+        st.st_ino = path ? inode_for_path(l->fs->inodes, path) : 0;
+        listing_put(l, name, &st, false);
+    }
     free(path);
+}
+
+void listing_add(struct listing *l, const char *name, mode_t type)
+{
+    add_entry(l, name, type, false);
 }
 
 struct local_names {
@@ -513,13 +539,15 @@ int listing_fill(struct listing *l, const struct tmpl *dir, char **server_names,
 
     if (!ln.hidden)
         return -ENOMEM;
-    l->filler(l->buf, ".", NULL, 0, 0);
-    l->filler(l->buf, "..", NULL, 0, 0);
+    listing_dots(l);
     add_fixed(l, dir);
     local_for_each_in(l->fs->local, l->dir, add_local, &ln);
+    /* Only the server's objects come with attributes: they are what a
+     * listing fills the cache with (and local files are listed under
+     * their lock, which a lookup takes again). */
     for (size_t i = 0; i < server_count; i++)
         if (!strmap_get(ln.hidden, server_names[i]))
-            listing_add(l, server_names[i], type);
+            add_entry(l, server_names[i], type, l->plus);
     strmap_free(ln.hidden);
     return 0;
 }

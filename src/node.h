@@ -25,6 +25,8 @@
 #define CWMFS_NODE_H
 
 #include <fuse.h>
+
+#include "listing.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -112,6 +114,12 @@ struct node_kind {
      * it; 0 or -ENOENT.  NULL: never (the name stays vacant). */
     int (*exists)(struct cwmfs *fs, const struct node *n);
     int (*getattr)(struct cwmfs *fs, const struct node *n, struct stat *st);
+    /* The attributes handed with the name when the kernel asks for both
+     * (readdirplus), saving it a lookup per file: only from what is
+     * cached, never a request; nonzero: the name goes alone.  NULL: names
+     * of this kind always go alone. */
+    int (*listed_getattr)(struct cwmfs *fs, const struct node *n,
+                          struct stat *st);
     int (*list)(struct cwmfs *fs, const struct node *dir, struct listing *out);
     int (*open)(struct cwmfs *fs, const struct node *n,
                 struct fuse_file_info *fi);
@@ -232,18 +240,12 @@ int node_local_stat(struct cwmfs *fs, uint64_t ino, struct local_file *lf,
 
 /* ---- directory listings ---- */
 
-struct listing {
-    struct cwmfs *fs;
-    const char *dir;
-    void *buf;
-    fuse_fill_dir_t filler;
-};
-
-/* Adds one entry (its type spares find and grep an lstat). */
+/* Adds one entry by name (its type spares find and grep an lstat). */
 void listing_add(struct listing *l, const char *name, mode_t type);
 /* The entries every template directory has: ".", "..", its fixed
  * children, its local files; server_names (sorted, may be NULL) are the
- * collection's objects, less any renamed away. */
+ * collection's objects, less any renamed away, with the attributes of
+ * their kind's listed_getattr when the kernel asks for them. */
 int listing_fill(struct listing *l, const struct tmpl *dir, char **server_names,
                  size_t server_count);
 

@@ -48,8 +48,7 @@ static void add_meta(void *ctx, const char *name, mode_t type)
 static int meta_list(struct cwmfs *fs, const struct node *dir,
                      struct listing *out)
 {
-    out->filler(out->buf, ".", NULL, 0, 0);
-    out->filler(out->buf, "..", NULL, 0, 0);
+    listing_dots(out);
     return errlog_list(fs->errlog, dir->path, add_meta, out);
 }
 

@@ -40,6 +40,17 @@ static int object_exists(struct cwmfs *fs, const struct node *n)
     return object_doc(fs, n, false, &doc);
 }
 
+/* Fills st from doc; false when the kernel must keep none of it. */
+static bool object_attr(struct cwmfs *fs, const struct node *n,
+                        const struct doc *doc, struct stat *st)
+{
+    struct kversion v = { doc->print, doc->len, doc->mtime };
+
+    node_fill_file(fs, n->path, node_file_mode(fs, n->res, doc->read_only),
+                   doc->len, doc->mtime, st);
+    return kcache_told(fs->kcache, n->path, &v);
+}
+
 /* The kernel keeps what this answers for the TTL (kcache.h), unless
  * handles reading another version through its pages are open: their reads
  * stop at the size the kernel knows, so then it must keep nothing. */
@@ -48,15 +59,27 @@ static int object_getattr(struct cwmfs *fs, const struct node *n,
 {
     struct doc doc = { 0 };
     int rc = object_doc(fs, n, false, &doc);
-    struct kversion v = { doc.print, doc.len, doc.mtime };
 
     if (rc)
         return rc;
-    node_fill_file(fs, n->path, node_file_mode(fs, n->res, doc.read_only),
-                   doc.len, doc.mtime, st);
-    if (!kcache_told(fs->kcache, n->path, &v))
+    if (!object_attr(fs, n, &doc, st))
         invalidator_now(fs->invalidator, n->path); /* keep nothing of it */
     return 0;
+}
+
+/* For a listing that hands attributes with the names: what the listing
+ * itself cached, never a request. */
+static int object_listed_getattr(struct cwmfs *fs, const struct node *n,
+                                 struct stat *st)
+{
+    struct doc doc = { 0 };
+    int rc = n->new_object_name
+                 ? -ENOENT
+                 : store_object_cached(fs->store, n->res, n->key, &doc);
+
+    if (rc)
+        return rc;
+    return object_attr(fs, n, &doc, st) ? 0 : -EAGAIN;
 }
 
 static bool can_update(struct cwmfs *fs, const struct resource_type *res)
@@ -213,6 +236,7 @@ const struct node_kind node_object = {
     .editor_name = object_name,
     .exists = object_exists,
     .getattr = object_getattr,
+    .listed_getattr = object_listed_getattr,
     .open = object_open,
     .create = node_create_file,
     .truncate = object_truncate,

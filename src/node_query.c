@@ -232,8 +232,7 @@ static int queries_list(struct cwmfs *fs, const struct node *dir,
     (void)dir;
     if (rc)
         return rc;
-    out->filler(out->buf, ".", NULL, 0, 0);
-    out->filler(out->buf, "..", NULL, 0, 0);
+    listing_dots(out);
     for (size_t i = 0; i < count; i++)
         listing_add(out, names[i], S_IFDIR);
     store_names_free(names, count);
@@ -346,8 +345,7 @@ static int query_list(struct cwmfs *fs, const struct node *dir,
     struct result r = { 0 };
     int rc;
 
-    out->filler(out->buf, ".", NULL, 0, 0);
-    out->filler(out->buf, "..", NULL, 0, 0);
+    listing_dots(out);
     for (int i = 0; i < QP_COUNT; i++)
         listing_add(out, query_param_names[i], S_IFREG);
     rc = query_result(fs, dir->key, &r);
