@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <endian.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +21,19 @@
 /* Bytes that end a run of a string's plain bytes: '"', the backslash and
  * the control bytes, found eight at a time (strings are most of the
  * text).  The classic "has a byte less than n" trick: a lane's top bit is
- * set where its byte is below n; bytes from 0x80 up never are. */
+ * set where its byte is below n; bytes from 0x80 up never are.  A borrow
+ * can also flag lanes above a true one, never below: the lowest flag is
+ * exact, and (little-endian) the first such byte in the text. */
 #define LANES(b) (0x0101010101010101ull * (b))
 
-static bool word_has_stop(uint64_t w)
+static uint64_t stop_lanes(uint64_t w)
 {
     uint64_t quote = w ^ LANES('"'), backslash = w ^ LANES('\\');
     uint64_t found = ((quote - LANES(1)) & ~quote) |
                      ((backslash - LANES(1)) & ~backslash) |
                      ((w - LANES(0x20)) & ~w);
 
-    return (found & LANES(0x80)) != 0;
+    return found & LANES(0x80);
 }
 
 static bool is_stop(unsigned char c)
@@ -41,12 +44,13 @@ static bool is_stop(unsigned char c)
 /* The first byte from p on that ends a plain run, or end. */
 static const char *string_stop(const char *p, const char *end)
 {
-    uint64_t w;
+    uint64_t w, found;
 
     while (end - p >= 8) {
         memcpy(&w, p, 8);
-        if (word_has_stop(w))
-            break;
+        found = stop_lanes(le64toh(w)); /* lane i: the byte at p + i */
+        if (found)
+            return p + __builtin_ctzll(found) / 8;
         p += 8;
     }
     while (p < end && !is_stop((unsigned char)*p))

@@ -94,6 +94,33 @@ static void test_pretty_matches_the_tree(void)
               "0123456789012345}");
 }
 
+/* Strings are scanned eight bytes at a time: put what ends a plain run
+ * at every position of a word, beside bytes that must not end one. */
+static void test_every_position_in_a_string(void)
+{
+    static const char *const specials[] = {
+        "\\\"", "\\\\", "\\n", "\\/", "\xc3\xa9", "\x7f", "\xff", " ",
+    };
+    static const char *const tree_only[] = { "\\u0041", "\x01", "\x1f" };
+
+    for (int before = 0; before < 20; before++) {
+        for (size_t i = 0; i < sizeof(specials) / sizeof(*specials); i++) {
+            char text[128];
+            snprintf(text, sizeof(text), "{\"k\":\"%.*s%s%.*s\"}", before,
+                     "abcdefghijklmnopqrstuvwxyz", specials[i], 19 - before,
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+            check_same(text, true, __LINE__);
+        }
+        for (size_t i = 0; i < sizeof(tree_only) / sizeof(*tree_only); i++) {
+            char text[128];
+            snprintf(text, sizeof(text), "{\"k\":\"%.*s%s\"}", before,
+                     "abcdefghijklmnopqrstuvwxyz", tree_only[i]);
+            check_same(text, false, __LINE__);
+            CHECK(jsontext_pretty(text, strlen(text), NULL) == NULL);
+        }
+    }
+}
+
 static void test_deep_nesting_takes_the_tree_path(void)
 {
     struct buf b = BUF_INIT(0);
@@ -341,6 +368,7 @@ static void test_pick(void)
 int main(void)
 {
     test_pretty_matches_the_tree();
+    test_every_position_in_a_string();
     test_deep_nesting_takes_the_tree_path();
     test_pretty_pick();
     test_random_texts_agree();
