@@ -4,6 +4,7 @@
 #include "strmap.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 /* A bound for a pathological mount; forgetting a path only costs its next
@@ -19,7 +20,8 @@ struct kfile {
 
 struct kcache {
     pthread_mutex_t lock;
-    struct strmap *files; /* path -> struct kfile */
+    struct strmap *files;    /* path -> struct kfile */
+    struct strmap *listings; /* dir -> the stamp of the listing handed */
 };
 
 struct kcache *kcache_new(void)
@@ -29,7 +31,10 @@ struct kcache *kcache_new(void)
     if (!kc)
         return NULL;
     kc->files = strmap_new(free);
-    if (!kc->files) {
+    kc->listings = strmap_new(NULL);
+    if (!kc->files || !kc->listings) {
+        strmap_free(kc->files);
+        strmap_free(kc->listings);
         free(kc);
         return NULL;
     }
@@ -42,6 +47,7 @@ void kcache_free(struct kcache *kc)
     if (!kc)
         return;
     strmap_free(kc->files);
+    strmap_free(kc->listings);
     pthread_mutex_destroy(&kc->lock);
     free(kc);
 }
@@ -154,5 +160,21 @@ void kcache_drain(struct kcache *kc, void (*fn)(void *ctx, const char *path),
 
     pthread_mutex_lock(&kc->lock);
     strmap_each(kc->files, drain_one, &d);
+    strmap_clear(kc->listings);
     pthread_mutex_unlock(&kc->lock);
+}
+
+/* Stamps are kept as the map's values: a listing is never stamped 0. */
+bool kcache_listing_handed(struct kcache *kc, const char *dir,
+                           unsigned long stamp)
+{
+    void *seen = (void *)(uintptr_t)stamp;
+    bool handed;
+
+    pthread_mutex_lock(&kc->lock);
+    handed = stamp && strmap_get(kc->listings, dir) == seen;
+    if (!handed && stamp)
+        strmap_put(kc->listings, dir, seen);
+    pthread_mutex_unlock(&kc->lock);
+    return handed;
 }

@@ -65,8 +65,15 @@ enum kcache_use kcache_open(struct kcache *kc, const char *path,
                             const struct kversion *v, bool *attrs_stale);
 void kcache_close(struct kcache *kc, const char *path, uint64_t print);
 
+/* Whether the kernel was handed the attributes of the objects in this
+ * listing (stamp: store_list's) of directory dir already; if not, it is
+ * taken to be now.  What it was handed it keeps for the TTL, so a listing
+ * need not hand them with every read of the directory. */
+bool kcache_listing_handed(struct kcache *kc, const char *dir,
+                           unsigned long stamp);
 /* Calls fn for every path the kernel may cache, then forgets them all
- * (when every cached copy is dropped: a refresh, a change of modes). */
+ * (when every cached copy is dropped: a refresh, a change of modes); the
+ * listings handed are forgotten too. */
 void kcache_drain(struct kcache *kc, void (*fn)(void *ctx, const char *path),
                   void *ctx);
 

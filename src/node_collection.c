@@ -21,8 +21,14 @@ static int collection_list(struct cwmfs *fs, const struct node *dir,
 {
     char **names = NULL;
     size_t count = 0;
-    int rc = store_list(fs->store, dir->res, &names, &count);
+    unsigned long stamp = 0;
+    int rc = store_list(fs->store, dir->res, &names, &count, &stamp);
 
+    /* The kernel keeps the attributes it was handed for the TTL: this
+     * listing's go once, not with every ls or grep -r of it. */
+    if (rc == 0 && out->plus &&
+        kcache_listing_handed(fs->kcache, dir->path, stamp))
+        out->plus = false;
     if (rc == 0)
         rc = listing_fill(out, dir->tmpl, names, count);
     store_names_free(names, count);

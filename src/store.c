@@ -26,7 +26,8 @@ struct cached {
     struct doc doc;
     char **names;
     size_t count;
-    size_t items; /* listings: the objects the server listed */
+    size_t items;        /* listings: the objects the server listed */
+    unsigned long stamp; /* listings: which fill made this one */
 };
 
 /* An mtime shown instead of the server's stamp (see store_update). */
@@ -44,6 +45,7 @@ struct store {
     struct strmap *missing;    /* endpoints this server turned out to lack */
     struct allowed *allowed;   /* the writes this server turned out to lack */
     struct store_observer observer;
+    atomic_ulong listings; /* listings filled, to stamp each */
 };
 
 /* Lets go of one hold on c (the cache's, or a shared doc's); the last
@@ -436,6 +438,7 @@ static int copy_doc(void *ctx, const void *value)
 struct names_request {
     char ***names;
     size_t *count;
+    unsigned long *stamp;
 };
 
 static int copy_names(void *ctx, const void *value)
@@ -455,6 +458,8 @@ static int copy_names(void *ctx, const void *value)
     }
     *req->names = copy;
     *req->count = c->count;
+    if (req->stamp)
+        *req->stamp = c->stamp;
     return 0;
 }
 
@@ -1026,8 +1031,11 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     if (report(rc, f->res->path, &err)) {
         rc = missing(f->res, rc);
     } else {
-        *value = file_listing(&b, version);
-        rc = *value ? 0 : -ENOMEM;
+        struct cached *c = file_listing(&b, version);
+        if (c)
+            c->stamp = atomic_fetch_add(&f->store->listings, 1) + 1;
+        *value = c;
+        rc = c ? 0 : -ENOMEM;
     }
     build_clear(&b);
     /* A big listing parses megabytes that are freed again: give them back
@@ -1144,10 +1152,10 @@ int store_object_shared(struct store *store, const struct resource_type *res,
 }
 
 int store_list(struct store *store, const struct resource_type *res,
-               char ***names, size_t *count)
+               char ***names, size_t *count, unsigned long *stamp)
 {
     struct fill_ctx f = { store, res, NULL };
-    struct names_request req = { names, count };
+    struct names_request req = { names, count, stamp };
     struct cache_key lkey;
     int rc = make_key(&lkey, ENTRY_LISTING, res, NULL);
 

@@ -80,9 +80,10 @@ void *doc_owner_hold(const struct doc *doc);
 void doc_owner_release(void *owner);
 
 /* The file names in a collection, sorted (malloc'd array of malloc'd
- * strings; free with store_names_free). */
+ * strings; free with store_names_free).  *stamp (stamp may be NULL) tells
+ * this listing from the ones fetched before and after it. */
 int store_list(struct store *store, const struct resource_type *res,
-               char ***names, size_t *count);
+               char ***names, size_t *count, unsigned long *stamp);
 void store_names_free(char **names, size_t count);
 
 /* ---- files derived from one GET (a count, an audit trail) ---- */

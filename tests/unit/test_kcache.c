@@ -104,6 +104,22 @@ static void test_unknown_text_always_bypasses(void)
     kcache_free(kc);
 }
 
+/* A listing's attributes go to the kernel once per listing fetched. */
+static void test_a_listing_is_handed_once(void)
+{
+    struct kcache *kc = kcache_new();
+    int drained = 0;
+
+    CHECK(!kcache_listing_handed(kc, "/members", 1));
+    CHECK(kcache_listing_handed(kc, "/members", 1));
+    CHECK(!kcache_listing_handed(kc, "/callbacks", 1));
+    CHECK(!kcache_listing_handed(kc, "/members", 2)); /* fetched again */
+    CHECK(kcache_listing_handed(kc, "/members", 2));
+    kcache_drain(kc, count_path, &drained); /* the kernel forgets all */
+    CHECK(!kcache_listing_handed(kc, "/members", 2));
+    kcache_free(kc);
+}
+
 int main(void)
 {
     test_pages_are_kept_while_the_text_is_unchanged();
@@ -111,5 +127,6 @@ int main(void)
     test_told_attributes_go_stale_with_other_text();
     test_drain_forgets_all_but_open_readers_pages();
     test_unknown_text_always_bypasses();
+    test_a_listing_is_handed_once();
     return unit_report();
 }

@@ -51,7 +51,7 @@ static void test_a_listing_primes_every_object(void)
     size_t count;
 
     setup(&fx);
-    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count), 0);
+    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count, NULL), 0);
     CHECK_INT_EQ(count, 4);
     CHECK_STR_EQ(names[0], "admin.json");
     CHECK_STR_EQ(names[1], "bob.json");
@@ -108,7 +108,7 @@ static void test_a_write_shows_its_answer_and_stales_listings(void)
     size_t count;
 
     setup(&fx);
-    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count), 0);
+    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count, NULL), 0);
     store_names_free(names, count);
     CHECK_INT_EQ(store_update(fx.store, members(), "admin", "1", "PATCH", patch,
                               1000, &answer, &err),
@@ -122,12 +122,36 @@ static void test_a_write_shows_its_answer_and_stales_listings(void)
     CHECK_INT_EQ(store_object(fx.store, members(), "admin", false, &doc),
                  -ENOENT); /* the old name is retired */
     CHECK_INT_EQ(fx.server.requests, 0);
-    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count), 0);
+    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count, NULL), 0);
     CHECK_INT_EQ(fx.server.requests, 1);
     CHECK_STR_EQ(names[0], "alice.json");
     store_names_free(names, count);
     cJSON_Delete(answer);
     cJSON_Delete(patch);
+    teardown(&fx);
+}
+
+/* Each listing fetched has its own stamp; asking again for the one cached
+ * gives the same. */
+static void test_listings_are_stamped(void)
+{
+    struct fixture fx;
+    unsigned long first = 0, again = 0, refetched = 0;
+    char **names;
+    size_t count;
+
+    setup(&fx);
+    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count, &first), 0);
+    store_names_free(names, count);
+    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count, &again), 0);
+    store_names_free(names, count);
+    store_forget_all(fx.store);
+    CHECK_INT_EQ(store_list(fx.store, members(), &names, &count, &refetched),
+                 0);
+    store_names_free(names, count);
+    CHECK(first != 0);
+    CHECK(again == first);
+    CHECK(refetched != first && refetched != 0);
     teardown(&fx);
 }
 
@@ -144,17 +168,17 @@ static void test_a_write_forgets_by_tag(void)
     size_t count;
 
     setup(&fx);
-    store_list(fx.store, members(), &names, &count);
+    store_list(fx.store, members(), &names, &count, NULL);
     store_names_free(names, count);
-    store_list(fx.store, resource_at("/callbacks"), &names, &count);
+    store_list(fx.store, resource_at("/callbacks"), &names, &count, NULL);
     store_names_free(names, count);
     CHECK_INT_EQ(store_update(fx.store, members(), "bob", "2", "PATCH", patch,
                               0, &answer, &err),
                  0);
     fake_api_reset_log(&fx.server);
-    store_list(fx.store, members(), &names, &count);
+    store_list(fx.store, members(), &names, &count, NULL);
     store_names_free(names, count);
-    store_list(fx.store, resource_at("/callbacks"), &names, &count);
+    store_list(fx.store, resource_at("/callbacks"), &names, &count, NULL);
     store_names_free(names, count);
     CHECK_INT_EQ(fx.server.requests, 1);
     CHECK_STR_EQ(fx.server.log[0], "GET members");
@@ -218,15 +242,17 @@ static void test_a_server_without_the_described_endpoints(void)
     CHECK_STR_EQ(server.log[3], "GET mymembers");
     /* An optional folder the server lacks is absent; a required one is an
      * error. */
-    CHECK_INT_EQ(store_list(store, resource_at("/apiReports"), &names, &count),
-                 -ENOENT);
-    CHECK_INT_EQ(store_list(store, resource_at("/callbacks"), &names, &count),
-                 -EIO);
+    CHECK_INT_EQ(
+        store_list(store, resource_at("/apiReports"), &names, &count, NULL),
+        -ENOENT);
+    CHECK_INT_EQ(
+        store_list(store, resource_at("/callbacks"), &names, &count, NULL),
+        -EIO);
     CHECK_INT_EQ(server.relocations, 1); /* asked whether the server moved */
     /* It did: the codebase moved, and the listing is asked again there. */
     server.moved_to = cJSON_Parse("{\"callbacks\": [{\"id\": 7}]}");
-    CHECK_INT_EQ(store_list(store, resource_at("/callbacks"), &names, &count),
-                 0);
+    CHECK_INT_EQ(
+        store_list(store, resource_at("/callbacks"), &names, &count, NULL), 0);
     CHECK_INT_EQ(count, 1);
     store_names_free(names, count);
     /* Twice for /callbacks; the optional row's 404 asked nothing. */
@@ -262,6 +288,7 @@ static void test_object_ids(void)
 
 int main(void)
 {
+    test_listings_are_stamped();
     log_set_level(LOG_LVL_ERROR);
     test_a_listing_primes_every_object();
     test_absence_and_case_are_exact();
