@@ -267,7 +267,7 @@ cJSON *jsontext_pick(const char *text, size_t len, const char *const *names)
 
 struct pretty {
     const char *p, *end; /* text not yet read */
-    struct buf out;      /* written directly: room() first */
+    struct buf *out;     /* written directly: room() first */
     bool bad;            /* the tree path must do it */
     /* Top-level members to pick on the way (may be NULL), and where. */
     const char *const *names;
@@ -276,9 +276,9 @@ struct pretty {
 
 static bool room(struct pretty *s, size_t n)
 {
-    if (s->out.cap - s->out.len >= n)
+    if (s->out->cap - s->out->len >= n)
         return true;
-    if (buf_reserve(&s->out, n) < 0)
+    if (buf_reserve(s->out, n) < 0)
         s->bad = true;
     return !s->bad;
 }
@@ -286,8 +286,8 @@ static bool room(struct pretty *s, size_t n)
 static void emit(struct pretty *s, const char *bytes, size_t n)
 {
     if (room(s, n)) {
-        memcpy(s->out.data + s->out.len, bytes, n);
-        s->out.len += n;
+        memcpy(s->out->data + s->out->len, bytes, n);
+        s->out->len += n;
     }
 }
 
@@ -299,9 +299,9 @@ static void emit_line(struct pretty *s, int depth)
     size_t n = 1 + 2 * (size_t)depth;
 
     if (room(s, n)) {
-        s->out.data[s->out.len] = '\n';
-        memset(s->out.data + s->out.len + 1, ' ', n - 1);
-        s->out.len += n;
+        s->out->data[s->out->len] = '\n';
+        memset(s->out->data + s->out->len + 1, ' ', n - 1);
+        s->out->len += n;
     }
 }
 
@@ -503,50 +503,63 @@ static void copy_value(struct pretty *s, int depth)
     }
 }
 
-static char *pretty_print(struct pretty *s, size_t *len_out)
+/* Prints the text onto s->out, then a NUL (counted in out->len, not in
+ * *len_out); false, out as it was, when the tree path must print it. */
+static bool pretty_print(struct pretty *s, size_t *len_out)
 {
+    size_t start = s->out->len;
+
     /* The layout adds about a third to compact JSON: one allocation is
      * usually enough. */
     if (!room(s, (size_t)(s->end - s->p) * 3 / 2 + 64))
-        return NULL;
+        return false;
     copy_value(s, 0);
     skip_space(s);
     if (s->p != s->end) /* trailing bytes: the tree path decides */
         s->bad = true;
     emit_char(s, '\n');
+    if (len_out)
+        *len_out = s->out->len - start;
+    emit_char(s, '\0');
     if (s->bad) {
-        buf_clear(&s->out);
-        return NULL;
+        s->out->len = start;
+        if (s->out->data)
+            s->out->data[start] = '\0';
+        return false;
     }
-    s->out.data[s->out.len] = '\0';
-    return buf_take(&s->out, len_out);
+    return true;
 }
 
 char *jsontext_pretty(const char *text, size_t len, size_t *len_out)
 {
-    struct pretty s = { text, text + len, BUF_INIT(0), false, NULL, NULL };
+    struct buf out = BUF_INIT(0);
+    struct pretty s = { text, text + len, &out, false, NULL, NULL };
 
-    return pretty_print(&s, len_out);
+    if (!pretty_print(&s, len_out)) {
+        buf_clear(&out);
+        return NULL;
+    }
+    return buf_take(&out, NULL);
 }
 
-char *jsontext_pretty_pick(const char *text, size_t len,
-                           const char *const *names, cJSON **picked,
-                           size_t *len_out)
+bool jsontext_pretty_pick(struct buf *out, const char *text, size_t len,
+                          const char *const *names, cJSON **picked,
+                          size_t *len_out)
 {
     const char *start = skip_blank(text, text + len);
-    struct pretty s = { text, text + len, BUF_INIT(0), false, names, NULL };
-    char *out;
+    struct pretty s = { text, text + len, out, false, names, NULL };
+    bool ok;
 
     *picked = NULL;
     if (start < s.end && *start == '{') {
         s.picked = cJSON_CreateObject();
         if (!s.picked)
-            return NULL;
+            return false;
     }
-    out = pretty_print(&s, len_out);
-    if (out)
+    ok = pretty_print(&s, len_out);
+    if (ok)
         *picked = s.picked;
     else
         cJSON_Delete(s.picked);
-    return out;
+    return ok;
 }
