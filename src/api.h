@@ -15,10 +15,12 @@
 #include "jsontext.h"
 
 #define API_MAX_PAGE_SIZE 1000
-/* Pages of one listing fetched at once: a polite default (the API key
- * shares the server with the org's people, and ConnectWise throttles per
- * key with 429), and the most -o max_conns may ask. */
-#define API_DEFAULT_CONNS 4
+/* Pages of one listing fetched at once, and the most -o max_conns may
+ * ask.  ConnectWise throttles a key by its rate of requests (429 above
+ * about 1,000 a minute), and a listing makes the same ceil(N/1000) of them
+ * however many go at once: 8 at once is a burst of at most 8 requests,
+ * which brings 10,000 members in three round trips instead of four. */
+#define API_DEFAULT_CONNS 8
 #define API_MAX_CONNS 16
 
 struct cwm_api;

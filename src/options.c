@@ -165,7 +165,7 @@ void options_print_usage(const char *progname)
         "  -o timeout=SECONDS   limit on one HTTP exchange (default 60)\n"
         "  -o page_size=N       items asked for a page (default 1000)\n"
         "  -o max_conns=N       pages of a listing fetched at once (default "
-        "4)\n"
+        "8)\n"
         "  -o ro                read-only mount\n"
         "  -h   --help          print help\n"
         "  -V   --version       print version\n\n"
