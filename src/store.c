@@ -31,11 +31,14 @@ struct cached {
     struct text_block *block; /* holds doc.text, if it is not its own */
 };
 
-/* The texts of a share of a listing's page, in one allocation, freed with
- * the last document in it.  Rendered one by one, the texts of 50,000
- * members lay between the small allocations made meanwhile, and after a
- * refresh freed them those pages stayed resident: steady memory grew by
- * about a third.  A block goes back whole. */
+/* The texts of a run of a listing's objects, in one allocation of about
+ * TEXT_BLOCK_BYTES, freed with the last document in it.  Rendered one by
+ * one, the texts of 50,000 members lay between the small allocations
+ * made meanwhile, and after a refresh freed them those pages stayed
+ * resident: steady memory grew by about a third.  A block goes back
+ * whole.  Small enough that a read's base, which holds its document,
+ * keeps little else alive (reads.h bounds the bases). */
+#define TEXT_BLOCK_BYTES (64 * 1024)
 struct text_block {
     _Atomic unsigned holds; /* one per document in it */
     char *data;
@@ -168,9 +171,6 @@ void doc_clear(struct doc *doc)
 
 void *doc_owner_hold(const struct doc *doc)
 {
-    /* A text in a block is not held for long: it would keep the block. */
-    if (doc->owner && doc->owner->block)
-        return NULL;
     if (doc->owner)
         atomic_fetch_add(&doc->owner->holds, 1);
     return doc->owner;
@@ -806,7 +806,7 @@ static int render_listed(struct store *store, const struct resource_type *res,
                                   &len))
         out->in_block = json != NULL;
     if (!json) {
-        block->len = at; /* rendered, but not an object: the tree decides */
+        buf_resize(block, at); /* not an object: the tree decides */
         json = render_parse(item->start, item->len);
         if (!json)
             return -EIO;
@@ -828,29 +828,29 @@ struct render_share {
     int rc;
 };
 
-/* Hands the block's texts to the documents of the share's rows. */
-static int place_texts(struct render_share *s, struct buf *block)
+/* Hands the block's texts to the documents of rows [0, n) (taking the
+ * block's allocation; an empty block is left as it is). */
+static int place_texts(struct listed *rows, size_t n, struct buf *block)
 {
-    struct text_block *tb = malloc(sizeof(*tb));
+    struct text_block *tb;
     unsigned holds = 0;
 
-    for (size_t i = 0; i < s->count; i++)
-        holds += s->rows[i].in_block;
-    if (!tb || holds == 0) {
-        free(tb);
-        return holds ? -ENOMEM : 0;
-    }
-    tb->data = buf_take(block, NULL);
-    if (!tb->data) {
+    for (size_t i = 0; i < n; i++)
+        holds += rows[i].in_block;
+    if (holds == 0)
+        return 0;
+    tb = malloc(sizeof(*tb));
+    if (tb)
+        tb->data = buf_take(block, NULL);
+    if (!tb || !tb->data) {
         free(tb);
         return -ENOMEM;
     }
     atomic_init(&tb->holds, holds);
-    for (size_t i = 0; i < s->count; i++) {
-        struct listed *row = &s->rows[i];
-        if (row->in_block) {
-            row->doc->block = tb;
-            row->doc->doc.text = tb->data + row->text_at;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].in_block) {
+            rows[i].doc->block = tb;
+            rows[i].doc->doc.text = tb->data + rows[i].text_at;
         }
     }
     return 0;
@@ -860,17 +860,22 @@ static void *render_share(void *arg)
 {
     struct render_share *s = arg;
     struct buf block = BUF_INIT(0);
-    size_t bytes = 0;
+    size_t first = 0; /* the block's first row */
 
-    /* The layout adds about a third: usually one allocation. */
-    for (size_t i = 0; i < s->count; i++)
-        bytes += s->items[i].len;
-    (void)buf_reserve(&block, bytes + bytes / 2);
-    for (size_t i = 0; s->rc == 0 && i < s->count; i++)
+    for (size_t i = 0; s->rc == 0 && i < s->count; i++) {
+        bool full;
+
+        if (block.len == 0)
+            (void)buf_reserve(&block, TEXT_BLOCK_BYTES + TEXT_BLOCK_BYTES / 4);
         s->rc = render_listed(s->b->store, s->b->res, &s->items[i], &block,
                               &s->rows[i]);
-    if (s->rc == 0)
-        s->rc = place_texts(s, &block);
+        full = block.len >= TEXT_BLOCK_BYTES || i + 1 == s->count;
+        if (s->rc == 0 && full) {
+            s->rc = place_texts(&s->rows[first], i + 1 - first, &block);
+            buf_clear(&block); /* if no text was placed in it */
+            first = i + 1;
+        }
+    }
     buf_clear(&block);
     return NULL;
 }

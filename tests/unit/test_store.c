@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "fake_api.h"
 #include "log.h"
 #include "store.h"
@@ -129,6 +130,55 @@ static void test_a_write_shows_its_answer_and_stales_listings(void)
     cJSON_Delete(answer);
     cJSON_Delete(patch);
     teardown(&fx);
+}
+
+/* A big listing's texts are rendered into several blocks, by several
+ * threads: every object still reads back as its own rendering, after the
+ * listing and after a refresh dropped it. */
+static void test_a_big_listing_reads_back_whole(void)
+{
+    struct buf json = BUF_INIT(0);
+    struct fake_api server;
+    struct api_port port;
+    struct store *store;
+    char **names;
+    size_t count;
+    int wrong = 0;
+
+    buf_append_str(&json, "{\"members\": [");
+    for (int i = 1; i <= 400; i++)
+        buf_printf(&json,
+                   "%s{\"id\": %d, \"identifier\": \"m%03d\", "
+                   "\"notes\": \"%0600d\"}",
+                   i > 1 ? "," : "", i, i, i);
+    buf_append_str(&json, "]}");
+    fake_api_init(&server, &port, json.data);
+    store = store_new(&port, 60);
+    for (int round = 0; round < 2; round++) {
+        CHECK_INT_EQ(store_list(store, members(), &names, &count, NULL), 0);
+        CHECK_INT_EQ(count, 400);
+        store_names_free(names, count);
+        fake_api_reset_log(&server);
+        for (int i = 1; i <= 400; i++) {
+            char key[16], want[800];
+            struct doc doc = { 0 };
+            snprintf(key, sizeof(key), "m%03d", i);
+            snprintf(want, sizeof(want),
+                     "{\n  \"id\": %d,\n  \"identifier\": \"%s\",\n"
+                     "  \"notes\": \"%0600d\"\n}\n",
+                     i, key, i);
+            if (store_object(store, members(), key, true, &doc) != 0 ||
+                !doc.text || strcmp(doc.text, want) != 0)
+                wrong++;
+            doc_clear(&doc);
+        }
+        CHECK_INT_EQ(server.requests, 0); /* the listing's texts, read */
+        store_forget_all(store);
+    }
+    CHECK_INT_EQ(wrong, 0);
+    store_free(store);
+    fake_api_clear(&server);
+    buf_clear(&json);
 }
 
 /* Each listing fetched has its own stamp; asking again for the one cached
@@ -288,6 +338,7 @@ static void test_object_ids(void)
 
 int main(void)
 {
+    test_a_big_listing_reads_back_whole();
     test_listings_are_stamped();
     log_set_level(LOG_LVL_ERROR);
     test_a_listing_primes_every_object();
