@@ -26,31 +26,9 @@ struct cached {
     struct doc doc;
     char **names;
     size_t count;
-    size_t items;             /* listings: the objects the server listed */
-    unsigned long stamp;      /* listings: which fill made this one */
-    struct text_block *block; /* holds doc.text, if it is not its own */
+    size_t items;        /* listings: the objects the server listed */
+    unsigned long stamp; /* listings: which fill made this one */
 };
-
-/* The texts of a run of a listing's objects, in one allocation of about
- * TEXT_BLOCK_BYTES, freed with the last document in it.  Rendered one by
- * one, the texts of 50,000 members lay between the small allocations
- * made meanwhile, and after a refresh freed them those pages stayed
- * resident: steady memory grew by about a third.  A block goes back
- * whole.  Small enough that a read's base, which holds its document,
- * keeps little else alive (reads.h bounds the bases). */
-#define TEXT_BLOCK_BYTES (64 * 1024)
-struct text_block {
-    _Atomic unsigned holds; /* one per document in it */
-    char *data;
-};
-
-static void text_block_release(struct text_block *tb)
-{
-    if (tb && atomic_fetch_sub(&tb->holds, 1) == 1) {
-        free(tb->data);
-        free(tb);
-    }
-}
 
 /* An mtime shown instead of the server's stamp (see store_update). */
 struct mtime_pin {
@@ -78,10 +56,7 @@ static void cached_free(void *value)
 
     if (atomic_fetch_sub(&c->holds, 1) > 1)
         return;
-    if (c->block)
-        text_block_release(c->block);
-    else
-        free(c->doc.text);
+    free(c->doc.text);
     store_names_free(c->names, c->count);
     free(c);
 }
@@ -297,24 +272,21 @@ static struct cached *cached_new(int kind)
     return c;
 }
 
-/* A cached document of text already rendered: its own (taken over), or
- * text in a block being built (its place set when the block is done);
- * NULL without memory.  json is the object, or at least its id and _info
- * members. */
+/* A cached document of text already rendered (taken over, NULL: no
+ * memory).  json is the object, or at least its id and _info members. */
 static struct cached *cached_doc_of(struct store *store, const cJSON *json,
-                                    char *own, const char *in_block, size_t len,
+                                    char *text, size_t len,
                                     const char *cache_key)
 {
-    const char *text = own ? own : in_block;
     struct cached *c = text ? cached_new(CACHED_DOC) : NULL;
 
     if (!c) {
-        free(own);
+        free(text);
         return NULL;
     }
     /* Objects only (singletons have no cache key here). */
     c->doc.read_only = cache_key && !id_addressable(json);
-    c->doc.text = own;
+    c->doc.text = text;
     c->doc.len = len;
     c->doc.mtime = shown_mtime(store, cache_key, object_mtime(store, json));
     c->doc.print = reads_fingerprint(text, len);
@@ -327,7 +299,7 @@ static struct cached *cached_doc_from(struct store *store, const cJSON *json,
     size_t len = 0;
     char *text = render_json(json, &len);
 
-    return cached_doc_of(store, json, text, NULL, len, cache_key);
+    return cached_doc_of(store, json, text, len, cache_key);
 }
 
 /* An object's key as text: the identifier, or the id in decimal; in a
@@ -727,8 +699,6 @@ struct listed {
     time_t server_mtime; /* from its _info */
     struct cached *doc;  /* rendered under its plain key */
     char *name;          /* reports (named only, never rendered) */
-    bool in_block;       /* doc's text is in its share's block, at: */
-    size_t text_at;
 };
 
 /* A listing's objects, rendered, in the server's order (pages are handed
@@ -759,62 +729,67 @@ static void build_clear(struct listing_build *b)
     b->count = b->cap = 0;
 }
 
-/* Names one listed item and files its text (in_block, or own, taken
- * over; neither: rendered from json, the whole item then); json holds at
- * least the members that name it.  -ENOMEM, or 0 (an unnameable item is
- * kept, keyless, to be reported when filed). */
+/* Names one listed item and files its text (taken over; NULL: render
+ * it from json, the whole item then); json holds at least the members
+ * that name it.  -ENOMEM, or 0 (an unnameable item is kept, keyless, to
+ * be reported when filed). */
 static int name_listed(struct store *store, const struct resource_type *res,
-                       const cJSON *json, char *own, const char *in_block,
-                       size_t len, struct listed *out)
+                       const cJSON *json, char *text, size_t len,
+                       struct listed *out)
 {
     struct cache_key ckey;
 
     if (res->reports) {
         out->name = report_name(res, json);
-        free(own);
+        free(text);
         return 0;
     }
     out->key = object_key(res, json);
     out->id = store_object_id(json);
     out->server_mtime = object_mtime(store, json);
     if (out->key && make_key(&ckey, ENTRY_OBJECT, res, out->key) == 0) {
-        if (!own && !in_block)
-            own = render_json(json, &len);
-        out->doc = cached_doc_of(store, json, own, in_block, len, ckey.text);
+        if (!text)
+            text = render_json(json, &len);
+        out->doc = cached_doc_of(store, json, text, len, ckey.text);
         return out->doc ? 0 : -ENOMEM;
     }
-    free(own);
+    free(text);
     return 0;
 }
 
-/* Renders one listed item from its text onto block: straight from the
- * bytes with jsontext where it can (the usual case), else through a cJSON
- * tree (the text then its own), which also tells what is not JSON
- * (-EIO). */
+/* Renders one listed item from its text: straight from the bytes with
+ * jsontext where it can (the usual case), else through a cJSON tree,
+ * which also tells what is not JSON (-EIO). */
 static int render_listed(struct store *store, const struct resource_type *res,
-                         const struct json_span *item, struct buf *block,
-                         struct listed *out)
+                         const struct json_span *item, struct listed *out)
 {
     const char *naming[] = { res->key_field, "id", "_info", NULL };
-    size_t at = block->len, len = 0;
+    size_t len = 0;
     cJSON *json = NULL;
+    char *text = NULL;
     int rc;
 
-    if (res->reports)
+    if (res->reports) {
         json = jsontext_pick(item->start, item->len, naming);
-    else if (jsontext_pretty_pick(block, item->start, item->len, naming, &json,
-                                  &len))
-        out->in_block = json != NULL;
+    } else {
+        struct buf out = BUF_INIT(0);
+        if (jsontext_pretty_pick(&out, item->start, item->len, naming, &json,
+                                 &len))
+            text = buf_take(&out, NULL);
+        buf_clear(&out);
+        if (json && !text) { /* json holds only the picked members */
+            cJSON_Delete(json);
+            return -ENOMEM;
+        }
+    }
     if (!json) {
-        buf_resize(block, at); /* not an object: the tree decides */
+        free(text);
+        text = NULL;
         json = render_parse(item->start, item->len);
         if (!json)
             return -EIO;
     }
-    rc = name_listed(store, res, json, NULL,
-                     out->in_block ? block->data + at : NULL, len, out);
-    out->in_block = out->in_block && out->doc;
-    out->text_at = at;
+    rc = name_listed(store, res, json, text, len, out);
     cJSON_Delete(json);
     return rc;
 }
@@ -828,55 +803,13 @@ struct render_share {
     int rc;
 };
 
-/* Hands the block's texts to the documents of rows [0, n) (taking the
- * block's allocation; an empty block is left as it is). */
-static int place_texts(struct listed *rows, size_t n, struct buf *block)
-{
-    struct text_block *tb;
-    unsigned holds = 0;
-
-    for (size_t i = 0; i < n; i++)
-        holds += rows[i].in_block;
-    if (holds == 0)
-        return 0;
-    tb = malloc(sizeof(*tb));
-    if (tb)
-        tb->data = buf_take(block, NULL);
-    if (!tb || !tb->data) {
-        free(tb);
-        return -ENOMEM;
-    }
-    atomic_init(&tb->holds, holds);
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i].in_block) {
-            rows[i].doc->block = tb;
-            rows[i].doc->doc.text = tb->data + rows[i].text_at;
-        }
-    }
-    return 0;
-}
-
 static void *render_share(void *arg)
 {
     struct render_share *s = arg;
-    struct buf block = BUF_INIT(0);
-    size_t first = 0; /* the block's first row */
 
-    for (size_t i = 0; s->rc == 0 && i < s->count; i++) {
-        bool full;
-
-        if (block.len == 0)
-            (void)buf_reserve(&block, TEXT_BLOCK_BYTES + TEXT_BLOCK_BYTES / 4);
-        s->rc = render_listed(s->b->store, s->b->res, &s->items[i], &block,
+    for (size_t i = 0; s->rc == 0 && i < s->count; i++)
+        s->rc = render_listed(s->b->store, s->b->res, &s->items[i],
                               &s->rows[i]);
-        full = block.len >= TEXT_BLOCK_BYTES || i + 1 == s->count;
-        if (s->rc == 0 && full) {
-            s->rc = place_texts(&s->rows[first], i + 1 - first, &block);
-            buf_clear(&block); /* if no text was placed in it */
-            first = i + 1;
-        }
-    }
-    buf_clear(&block);
     return NULL;
 }
 

@@ -132,9 +132,9 @@ static void test_a_write_shows_its_answer_and_stales_listings(void)
     teardown(&fx);
 }
 
-/* A big listing's texts are rendered into several blocks, by several
- * threads: every object still reads back as its own rendering, after the
- * listing and after a refresh dropped it. */
+/* A big listing's texts are rendered by several threads: every object
+ * reads back as its own rendering, with no request, after the listing and
+ * after a refresh dropped it. */
 static void test_a_big_listing_reads_back_whole(void)
 {
     struct buf json = BUF_INIT(0);
