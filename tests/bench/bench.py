@@ -10,6 +10,8 @@ added to every API call, and measures each action --runs times (medians):
   warm ls -l members       vs  ls -l of a tmpfs copy of the same files
   warm grep -r members     vs  the same grep over the tmpfs copy
   warm cat members/*.json  vs  the same cat over the tmpfs copy
+  open+close of one file   vs  tmpfs, and libfuse's hello_ll example (the
+                               cost of a FUSE round trip on this machine)
   N parallel readers       throughput at 1, 2, 4 and 8 readers
 
 and for each: wall time, API requests, connections the emulator saw, and
@@ -142,6 +144,50 @@ class Bench:
             "open+close of a warm file", ours, "", ours / base, base),
             flush=True)
 
+    def fuse_floor(self, n=20000):
+        """Microseconds of one open+close on libfuse's own hello_ll example,
+        whose open does nothing: what a FUSE round trip costs here, however
+        little the filesystem does.  Skipped when it cannot be built."""
+        src = "/usr/share/doc/libfuse3-dev/examples/hello_ll.c"
+        tmp = tempfile.mkdtemp()
+        binary, mnt = os.path.join(tmp, "hello_ll"), os.path.join(tmp, "m")
+        os.mkdir(mnt)
+        proc = None
+        try:
+            flags = subprocess.run(["pkg-config", "--cflags", "--libs", "fuse3"],
+                                   capture_output=True, text=True).stdout.split()
+            if not os.path.exists(src) or subprocess.run(
+                    ["cc", "-O2", src, "-o", binary] + flags,
+                    capture_output=True).returncode != 0:
+                print("%-34s skipped (no libfuse example to build)"
+                      % "open+close, libfuse hello_ll")
+                return
+            proc = subprocess.Popen([binary, "-f", mnt],
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            path = os.path.join(mnt, "hello")
+            deadline = time.monotonic() + 10
+            while not os.path.exists(path) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            start = time.monotonic()
+            for _ in range(n):
+                os.close(os.open(path, os.O_RDONLY))
+            floor = (time.monotonic() - start) / n * 1e6
+            self.figures.append({"action": "open+close, libfuse hello_ll",
+                                 "microseconds": floor})
+            print("%-34s %8.1f us  (a FUSE open that does nothing; hello_ll "
+                  "also sends a flush)" % ("open+close, libfuse hello_ll",
+                                           floor), flush=True)
+        finally:
+            if proc:
+                subprocess.run(["fusermount3", "-u", mnt],
+                               stderr=subprocess.DEVNULL)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def readers(self, n, names):
         """Objects read per second by n parallel readers of different
         members (warm): n cat processes, not threads of this Python, whose
@@ -184,6 +230,7 @@ class Bench:
                 self.measure(label, [x.replace("{}", members) for x in argv],
                              baseline=base)
             self.open_close(members, copy)
+            self.fuse_floor()
         finally:
             shutil.rmtree(tmp)
         names = sorted(n for n in os.listdir(members) if n.endswith(".json"))
