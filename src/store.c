@@ -824,9 +824,12 @@ static int render_page(struct listing_build *b, const struct api_page *page)
     size_t shares = cores < 1 ? 1 : (size_t)cores, started = 0;
     struct render_share share[LISTING_THREADS];
     pthread_t tid[LISTING_THREADS];
-    struct listed *rows = &b->rows[b->count];
+    struct listed *rows;
     int rc = 0;
 
+    if (page->count == 0) /* an empty list: b->rows may be NULL */
+        return 0;
+    rows = &b->rows[b->count];
     memset(rows, 0, page->count * sizeof(*rows));
     b->count += page->count;
     if (shares > LISTING_THREADS)

@@ -181,6 +181,24 @@ static void test_a_big_listing_reads_back_whole(void)
     buf_clear(&json);
 }
 
+/* A collection the server lists as [] is an empty folder. */
+static void test_an_empty_listing(void)
+{
+    struct fake_api server;
+    struct api_port port;
+    struct store *store;
+    char **names = NULL;
+    size_t count = 1;
+
+    fake_api_init(&server, &port, "{\"members\": []}");
+    store = store_new(&port, 60);
+    CHECK_INT_EQ(store_list(store, members(), &names, &count, NULL), 0);
+    CHECK_INT_EQ(count, 0);
+    store_names_free(names, count);
+    store_free(store);
+    fake_api_clear(&server);
+}
+
 /* Each listing fetched has its own stamp; asking again for the one cached
  * gives the same. */
 static void test_listings_are_stamped(void)
@@ -338,6 +356,7 @@ static void test_object_ids(void)
 
 int main(void)
 {
+    test_an_empty_listing();
     test_a_big_listing_reads_back_whole();
     test_listings_are_stamped();
     log_set_level(LOG_LVL_ERROR);
