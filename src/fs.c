@@ -224,8 +224,8 @@ static int gather(struct cwmfs *fs, const char *path, struct listing *l,
     node_clear(&n);
     if (rc == 0 && l->failed)
         rc = -ENOMEM;
-    if (rc)
-        listing_restart(l, fs, path, plus); /* a later read starts over */
+    if (rc) /* nothing gathered: a later read, at any offset, starts over */
+        listing_restart(l, NULL, NULL, plus);
     return rc;
 }
 
@@ -236,7 +236,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
     struct listing *l = (struct listing *)(uintptr_t)fi->fh;
     int rc = 0;
 
-    if (offset == 0 || !l->fs) /* !fs: a seek on a new handle */
+    if (offset == 0 || !l->fs) /* !fs: nothing gathered yet */
         rc = gather(fs_ctx(), path, l, (flags & FUSE_READDIR_PLUS) != 0);
     if (rc == 0)
         listing_serve(l, offset, buf, filler);

@@ -503,12 +503,10 @@ static void copy_value(struct pretty *s, int depth)
     }
 }
 
-/* Prints the text onto s->out, then a NUL (counted in out->len, not in
- * *len_out); false, out as it was, when the tree path must print it. */
+/* Prints the text onto s->out, NUL-terminated; false when the tree
+ * path must print it. */
 static bool pretty_print(struct pretty *s, size_t *len_out)
 {
-    size_t start = s->out->len;
-
     /* The layout adds about a third to compact JSON: one allocation is
      * usually enough. */
     if (!room(s, (size_t)(s->end - s->p) * 3 / 2 + 64))
@@ -518,48 +516,42 @@ static bool pretty_print(struct pretty *s, size_t *len_out)
     if (s->p != s->end) /* trailing bytes: the tree path decides */
         s->bad = true;
     emit_char(s, '\n');
-    if (len_out)
-        *len_out = s->out->len - start;
     emit_char(s, '\0');
-    if (s->bad) {
-        s->out->len = start;
-        if (s->out->data)
-            s->out->data[start] = '\0';
+    if (s->bad)
         return false;
-    }
+    s->out->len--; /* the NUL stays past the text */
+    if (len_out)
+        *len_out = s->out->len;
     return true;
 }
 
 char *jsontext_pretty(const char *text, size_t len, size_t *len_out)
 {
-    struct buf out = BUF_INIT(0);
-    struct pretty s = { text, text + len, &out, false, NULL, NULL };
-
-    if (!pretty_print(&s, len_out)) {
-        buf_clear(&out);
-        return NULL;
-    }
-    return buf_take(&out, NULL);
+    return jsontext_pretty_pick(text, len, NULL, NULL, len_out);
 }
 
-bool jsontext_pretty_pick(struct buf *out, const char *text, size_t len,
-                          const char *const *names, cJSON **picked,
-                          size_t *len_out)
+char *jsontext_pretty_pick(const char *text, size_t len,
+                           const char *const *names, cJSON **picked,
+                           size_t *len_out)
 {
     const char *start = skip_blank(text, text + len);
-    struct pretty s = { text, text + len, out, false, names, NULL };
-    bool ok;
+    struct buf out = BUF_INIT(0);
+    struct pretty s = { text, text + len, &out, false, names, NULL };
+    char *pretty = NULL;
 
-    *picked = NULL;
-    if (start < s.end && *start == '{') {
+    if (picked)
+        *picked = NULL;
+    if (names && picked && start < s.end && *start == '{') {
         s.picked = cJSON_CreateObject();
         if (!s.picked)
-            return false;
+            return NULL;
     }
-    ok = pretty_print(&s, len_out);
-    if (ok)
+    if (pretty_print(&s, len_out))
+        pretty = buf_take(&out, NULL);
+    buf_clear(&out);
+    if (pretty && picked)
         *picked = s.picked;
     else
         cJSON_Delete(s.picked);
-    return ok;
+    return pretty;
 }

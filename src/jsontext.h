@@ -13,10 +13,7 @@
 #ifndef CWMFS_JSONTEXT_H
 #define CWMFS_JSONTEXT_H
 
-#include <stdbool.h>
 #include <stddef.h>
-
-#include "buf.h"
 
 #include <cjson/cJSON.h>
 
@@ -46,13 +43,11 @@ cJSON *jsontext_pick(const char *text, size_t len, const char *const *names);
  * path (see above) or memory runs out.  *len_out gets the length. */
 char *jsontext_pretty(const char *text, size_t len, size_t *len_out);
 
-/* jsontext_pretty appending to out (its text then a NUL: many texts can
- * share one allocation), and picking on the way what jsontext_pick would:
- * *picked gets that when the text is an object, else NULL.  One pass over
- * the text instead of two.  false, out as it was, where jsontext_pretty
- * would return NULL. */
-bool jsontext_pretty_pick(struct buf *out, const char *text, size_t len,
-                          const char *const *names, cJSON **picked,
-                          size_t *len_out);
+/* jsontext_pretty, picking on the way what jsontext_pick would: *picked
+ * gets it when the text is an object and the answer is not NULL, else
+ * NULL.  One pass over the text instead of two. */
+char *jsontext_pretty_pick(const char *text, size_t len,
+                           const char *const *names, cJSON **picked,
+                           size_t *len_out);
 
 #endif /* CWMFS_JSONTEXT_H */

@@ -25,7 +25,8 @@ struct listing_entry {
 };
 
 struct listing {
-    /* What is being listed, while it is gathered. */
+    /* What is being listed, while it is gathered (fs NULL: nothing has
+     * been, or a gathering failed). */
     struct cwmfs *fs;
     const char *dir;
     bool plus; /* the kernel asked for attributes too (readdirplus) */
@@ -37,7 +38,8 @@ struct listing {
 
 struct listing *listing_new(void);
 void listing_free(struct listing *l);
-/* Empties l to gather the entries of dir anew. */
+/* Empties l to gather the entries of dir anew (fs NULL: to gather them
+ * at the next read). */
 void listing_restart(struct listing *l, struct cwmfs *fs, const char *dir,
                      bool plus);
 /* Adds an entry: st holds its type and inode, or all of its attributes

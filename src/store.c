@@ -769,19 +769,11 @@ static int render_listed(struct store *store, const struct resource_type *res,
     char *text = NULL;
     int rc;
 
-    if (res->reports) {
+    if (res->reports)
         json = jsontext_pick(item->start, item->len, naming);
-    } else {
-        struct buf out = BUF_INIT(0);
-        if (jsontext_pretty_pick(&out, item->start, item->len, naming, &json,
-                                 &len))
-            text = buf_take(&out, NULL);
-        buf_clear(&out);
-        if (json && !text) { /* json holds only the picked members */
-            cJSON_Delete(json);
-            return -ENOMEM;
-        }
-    }
+    else
+        text = jsontext_pretty_pick(item->start, item->len, naming, &json,
+                                    &len);
     if (!json) {
         free(text);
         text = NULL;
