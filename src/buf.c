@@ -154,3 +154,20 @@ void buf_clear(struct buf *b)
     free(b->data);
     buf_init(b, b->max);
 }
+
+void *array_reserve(void *items, size_t *cap, size_t need, size_t size)
+{
+    size_t limit = size ? SIZE_MAX / size : 0;
+    size_t grown;
+    void *more;
+
+    if (items && need <= *cap)
+        return items;
+    if (need == 0 || need > limit)
+        return NULL;
+    grown = grown_cap(*cap, need, limit);
+    more = realloc(items, grown * size);
+    if (more)
+        *cap = grown;
+    return more;
+}

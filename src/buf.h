@@ -44,4 +44,11 @@ int buf_resize(struct buf *b, size_t len);
 char *buf_take(struct buf *b, size_t *len);
 void buf_clear(struct buf *b); /* frees data, keeps max */
 
+/* Arrays of structs grow the same way: items (room for *cap elements of
+ * size bytes each, may be NULL) made to hold need >= 1 of them, doubling
+ * from 64.  Returns the array, moved perhaps, with *cap updated; NULL
+ * without memory or when the bytes would overflow, items and *cap then
+ * untouched. */
+void *array_reserve(void *items, size_t *cap, size_t need, size_t size);
+
 #endif

@@ -124,15 +124,13 @@ static const char *skip_bom(const char *p, const char *end)
 static int add_span(struct json_span **items, size_t *count, size_t *cap,
                     struct json_span span)
 {
-    if (*count == *cap) {
-        size_t grown = *cap ? *cap * 2 : 64;
-        struct json_span *more = realloc(*items, grown * sizeof(*more));
-        if (!more)
-            return -ENOMEM;
-        *items = more;
-        *cap = grown;
-    }
-    (*items)[(*count)++] = span;
+    struct json_span *more = array_reserve(*items, cap, *count + 1,
+                                           sizeof(*more));
+
+    if (!more)
+        return -ENOMEM;
+    *items = more;
+    more[(*count)++] = span;
     return 0;
 }
 

@@ -2,6 +2,8 @@
  * (see listing.h). */
 #include "listing.h"
 
+#include "buf.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,17 +37,12 @@ void listing_restart(struct listing *l, struct cwmfs *fs, const char *dir,
 
 static bool make_room(struct listing *l)
 {
-    size_t cap;
-    struct listing_entry *more;
+    struct listing_entry *more = array_reserve(l->entries, &l->cap,
+                                               l->count + 1, sizeof(*more));
 
-    if (l->count < l->cap)
-        return true;
-    cap = l->cap ? l->cap * 2 : 64;
-    more = realloc(l->entries, cap * sizeof(*more));
     if (!more)
         return false;
     l->entries = more;
-    l->cap = cap;
     return true;
 }
 

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include "allowed.h"
+#include "buf.h"
 #include "log.h"
 #include "names.h"
 #include "paths.h"
@@ -819,8 +820,6 @@ static int render_page(struct listing_build *b, const struct api_page *page)
     struct listed *rows;
     int rc = 0;
 
-    if (page->count == 0) /* an empty list: b->rows may be NULL */
-        return 0;
     rows = &b->rows[b->count];
     memset(rows, 0, page->count * sizeof(*rows));
     b->count += page->count;
@@ -854,14 +853,15 @@ static int take_listed_page(void *ctx, const struct api_page *page)
 {
     struct listing_build *b = ctx;
 
-    if (b->count + page->count > b->cap) {
-        size_t cap = (b->count + page->count) * 2;
-        struct listed *rows = realloc(b->rows, cap * sizeof(*rows));
-        if (!rows)
-            return -ENOMEM;
-        b->rows = rows;
-        b->cap = cap;
-    }
+    struct listed *rows;
+
+    if (page->count == 0) /* an empty list: b->rows may be NULL */
+        return 0;
+    rows = array_reserve(b->rows, &b->cap, b->count + page->count,
+                         sizeof(*rows));
+    if (!rows)
+        return -ENOMEM;
+    b->rows = rows;
     return render_page(b, page);
 }
 

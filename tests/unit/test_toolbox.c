@@ -181,6 +181,44 @@ static void test_buf_take(void)
     free(s);
 }
 
+/* ---- array_reserve ---- */
+
+struct pair {
+    int a, b;
+};
+
+static void test_array_reserve_grows_and_keeps(void)
+{
+    struct pair *items = NULL, *more;
+    size_t cap = 0, count = 0;
+
+    for (int i = 0; i < 1000; i++) {
+        more = array_reserve(items, &cap, count + 1, sizeof(*items));
+        CHECK(more != NULL);
+        if (!more)
+            break;
+        items = more;
+        items[count++] = (struct pair){ i, -i };
+    }
+    CHECK(cap >= 1000);
+    CHECK_INT_EQ(items[0].a, 0);
+    CHECK_INT_EQ(items[999].b, -999);
+    CHECK(array_reserve(items, &cap, 10, sizeof(*items)) == items);
+    free(items);
+}
+
+static void test_array_reserve_refuses_overflow(void)
+{
+    struct pair *items = array_reserve(NULL, &(size_t){ 0 }, 1, 8);
+    size_t cap = 64;
+
+    CHECK(items != NULL);
+    CHECK(array_reserve(items, &cap, SIZE_MAX / 4, sizeof(*items)) == NULL);
+    CHECK_INT_EQ(cap, 64); /* untouched, and items still owned here */
+    CHECK(array_reserve(NULL, &cap, 0, sizeof(*items)) == NULL);
+    free(items);
+}
+
 /* ---- strmap ---- */
 
 static int frees;
@@ -360,6 +398,8 @@ int main(void)
     test_buf_cap();
     test_buf_no_overflow();
     test_buf_take();
+    test_array_reserve_grows_and_keeps();
+    test_array_reserve_refuses_overflow();
     test_strmap_put_replace();
     test_strmap_take_remove();
     test_strmap_each();
