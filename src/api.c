@@ -6,6 +6,7 @@
 #include "render.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -22,6 +23,7 @@ struct cwm_api {
     struct curl_slist *headers; /* auth, clientId, Accept: built once */
     int page_size;
     int max_conns; /* pages fetched at once (-o max_conns) */
+    int max_pages; /* pages one listing may take (-o max_pages) */
     /* The codebase moves with cloud releases (v2025_1/ -> v2025_2/): a
      * discovered one is looked up again when an endpoint that always
      * exists answers 404 (api_relocate). */
@@ -202,6 +204,7 @@ struct cwm_api *api_new(const struct cwm_config *cfg,
     api->headers = build_headers(cfg, cfg->api_version);
     api->page_size = API_MAX_PAGE_SIZE;
     api->max_conns = API_DEFAULT_CONNS;
+    api->max_pages = API_DEFAULT_MAX_PAGES;
     if (!api->http || !api->headers) {
         snprintf(err, errlen, "cannot set up the HTTP client");
         goto fail;
@@ -395,8 +398,10 @@ int api_link_last_page(const char *link)
         return 0;
     for (page = strstr(open, "page="); page && page < rel;
          page = strstr(page + 1, "page="))
-        if (page[-1] == '?' || page[-1] == '&')
-            return atoi(page + 5);
+        if (page[-1] == '?' || page[-1] == '&') {
+            long n = strtol(page + 5, NULL, 10); /* ERANGE: LONG_MAX */
+            return n < 0 ? 0 : n > INT_MAX ? INT_MAX : (int)n;
+        }
     return 0;
 }
 
@@ -623,8 +628,22 @@ static int each_page_in_parallel(struct cwm_api *api, const char *endpoint,
     return rc;
 }
 
+/* A listing past max_pages: refused before any request for it. */
+static int too_many_pages(struct cwm_api *api, const char *endpoint, int pages,
+                          struct api_error *error)
+{
+    if (pages <= api->max_pages)
+        return 0;
+    snprintf(error->message, sizeof(error->message),
+             "GET %s: the listing goes on past %d pages (its Link header "
+             "says so); -o max_pages=%d stops it there",
+             endpoint, api->max_pages, api->max_pages);
+    return -EFBIG;
+}
+
 /* Once page 1 said how many there are, the rest come at once (bounded by
- * max_conns); a list that grew meanwhile is followed on, one by one. */
+ * max_conns); a list that grew meanwhile is followed on, one by one, up
+ * to max_pages: a Link header that never ends costs that many requests. */
 int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
                   void *ctx, struct api_error *error)
 {
@@ -635,6 +654,11 @@ int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
     if (rc)
         return rc;
     more = first.more && first.count > 0;
+    rc = more ? too_many_pages(api, endpoint, first.last, error) : 0;
+    if (rc) {
+        page_free(&first);
+        return rc;
+    }
     if (more && first.last > 2 && api->max_conns > 1) {
         rc = each_page_in_parallel(api, endpoint, &first, fn, ctx, &more,
                                    error);
@@ -646,7 +670,9 @@ int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
     for (; rc == 0 && more; n++) { /* the Link header decides */
         struct page next = { 0 };
 
-        rc = get_page(api, endpoint, n, &next, error);
+        rc = too_many_pages(api, endpoint, n, error);
+        if (rc == 0)
+            rc = get_page(api, endpoint, n, &next, error);
         if (rc)
             break;
         /* An empty page also ends a runaway loop. */
@@ -754,6 +780,11 @@ void api_set_page_size(struct cwm_api *api, int page_size)
 void api_set_max_conns(struct cwm_api *api, int max_conns)
 {
     api->max_conns = max_conns;
+}
+
+void api_set_max_pages(struct cwm_api *api, int max_pages)
+{
+    api->max_pages = max_pages;
 }
 
 void api_port_init(struct api_port *port, struct cwm_api *api)

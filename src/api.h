@@ -22,6 +22,15 @@
  * which brings 10,000 members in three round trips instead of four. */
 #define API_DEFAULT_CONNS 8
 #define API_MAX_CONNS 16
+/* The most pages one listing takes before it fails (-EFBIG): a server
+ * whose Link header never ends, or names a last page far away, costs at
+ * most this many requests.  1,000 pages of 1,000 is a million objects. */
+#define API_DEFAULT_MAX_PAGES 1000
+#define API_MAX_PAGES 1000000
+/* One answer's size, decompressed (MiB): a page of 1,000 members is about
+ * 5 MiB, one object a few KiB; a gzip bomb stops here. */
+#define API_DEFAULT_MAX_RESPONSE_MIB 256
+#define API_MAX_RESPONSE_MIB 4096
 
 struct cwm_api;
 
@@ -114,6 +123,8 @@ int api_relocate(struct cwm_api *api);
 void api_set_page_size(struct cwm_api *api, int page_size);
 /* Pages fetched at once from now on (-o max_conns); 1 to API_MAX_CONNS. */
 void api_set_max_conns(struct cwm_api *api, int max_conns);
+/* Pages one listing may take (-o max_pages), 1 or more. */
+void api_set_max_pages(struct cwm_api *api, int max_pages);
 
 /* The page number of a Link header's rel="last" URL, or 0 if none. */
 int api_link_last_page(const char *link);

@@ -41,6 +41,7 @@ void http_options_default(struct http_options *opts)
     opts->total_timeout_s = 60;
     opts->max_retries = 3;
     opts->max_retry_wait_s = 30;
+    opts->max_body_bytes = 0;
 }
 
 /* ---- share handle locking: one mutex per curl_lock_data ---- */
@@ -172,21 +173,22 @@ static void pool_give_back(struct http_client *client, CURL *curl)
 /* ---- response capture ---- */
 
 struct capture {
-    struct buf body; /* no size cap */
+    struct buf body; /* capped at max_body_bytes */
     char *link;
     char *content_type;
     char *allow;
     double retry_after; /* seconds, -1 when absent */
-    bool oom;
+    int failed;         /* -ENOMEM, or -EFBIG past the cap */
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct capture *cap = userp;
     size_t n = size * nmemb;
+    int rc = buf_append(&cap->body, data, n);
 
-    if (buf_append(&cap->body, data, n) < 0) {
-        cap->oom = true;
+    if (rc < 0) {
+        cap->failed = rc;
         return 0; /* makes curl fail the transfer */
     }
     return n;
@@ -252,7 +254,7 @@ static void capture_reset(struct capture *cap)
     free(cap->allow);
     cap->link = cap->content_type = cap->allow = NULL;
     cap->retry_after = -1;
-    cap->oom = false;
+    cap->failed = 0;
 }
 
 /* ---- one exchange ---- */
@@ -275,7 +277,8 @@ static bool may_have_arrived(int rc)
 static void configure(struct http_client *client, CURL *curl,
                       const char *method, const char *url,
                       const struct curl_slist *headers, const char *body,
-                      size_t body_len, struct capture *cap, char *errbuf)
+                      size_t body_len, struct capture *cap, char *errbuf,
+                      long timeout_ms)
 {
     curl_easy_reset(curl); /* keeps the connection cache, drops options */
     curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -284,7 +287,7 @@ static void configure(struct http_client *client, CURL *curl,
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
                      client->opts.connect_timeout_s);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, client->opts.total_timeout_s);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cwmfs/" CWMFS_VERSION);
@@ -367,21 +370,61 @@ static void sleep_seconds(double s)
         ;
 }
 
+/* What a refused answer body says of itself. */
+static int body_refused(struct http_client *client, int rc, char *errbuf)
+{
+    if (rc == -EFBIG)
+        snprintf(errbuf, CURL_ERROR_SIZE,
+                 "the answer is larger than %zu MiB (-o max_response)",
+                 client->opts.max_body_bytes >> 20);
+    return rc;
+}
+
+/* Milliseconds left before deadline (a clock_mono_seconds time), at
+ * least 1: curl reads 0 as "no limit". */
+static long ms_until(double deadline)
+{
+    double left = (deadline - clock_mono_seconds()) * 1e3;
+
+    return left < 1 ? 1 : (long)left;
+}
+
+/* Whether a retry after wait_s seconds is still worth it: the server asks
+ * for no longer than max_retry_wait_s (Retry-After: 999999 is a "no"), and
+ * the retry starts before the request's deadline. */
+static bool worth_waiting(struct http_client *client, const char *method,
+                          const char *url, double wait_s, double deadline)
+{
+    if (wait_s > client->opts.max_retry_wait_s) {
+        log_warn("%s %s: the server asks to retry in %.0f s, longer than "
+                 "%.0f s: not waiting",
+                 method, url, wait_s, client->opts.max_retry_wait_s);
+        return false;
+    }
+    if (clock_mono_seconds() + wait_s >= deadline) {
+        log_warn("%s %s: no time left to retry within -o timeout=%ld", method,
+                 url, client->opts.total_timeout_s);
+        return false;
+    }
+    return true;
+}
+
 static int perform_once(struct http_client *client, CURL *curl,
                         const char *method, const char *url,
                         const struct curl_slist *headers, const char *body,
                         size_t body_len, struct capture *cap, long *status,
-                        char *errbuf)
+                        char *errbuf, long timeout_ms)
 {
     CURLcode rc;
 
     capture_reset(cap);
     errbuf[0] = '\0';
-    configure(client, curl, method, url, headers, body, body_len, cap, errbuf);
+    configure(client, curl, method, url, headers, body, body_len, cap, errbuf,
+              timeout_ms);
     count_stat(client, &client->stats.requests);
     rc = curl_easy_perform(curl);
-    if (cap->oom)
-        return -ENOMEM;
+    if (cap->failed)
+        return body_refused(client, cap->failed, errbuf);
     if (rc != CURLE_OK) {
         if (!errbuf[0])
             snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
@@ -396,7 +439,10 @@ int http_request(struct http_client *client, const char *method,
                  const char *url, const struct curl_slist *headers,
                  const char *body, size_t body_len, struct http_response *resp)
 {
-    struct capture cap = { .body = BUF_INIT(0), .retry_after = -1 };
+    struct capture cap = { .body = BUF_INIT(client->opts.max_body_bytes),
+                           .retry_after = -1 };
+    double deadline = clock_mono_seconds() +
+                      (double)client->opts.total_timeout_s;
     CURL *curl = pool_take(client);
     long status = 0;
     int rc = -ENOMEM;
@@ -410,16 +456,16 @@ int http_request(struct http_client *client, const char *method,
 
         status = 0;
         rc = perform_once(client, curl, method, url, headers, body, body_len,
-                          &cap, &status, resp->error);
+                          &cap, &status, resp->error, ms_until(deadline));
         log_debug("%s %s -> %ld (%.1f ms)%s%s", method, url, status,
                   (clock_mono_seconds() - t0) * 1e3, rc ? " " : "",
                   rc ? resp->error : "");
-        if (rc == -ENOMEM || attempt >= client->opts.max_retries ||
+        if (rc == -ENOMEM || rc == -EFBIG ||
+            attempt >= client->opts.max_retries ||
             !should_retry(method, rc, status, &cap.body, cap.retry_after,
-                          attempt, &wait_s))
+                          attempt, &wait_s) ||
+            !worth_waiting(client, method, url, wait_s, deadline))
             break;
-        if (wait_s > client->opts.max_retry_wait_s)
-            wait_s = client->opts.max_retry_wait_s;
         log_info("%s %s: %s, retrying in %.2f s", method, url,
                  rc ? resp->error : "server asked to retry", wait_s);
         count_stat(client, &client->stats.retries);

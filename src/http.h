@@ -19,10 +19,17 @@
 #include <stddef.h>
 
 struct http_options {
-    long connect_timeout_s;  /* connect phase */
-    long total_timeout_s;    /* whole transfer, so nothing hangs in D state */
-    int max_retries;         /* for 429/502/503/504 and transport errors */
-    double max_retry_wait_s; /* cap on one Retry-After or backoff sleep */
+    long connect_timeout_s; /* connect phase */
+    /* One logical request, its retries and their waits included: no caller
+     * waits longer, whatever the server does (trickles, asks to wait). */
+    long total_timeout_s;
+    int max_retries; /* for 429/502/503/504 and transport errors */
+    /* The longest Retry-After or backoff waited for; a server asking for
+     * more is answered at once with its 429 (or 503). */
+    double max_retry_wait_s;
+    /* Bytes of one answer, decompressed; more fails it with -EFBIG (a
+     * gzip bomb costs at most this).  0: no limit. */
+    size_t max_body_bytes;
 };
 
 struct http_response {
@@ -53,7 +60,9 @@ void http_client_free(struct http_client *client);
 void http_client_close_idle(struct http_client *client);
 
 /* One logical request.  Returns 0 when an HTTP response arrived (any status,
- * see resp->status), or -errno for a transport failure (after retries). */
+ * see resp->status), or -errno for a transport failure (after retries):
+ * -ETIMEDOUT past total_timeout_s, -EFBIG for an answer over
+ * max_body_bytes (resp->error says which). */
 int http_request(struct http_client *client, const char *method,
                  const char *url, const struct curl_slist *headers,
                  const char *body, size_t body_len, struct http_response *resp);

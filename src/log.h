@@ -14,6 +14,13 @@ void log_use_syslog(void);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* log_msg, the first time `what` is given (a short key naming the event:
+ * "long-name members 41"): for what a refetch would otherwise report
+ * again every TTL.  Remembers up to LOG_ONCE_MAX events, then logs all. */
+void log_once(enum log_level level, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define LOG_ONCE_MAX 10000
+
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)

@@ -93,6 +93,7 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg,
     http_options_default(&http_opts);
     if (opts->timeout > 0)
         http_opts.total_timeout_s = opts->timeout;
+    http_opts.max_body_bytes = (size_t)opts->max_response << 20;
     api = api_new(cfg, &http_opts, err, sizeof(err));
     if (!api) {
         fprintf(stderr, "cwmfs: %s\n", err);
@@ -100,6 +101,7 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg,
     }
     api_set_page_size(api, opts->page_size);
     api_set_max_conns(api, opts->max_conns);
+    api_set_max_pages(api, opts->max_pages);
     if (api_get(api, "info", &info, &error) != 0) {
         fprintf(stderr, "cwmfs: cannot use %s: %s\n", api_base_url(api),
                 error.message);

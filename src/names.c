@@ -169,13 +169,47 @@ bool name_is_decimal_id(const char *key)
 #define DUPLICATE_MARK "%23id"
 #define DUPLICATE_MARK_LEN (sizeof(DUPLICATE_MARK) - 1)
 
+bool name_fits(const char *value)
+{
+    char *stem = name_encode(value);
+    bool fits = stem != NULL;
+
+    free(stem);
+    return fits;
+}
+
+/* The encoding of the longest start of key, cut between characters, whose
+ * encoding takes at most room bytes; NULL when not even one character
+ * fits.  Encoding the cut value, not cutting the encoding, keeps the
+ * result canonical (a trailing ' ' is escaped only at the end). */
+static char *encode_start(const char *key, size_t room)
+{
+    size_t n = strnlen(key, room);
+
+    for (; n > 0; n--) {
+        char *start, *stem;
+
+        while (n > 0 && ((unsigned char)key[n] & 0xC0) == 0x80)
+            n--; /* not inside a UTF-8 sequence */
+        start = strndup(key, n);
+        stem = start && n ? name_encode(start) : NULL;
+        free(start);
+        if (stem && strlen(stem) <= room)
+            return stem;
+        free(stem);
+    }
+    return NULL;
+}
+
 char *name_duplicate_stem(const char *key, const char *id)
 {
-    char *stem = name_encode(key), *out = NULL;
+    size_t room = NAME_ENCODED_MAX - DUPLICATE_MARK_LEN;
+    char *stem, *out = NULL;
 
-    if (stem && name_is_decimal_id(id) &&
-        strlen(stem) + DUPLICATE_MARK_LEN + strlen(id) <= NAME_ENCODED_MAX &&
-        asprintf(&out, "%s%s%s", stem, DUPLICATE_MARK, id) < 0)
+    if (!key || !name_is_decimal_id(id) || strlen(id) >= room)
+        return NULL;
+    stem = key[0] ? encode_start(key, room - strlen(id)) : strdup("");
+    if (stem && asprintf(&out, "%s%s%s", stem, DUPLICATE_MARK, id) < 0)
         out = NULL;
     free(stem);
     return out;
@@ -191,8 +225,8 @@ char *name_duplicate_id(const char *stem)
     if (!mark || !name_is_decimal_id(mark + DUPLICATE_MARK_LEN))
         return NULL;
     key = strndup(stem, (size_t)(mark - stem));
-    rebuilt = key ? name_decode(key) : NULL;
-    ok = rebuilt != NULL;
+    rebuilt = key && key[0] ? name_decode(key) : NULL;
+    ok = rebuilt != NULL || (key && !key[0]); /* "": an object with none */
     free(rebuilt);
     free(key);
     return ok ? strdup(mark + DUPLICATE_MARK_LEN) : NULL;

@@ -47,14 +47,19 @@ char *key_for_name(const char *name);
  * "1e3", " 1". */
 bool name_is_decimal_id(const char *key);
 
-/* ---- objects that share a key ----
- * When the server lists two objects with one identifier, each is named
- * "<encoded key>%23id<id>.json" ("admin%23id42.json").  "%23" escapes '#',
- * which never needs escaping, so no canonical name looks like this: the
- * two names can never be another object's. */
+/* Whether value's encoding fits a file name (NAME_ENCODED_MAX). */
+bool name_fits(const char *value);
 
-/* "admin%23id42" for ("admin", "42"); NULL when id is not a decimal id or
- * the name would be too long. */
+/* ---- objects named by key and id ----
+ * When the server lists two objects with one identifier, each is named
+ * "<encoded key>%23id<id>.json" ("admin%23id42.json"), and so is an object
+ * whose key is too long for a file name, its key cut to fit.  "%23"
+ * escapes '#', which never needs escaping, so no canonical name looks like
+ * this: such names can never be another object's. */
+
+/* "admin%23id42" for ("admin", "42"), the key cut between characters
+ * when the whole would pass NAME_ENCODED_MAX; "%23id42" for an object
+ * with no key (""); NULL when id is not a decimal id. */
 char *name_duplicate_stem(const char *key, const char *id);
 /* The id a duplicate's stem names ("42"), or NULL unless stem is one. */
 char *name_duplicate_id(const char *stem);

@@ -25,6 +25,8 @@ static const struct fuse_opt option_spec[] = {
     OPT("timeout=%d", timeout, 0),
     OPT("page_size=%d", page_size, 0),
     OPT("max_conns=%d", max_conns, 0),
+    OPT("max_pages=%d", max_pages, 0),
+    OPT("max_response=%d", max_response, 0),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -95,6 +97,8 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
     st.opts.timeout = 60;
     st.opts.page_size = API_MAX_PAGE_SIZE;
     st.opts.max_conns = API_DEFAULT_CONNS;
+    st.opts.max_pages = API_DEFAULT_MAX_PAGES;
+    st.opts.max_response = API_DEFAULT_MAX_RESPONSE_MIB;
     args->argc = argc;
     args->argv = argv;
     args->allocated = 0;
@@ -135,6 +139,15 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
                (opts->max_conns < 1 || opts->max_conns > API_MAX_CONNS)) {
         snprintf(err, errlen, "max_conns must be from 1 to %d", API_MAX_CONNS);
         rc = -1;
+    } else if (rc == 0 &&
+               (opts->max_pages < 1 || opts->max_pages > API_MAX_PAGES)) {
+        snprintf(err, errlen, "max_pages must be from 1 to %d", API_MAX_PAGES);
+        rc = -1;
+    } else if (rc == 0 && (opts->max_response < 1 ||
+                           opts->max_response > API_MAX_RESPONSE_MIB)) {
+        snprintf(err, errlen, "max_response must be from 1 to %d (MiB)",
+                 API_MAX_RESPONSE_MIB);
+        rc = -1;
     }
     return rc;
 }
@@ -166,6 +179,9 @@ void options_print_usage(const char *progname)
         "  -o page_size=N       items asked for a page (default 1000)\n"
         "  -o max_conns=N       pages of a listing fetched at once (default "
         "8)\n"
+        "  -o max_pages=N       pages one listing may take (default 1000)\n"
+        "  -o max_response=MIB  size of one answer, decompressed (default "
+        "256)\n"
         "  -o ro                read-only mount\n"
         "  -h   --help          print help\n"
         "  -V   --version       print version\n\n"

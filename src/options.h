@@ -19,7 +19,9 @@ struct cwmfs_options {
     int max_deletes;  /* -o max_deletes=N per minute, default 10 */
     int timeout;      /* -o timeout=SECONDS for one HTTP exchange, default 60 */
     int page_size;    /* -o page_size=N items a page, default 1000 */
-    int max_conns;    /* -o max_conns=N pages fetched at once, default 4 */
+    int max_conns;    /* -o max_conns=N pages fetched at once, default 8 */
+    int max_pages;    /* -o max_pages=N pages one listing may take */
+    int max_response; /* -o max_response=MIB of one answer, decompressed */
     bool show_help;
     bool show_version;
 };

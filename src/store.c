@@ -314,6 +314,8 @@ static char *object_key(const struct resource_type *res, const cJSON *obj)
         key = strdup(field->valuestring);
     else if (cJSON_IsNumber(field) && strcmp(res->key_field, "id") == 0)
         key = store_object_id(obj);
+    else if (res->duplicates)
+        key = strdup(""); /* named by id alone (names.h) */
     if (!key || !res->duplicates)
         return key;
     id = store_object_id(obj);
@@ -695,6 +697,7 @@ static char *report_name(const struct resource_type *res, const cJSON *item)
 
 /* One listed object, rendered. */
 struct listed {
+    bool unreadable;     /* not JSON cwmfs can read (nested too deep) */
     char *key;           /* its key in the row; NULL: it cannot be named */
     char *id;            /* NULL when it names none */
     time_t server_mtime; /* from its _info */
@@ -747,8 +750,14 @@ static int name_listed(struct store *store, const struct resource_type *res,
     }
     out->key = object_key(res, json);
     out->id = store_object_id(json);
+    if (!out->key && out->id && resource_duplicates(res))
+        out->key = strdup(""); /* named by id alone (named_by_id) */
     out->server_mtime = object_mtime(store, json);
-    if (out->key && make_key(&ckey, ENTRY_OBJECT, res, out->key) == 0) {
+    if (out->key) {
+        /* A key too long for a cache key is too long for a name: the
+         * file is named by id, and has no mtime pin to look up. */
+        if (make_key(&ckey, ENTRY_OBJECT, res, out->key) != 0)
+            make_key(&ckey, ENTRY_OBJECT, res, NULL);
         if (!text)
             text = render_json(json, &len);
         out->doc = cached_doc_of(store, json, text, len, ckey.text);
@@ -779,8 +788,11 @@ static int render_listed(struct store *store, const struct resource_type *res,
         free(text);
         text = NULL;
         json = render_parse(item->start, item->len);
+        /* The page split, so it is JSON, but not JSON cJSON takes (nested
+         * deeper than CJSON_NESTING_LIMIT): skipped, not the whole list. */
+        out->unreadable = !json;
         if (!json)
-            return -EIO;
+            return 0;
     }
     rc = name_listed(store, res, json, text, len, out);
     cJSON_Delete(json);
@@ -888,9 +900,33 @@ static int cmp_keyed(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-/* Which listed objects share their key with another: those are named by
- * key and id (see names.h), so each stays reachable.  Returns a malloc'd
- * array of n flags (all false where res has no duplicates view), or NULL. */
+/* Whether listed object l's key cannot be a file name of its own, being
+ * empty (the object has none) or too long: it is then named by key and id
+ * too, the key cut to fit (names.h). */
+static bool named_by_id(const struct resource_type *res, const struct listed *l)
+{
+    char what[64];
+
+    if (!l->key || !l->id || (l->key[0] && name_fits(l->key)))
+        return false;
+    snprintf(what, sizeof(what), "by id %s %s", res->path, l->id);
+    if (!l->key[0])
+        log_once(LOG_LVL_WARN, what,
+                 "%s: the object of id %s has no %s; its file is %%23id%s.json",
+                 res->endpoint, l->id, res->key_field, l->id);
+    else
+        log_once(LOG_LVL_WARN, what,
+                 "%s: the %s of id %s is %zu bytes, too long for a file name; "
+                 "its file is <%s cut short>%%23id%s.json",
+                 res->endpoint, res->key_field, l->id, strlen(l->key),
+                 res->key_field, l->id);
+    return true;
+}
+
+/* Which listed objects share their key with another, or have one too long
+ * for a name: those are named by key and id (see names.h), so each stays
+ * reachable.  Returns a malloc'd array of n flags (all false where res has
+ * no duplicates view), or NULL. */
 static bool *shared_keys(const struct resource_type *res,
                          const struct listed *rows, size_t n)
 {
@@ -916,6 +952,9 @@ static bool *shared_keys(const struct resource_type *res,
                          res->key_field);
             shared[k[i - 1].index] = shared[k[i].index] = true;
         }
+    for (i = 0; i < n; i++)
+        if (!shared[i] && named_by_id(res, &rows[i]))
+            shared[i] = true;
     free(k);
     return shared;
 }
@@ -947,8 +986,6 @@ static char *file_listed(struct store *store, const struct resource_type *res,
         cache_put_versioned(store->cache, ckey.text, c, version);
         c = NULL;
     } else {
-        log_warn("%s: skipping an object whose %s cannot name a file",
-                 res->endpoint, res->key_field);
         free(name);
         name = NULL;
     }
@@ -978,12 +1015,43 @@ static void drop_duplicate_names(const struct resource_type *res,
     c->count = kept;
 }
 
+/* Listed items that are no file, by why: one line says it all. */
+struct skipped {
+    size_t unreadable, unnamed;
+};
+
+static void note_skipped(struct skipped *s, const struct listed *l)
+{
+    if (l->unreadable)
+        s->unreadable++;
+    else
+        s->unnamed++;
+}
+
+/* Said once for as long as the counts stay the same. */
+static void say_skipped(const struct resource_type *res,
+                        const struct skipped *s)
+{
+    char what[128];
+
+    if (!s->unreadable && !s->unnamed)
+        return;
+    snprintf(what, sizeof(what), "skipped %s %zu %zu", res->path, s->unreadable,
+             s->unnamed);
+    log_once(LOG_LVL_WARN, what,
+             "%s: %zu listed items are not files: %zu not JSON cwmfs reads "
+             "(nested too deep), %zu not objects with an id or %s",
+             res->endpoint, s->unreadable + s->unnamed, s->unreadable,
+             s->unnamed, res->key_field);
+}
+
 /* The listing of b's objects, filing each in the object cache. */
 static struct cached *file_listing(struct listing_build *b,
                                    unsigned long version)
 {
     struct cached *c = cached_new(CACHED_LISTING);
     bool *shared = c ? shared_keys(b->res, b->rows, b->count) : NULL;
+    struct skipped skipped = { 0 };
 
     if (c && shared)
         c->names = calloc(b->count + 1, sizeof(char *));
@@ -1003,8 +1071,11 @@ static struct cached *file_listing(struct listing_build *b,
             name = file_listed(b->store, b->res, l, shared[i], version);
         if (name)
             c->names[c->count++] = name;
+        else
+            note_skipped(&skipped, l);
     }
     free(shared);
+    say_skipped(b->res, &skipped);
     qsort(c->names, c->count, sizeof(char *), cmp_names);
     drop_duplicate_names(b->res, c);
     return c;

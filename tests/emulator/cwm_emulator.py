@@ -38,7 +38,8 @@ from cwmemu.api import Api, Context, Response  # noqa: E402
 from cwmemu.dialects import DIALECTS, get_dialect  # noqa: E402
 from cwmemu.errors import ApiError, bad_request, not_found  # noqa: E402
 from cwmemu.store import Store  # noqa: E402
-from cwmemu.testhooks import Faults, RequestLog, fault_response  # noqa: E402
+from cwmemu.testhooks import (Faults, RequestLog, altered,  # noqa: E402
+                              fault_response, gzip_bomb)
 from cwmemu.versions import CURRENT_API_VERSION as API_VERSION  # noqa: E402
 
 DEFAULTS = {
@@ -124,7 +125,47 @@ class Handler(BaseHTTPRequestHandler):
             return
         if action == "apply_then_delay":
             time.sleep(fault["delay_ms"] / 1000.0)
-        self._send(response)
+        if altered(fault):
+            self._send_altered(response, fault)
+        else:
+            self._send(response)
+
+    def _send_altered(self, response, fault):
+        """Sends response as a hostile server would (Faults.ALTERATIONS)."""
+        payload = getattr(response, "payload", None)
+        if fault["raw_body_b64"] is not None:
+            payload = base64.b64decode(fault["raw_body_b64"])
+        elif fault["raw_body"] is not None:
+            payload = fault["raw_body"].encode("utf-8")
+        elif payload is None:
+            payload = b"" if response.status == 204 else \
+                dumps(response.body).encode("utf-8")
+        self.send_response(response.status)
+        if fault["gzip_bomb_mb"]:
+            payload = gzip_bomb(int(fault["gzip_bomb_mb"]))
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Type", fault["content_type"] or
+                         "application/json; charset=utf-8")
+        length = fault["content_length"]
+        self.send_header("Content-Length",
+                         str(len(payload) if length is None else length))
+        for name, value in {**response.headers,
+                            **(fault["headers"] or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        try:
+            if fault["trickle_bps"]:
+                pause = 1.0 / float(fault["trickle_bps"])
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(pause)
+            else:
+                self.wfile.write(payload)
+        except OSError:
+            pass  # the client gave up, as it should
+        if length is not None:
+            self.close_connection = True
 
     def _reset(self, method, raw_path, raw_query, body, applied):
         """Drops the connection with no answer (an RST, as a crashed proxy

@@ -196,6 +196,41 @@ static void test_canonical_property(void)
 }
 
 /* Objects that share a key: "<encoded key>%23id<id>", never canonical. */
+/* A key too long for a name is cut between characters, its encoding
+ * canonical, and the whole name fits. */
+static void test_long_keys_are_cut(void)
+{
+    char key[1200], *stem, *id;
+    size_t i;
+
+    for (i = 0; i + 3 < sizeof(key); i += 3)
+        memcpy(key + i, "\xC3\xA9/", 3); /* "é/": 2 bytes, then 3 escaped */
+    key[i] = '\0';
+    CHECK(!name_fits(key));
+    CHECK(name_fits("admin"));
+    CHECK(!name_fits(""));
+    stem = name_duplicate_stem(key, "123456");
+    CHECK(stem != NULL);
+    if (!stem)
+        return;
+    CHECK(strlen(stem) <= NAME_ENCODED_MAX);
+    CHECK(strlen(stem) > NAME_ENCODED_MAX - 10);
+    CHECK(strncmp(stem, "\xC3\xA9%2F\xC3\xA9", 7) == 0);
+    CHECK(strstr(stem, "%23id123456") == stem + strlen(stem) - 11);
+    id = name_duplicate_id(stem);
+    CHECK_STR_EQ(id, "123456");
+    free(id);
+    free(stem);
+    memset(key, ' ', 600); /* spaces: only a last one is escaped */
+    key[600] = '\0';
+    stem = name_duplicate_stem(key, "7");
+    CHECK(stem != NULL && strstr(stem, "%20%23id7") != NULL);
+    id = stem ? name_duplicate_id(stem) : NULL;
+    CHECK_STR_EQ(id, "7");
+    free(id);
+    free(stem);
+}
+
 static void test_duplicate_names(void)
 {
     char *stem = name_duplicate_stem("admin", "42"), *id;
@@ -213,6 +248,12 @@ static void test_duplicate_names(void)
     free(id);
     free(stem);
     CHECK(name_duplicate_stem("admin", "4.2") == NULL);
+    stem = name_duplicate_stem("", "5"); /* an object with no key */
+    CHECK_STR_EQ(stem, "%23id5");
+    id = name_duplicate_id(stem);
+    CHECK_STR_EQ(id, "5");
+    free(id);
+    free(stem);
     CHECK(name_duplicate_id("admin%23id") == NULL);
     CHECK(name_duplicate_id("admin%23id042") == NULL);
     CHECK(name_duplicate_id("ad%2fmin%23id4") == NULL); /* bad stem */
@@ -226,6 +267,7 @@ static void test_duplicate_names(void)
 int main(void)
 {
     test_duplicate_names();
+    test_long_keys_are_cut();
     test_round_trips();
     test_encode_limits();
     test_rejects_non_canonical();

@@ -50,10 +50,24 @@ class Faults:
       "apply_then_reset"   do the request, then close without an answer (the
                            client cannot tell whether it was applied);
       "apply_then_delay"   do the request, then wait `delay_ms` before the
-                           answer (a client timing out cannot tell either).
+                           answer (a client timing out cannot tell either);
+      "alter"              do the request, then send its answer altered as
+                           the fields below say (a hostile server).
+
+    Fields that alter what is sent ("respond" and "alter"):
+      headers        extra headers, e.g. a Link that never ends;
+      raw_body       text sent as the body instead (UTF-8), or
+      raw_body_b64   bytes sent as the body instead;
+      content_type   instead of application/json;
+      content_length the length declared, whatever is sent (then closed);
+      trickle_bps    bytes per second the body is sent at (slowloris);
+      gzip_bomb_mb   a gzip body that inflates to that many MB of JSON.
     """
 
-    ACTIONS = ("respond", "reset", "apply_then_reset", "apply_then_delay")
+    ACTIONS = ("respond", "reset", "apply_then_reset", "apply_then_delay",
+               "alter")
+    ALTERATIONS = ("headers", "raw_body", "raw_body_b64", "content_type",
+                   "content_length", "trickle_bps", "gzip_bomb_mb")
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -77,6 +91,8 @@ class Faults:
             "method": (spec.get("method") or "").upper() or None,
             "body": spec.get("body"),
         }
+        for name in self.ALTERATIONS:
+            fault[name] = spec.get(name)
         if fault["count"] < 1:
             raise bad_request("count must be >= 1.")
         with self._lock:
@@ -126,3 +142,25 @@ def fault_response(fault):
                f"expired (emulated fault, status {status}).")
     return status, headers, {"code": code, "message": message,
                              "errors": None}
+
+
+def altered(fault):
+    """Whether the fault changes how its answer is sent."""
+    return fault is not None and any(
+        fault.get(name) is not None for name in Faults.ALTERATIONS)
+
+
+_bombs = {}
+
+
+def gzip_bomb(mb):
+    """A gzip stream inflating to a JSON array of `mb` MB of spaces."""
+    import zlib
+    if mb not in _bombs:
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)
+        chunk = b" " * (1 << 20)
+        parts = [z.compress(b"[")]
+        parts += [z.compress(chunk) for _ in range(mb)]
+        parts.append(z.compress(b"]") + z.flush())
+        _bombs[mb] = b"".join(parts)
+    return _bombs[mb]
