@@ -9,6 +9,7 @@
 #include "local.h"
 #include "log.h"
 #include "errlog.h"
+#include "mountpoint.h"
 #include "options.h"
 #include "store.h"
 
@@ -149,6 +150,24 @@ static int add_fsname(struct fuse_args *args, const char *profile)
     return fuse_opt_add_arg(args, opt);
 }
 
+/* A dead cwmfs mount left at the mount point is cleared, and said so. */
+static int prepare_mountpoint(const char *path)
+{
+    char err[PATH_MAX + 256];
+    bool cleaned;
+
+    if (mountpoint_prepare(path, &cleaned, err, sizeof(err)) != 0) {
+        fprintf(stderr, "cwmfs: %s\n", err);
+        return -1;
+    }
+    if (cleaned)
+        fprintf(stderr,
+                "cwmfs: %s was a dead cwmfs mount (its daemon had died); "
+                "unmounted it\n",
+                path);
+    return 0;
+}
+
 static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
 {
     struct fuse_cmdline_opts cmd;
@@ -168,7 +187,8 @@ static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
                     fs);
     if (!fuse)
         goto out;
-    if (fuse_mount(fuse, cmd.mountpoint) != 0)
+    if (prepare_mountpoint(cmd.mountpoint) != 0 ||
+        fuse_mount(fuse, cmd.mountpoint) != 0)
         goto out_destroy;
     if (fuse_daemonize(cmd.foreground) != 0 ||
         fuse_set_signal_handlers(fuse_get_session(fuse)) != 0 ||
@@ -291,7 +311,9 @@ int main(int argc, char **argv)
         goto out;
     }
     if (set_log_level(opts.log_level) != 0 || load_config(&opts, &cfg) != 0 ||
-        add_fsname(&args, opts.profile) != 0)
+        add_fsname(&args, opts.profile) != 0 ||
+        (!opts.no_auto_unmount &&
+         fuse_opt_add_arg(&args, "-oauto_unmount") != 0))
         goto out;
     api = connect_api(&cfg, &opts);
     if (api && mount_init(&fs, api, &cfg, &opts, err, sizeof(err)) != 0)

@@ -27,6 +27,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("max_conns=%d", max_conns, 0),
     OPT("max_pages=%d", max_pages, 0),
     OPT("max_response=%d", max_response, 0),
+    OPT("no_auto_unmount", no_auto_unmount, 1),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -182,6 +183,9 @@ void options_print_usage(const char *progname)
         "  -o max_pages=N       pages one listing may take (default 1000)\n"
         "  -o max_response=MIB  size of one answer, decompressed (default "
         "256)\n"
+        "  -o no_auto_unmount   leave a killed daemon's mount in place "
+        "(default:\n"
+        "                       fusermount3 unmounts it)\n"
         "  -o ro                read-only mount\n"
         "  -h   --help          print help\n"
         "  -V   --version       print version\n\n"

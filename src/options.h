@@ -22,6 +22,7 @@ struct cwmfs_options {
     int max_conns;    /* -o max_conns=N pages fetched at once, default 8 */
     int max_pages;    /* -o max_pages=N pages one listing may take */
     int max_response; /* -o max_response=MIB of one answer, decompressed */
+    int no_auto_unmount; /* -o no_auto_unmount: a killed daemon's mount stays */
     bool show_help;
     bool show_version;
 };

@@ -163,10 +163,11 @@ class Mount:
     """cwmfs mounted in the foreground (-f) on a fresh directory."""
 
     def __init__(self, url, options=(), profile=None, config=None, env=None,
-                 flags=()):
+                 flags=(), path=None):
         self.tmp = tempfile.mkdtemp(prefix="cwmfs-mnt-")
-        self.path = os.path.join(self.tmp, "mnt")
-        os.mkdir(self.path)
+        self.path = path or os.path.join(self.tmp, "mnt")
+        if not path:
+            os.mkdir(self.path)
         self.config = config or write_config(self.tmp, url)
         args = [CWMFS_BIN, "-f", *flags, "-o", "config=" + self.config]
         for opt in options:

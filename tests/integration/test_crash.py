@@ -1,0 +1,66 @@
+"""A daemon that dies (kill -9) leaves no dead mount behind: libfuse's
+auto_unmount takes it down, and with -o no_auto_unmount the next mount
+there clears it, saying so in one line."""
+import errno
+import os
+import shutil
+import signal
+import time
+import unittest
+
+from harness import EmulatorTestCase, Mount, close_checked, run
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def listing_errno(path):
+    try:
+        os.listdir(path)
+    except OSError as e:
+        return e.errno
+    return 0
+
+
+class CrashTest(EmulatorTestCase):
+
+    members = 5
+
+    def kill(self, mnt):
+        """kill -9 the daemon, leaving its mount as it may be."""
+        mnt.proc.send_signal(signal.SIGKILL)
+        mnt.proc.wait(10)
+        self.addCleanup(shutil.rmtree, mnt.tmp, True)
+        self.addCleanup(lambda: os.path.ismount(mnt.path) and run(
+            ["fusermount3", "-u", "-z", mnt.path]))
+        mnt.stderr.close()
+
+    def test_a_killed_daemon_is_unmounted(self):
+        mnt = Mount(self.emu.url)
+        self.assertIn("admin.json", os.listdir(mnt.p("members")))
+        self.kill(mnt)
+        self.assertTrue(wait_until(lambda: not os.path.ismount(mnt.path)),
+                        "the mount outlived its daemon")
+        self.assertEqual(os.listdir(mnt.path), [])
+
+    def test_a_dead_mount_is_cleared_by_the_next_mount(self):
+        mnt = Mount(self.emu.url, ["no_auto_unmount"])
+        self.kill(mnt)
+        self.assertEqual(listing_errno(mnt.path), errno.ENOTCONN)
+        again = Mount(self.emu.url, path=mnt.path)  # mounted already: dead
+        self.addCleanup(close_checked, again)
+        self.assertTrue(wait_until(
+            lambda: listing_errno(again.p("members")) == 0))
+        self.assertIn("admin.json", os.listdir(again.p("members")))
+        self.assertIn("was a dead cwmfs mount (its daemon had died); "
+                      "unmounted it", again.errors())
+
+
+if __name__ == "__main__":
+    unittest.main()
