@@ -532,6 +532,20 @@ int config_load_file(struct cwm_config *cfg, const char *path,
 
 /* ---- environment ------------------------------------------------------ */
 
+/* Takes a secret out of the environment once read: its bytes overwritten
+ * where they lie (the block /proc/<pid>/environ shows is the one the
+ * process started with, which unsetenv leaves as it was), then unset, so
+ * no child inherits it. */
+static void scrub_env(const char *name)
+{
+    char *value = getenv(name);
+
+    if (!value)
+        return;
+    memset(value, 'x', strlen(value));
+    unsetenv(name);
+}
+
 int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen)
 {
     struct staging st = { 0 };
@@ -558,6 +572,7 @@ int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen)
     if (rc == 0)
         staging_apply(&st, cfg);
     staging_free(&st);
+    scrub_env(KEYS[KEY_PRIVATE_KEY].env);
     return rc;
 }
 

@@ -75,7 +75,8 @@ int config_load_file(struct cwm_config *cfg, const char *path,
  * CWMFS_CLIENT_ID, CWMFS_CODEBASE, CWMFS_API_VERSION and CWMFS_TTL
  * override the file.  Unset or empty variables are ignored.  Returns -1
  * with a message on a bad CWMFS_TTL (or out of memory); cfg is then left
- * unchanged. */
+ * unchanged.  CWMFS_PRIVATE_KEY is taken out of the environment either
+ * way: its bytes overwritten (/proc/<pid>/environ) and the variable unset. */
 int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen);
 
 /* Completeness and safety checks before anything is sent:

@@ -42,6 +42,7 @@ void http_options_default(struct http_options *opts)
     opts->max_retries = 3;
     opts->max_retry_wait_s = 30;
     opts->max_body_bytes = 0;
+    opts->ca_file = NULL;
 }
 
 /* ---- share handle locking: one mutex per curl_lock_data ---- */
@@ -289,6 +290,8 @@ static void configure(struct http_client *client, CURL *curl,
                      client->opts.connect_timeout_s);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (client->opts.ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, client->opts.ca_file);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cwmfs/" CWMFS_VERSION);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);

@@ -30,6 +30,10 @@ struct http_options {
     /* Bytes of one answer, decompressed; more fails it with -EFBIG (a
      * gzip bomb costs at most this).  0: no limit. */
     size_t max_body_bytes;
+    /* Certificates of the authorities trusted for HTTPS (a private CA), or
+     * NULL: the system's.  Verification is never turned off.  Borrowed for
+     * the client's life. */
+    const char *ca_file;
 };
 
 struct http_response {

@@ -13,6 +13,7 @@
 #include "options.h"
 #include "store.h"
 
+#include <errno.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static int set_log_level(const char *name)
@@ -95,6 +97,12 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg,
     if (opts->timeout > 0)
         http_opts.total_timeout_s = opts->timeout;
     http_opts.max_body_bytes = (size_t)opts->max_response << 20;
+    http_opts.ca_file = opts->cafile;
+    if (opts->cafile && access(opts->cafile, R_OK) != 0) {
+        fprintf(stderr, "cwmfs: cannot read -o cafile=%s: %s\n", opts->cafile,
+                strerror(errno));
+        return NULL;
+    }
     api = api_new(cfg, &http_opts, err, sizeof(err));
     if (!api) {
         fprintf(stderr, "cwmfs: %s\n", err);
@@ -165,6 +173,22 @@ static int prepare_mountpoint(const char *path)
                 "cwmfs: %s was a dead cwmfs mount (its daemon had died); "
                 "unmounted it\n",
                 path);
+    return 0;
+}
+
+/* The options cwmfs gives libfuse: its name in mount(8); auto_unmount
+ * (mountpoint.h); and with allow_other, default_permissions: every user
+ * then reaches a daemon that acts with one user's keys, so the kernel
+ * must check each file's mode and owner first. */
+static int add_mount_options(struct fuse_args *args,
+                             const struct cwmfs_options *opts)
+{
+    if (add_fsname(args, opts->profile) != 0)
+        return -1;
+    if (!opts->no_auto_unmount && fuse_opt_add_arg(args, "-oauto_unmount"))
+        return -1;
+    if (opts->allow_other && fuse_opt_add_arg(args, "-odefault_permissions"))
+        return -1;
     return 0;
 }
 
@@ -293,6 +317,9 @@ int main(int argc, char **argv)
     char err[512];
     int rc = 1;
 
+    /* The keys live in this process's memory: no core file of it, and no
+     * other process of the user may ptrace it or read its environ. */
+    prctl(PR_SET_DUMPABLE, 0);
     config_init(&cfg);
     pthread_mutex_init(&fs.open_lock, NULL);
     if (options_parse(argc, argv, &opts, &args, err, sizeof(err)) != 0) {
@@ -311,9 +338,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (set_log_level(opts.log_level) != 0 || load_config(&opts, &cfg) != 0 ||
-        add_fsname(&args, opts.profile) != 0 ||
-        (!opts.no_auto_unmount &&
-         fuse_opt_add_arg(&args, "-oauto_unmount") != 0))
+        add_mount_options(&args, &opts) != 0)
         goto out;
     api = connect_api(&cfg, &opts);
     if (api && mount_init(&fs, api, &cfg, &opts, err, sizeof(err)) != 0)

@@ -28,6 +28,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("max_pages=%d", max_pages, 0),
     OPT("max_response=%d", max_response, 0),
     OPT("no_auto_unmount", no_auto_unmount, 1),
+    OPT("cafile=%s", cafile, 0),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -80,6 +81,8 @@ static int on_option(void *data, const char *arg, int key,
             st->failed = true;
             return -1;
         }
+        if (strcmp(arg, "allow_other") == 0)
+            st->opts.allow_other = true;
         return 1;
     default:
         return 1;
@@ -159,6 +162,7 @@ void options_free(struct cwmfs_options *opts)
     free(opts->profile);
     free(opts->log_level);
     free(opts->write_mode);
+    free(opts->cafile);
     memset(opts, 0, sizeof(*opts));
 }
 
@@ -183,6 +187,9 @@ void options_print_usage(const char *progname)
         "  -o max_pages=N       pages one listing may take (default 1000)\n"
         "  -o max_response=MIB  size of one answer, decompressed (default "
         "256)\n"
+        "  -o cafile=FILE       CA certificates (PEM) to trust for HTTPS, "
+        "for a\n"
+        "                       private CA (default: the system's)\n"
         "  -o no_auto_unmount   leave a killed daemon's mount in place "
         "(default:\n"
         "                       fusermount3 unmounts it)\n"

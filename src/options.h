@@ -22,6 +22,8 @@ struct cwmfs_options {
     int max_conns;    /* -o max_conns=N pages fetched at once, default 8 */
     int max_pages;    /* -o max_pages=N pages one listing may take */
     int max_response; /* -o max_response=MIB of one answer, decompressed */
+    char *cafile;     /* -o cafile=FILE: CA certificates (PEM) for HTTPS */
+    bool allow_other; /* -o allow_other (libfuse's): default_permissions too */
     int no_auto_unmount; /* -o no_auto_unmount: a killed daemon's mount stays */
     bool show_help;
     bool show_version;

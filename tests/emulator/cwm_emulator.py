@@ -46,7 +46,7 @@ DEFAULTS = {
     "company": "demo", "public_key": "demopub", "private_key": "demopriv",
     "client_id": "00000000-0000-4000-8000-000000000000",
     "codebase": "v4_6_release/", "members": 40, "seed": 1, "latency_ms": 0,
-    "verbose": False, "dialect": "real",
+    "verbose": False, "dialect": "real", "tls_cert": None, "tls_key": None,
 }
 
 
@@ -445,10 +445,19 @@ class EmulatorServer(ThreadingHTTPServer):
         codebase = _normal_codebase(self.options["codebase"])
         self.options["codebase"] = codebase
         super().__init__((host, port), Handler)
+        scheme = "http"
+        if self.options["tls_cert"]:
+            # HTTPS with the given certificate (tests of certificate checks)
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.options["tls_cert"],
+                                    self.options["tls_key"])
+            self.socket = context.wrap_socket(self.socket, server_side=True)
+            scheme = "https"
         self.port = self.server_address[1]
         url_host = host if host not in ("", "0.0.0.0", "::") else "127.0.0.1"
         self.authority = f"{url_host}:{self.port}"
-        self.base_url = f"http://{self.authority}"
+        self.base_url = f"{scheme}://{self.authority}"
         self.api_base = f"{self.base_url}/{codebase}apis/3.0"
         self.store = Store(seed=self.options["seed"],
                            members=self.options["members"],
@@ -535,6 +544,9 @@ def main(argv=None):
                              "seed: the user's description")
     parser.add_argument("--latency-ms", type=int, default=0,
                         help="delay every API response (benchmarks)")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this "
+                        "certificate (PEM); --tls-key is its key")
+    parser.add_argument("--tls-key")
     parser.add_argument("--verbose", action="store_true",
                         help="log every request to stderr")
     parser.add_argument("--routes", action="store_true",
@@ -550,7 +562,8 @@ def main(argv=None):
         company=args.company, public_key=args.public_key,
         private_key=args.private_key, client_id=args.client_id,
         codebase=args.codebase, latency_ms=args.latency_ms,
-        verbose=args.verbose, dialect=args.dialect)
+        verbose=args.verbose, dialect=args.dialect, tls_cert=args.tls_cert,
+        tls_key=args.tls_key)
 
     def stop(signum, frame):
         # shutdown() blocks until serve_forever returns: not on this thread.

@@ -325,6 +325,7 @@ static void test_env(void)
     CHECK_INT_EQ(config_apply_env(&cfg, err, sizeof(err)), 0);
     CHECK_STR_EQ(cfg.url, "http://localhost:8080");
     CHECK_STR_EQ(cfg.private_key, "envpriv");
+    CHECK(getenv("CWMFS_PRIVATE_KEY") == NULL); /* read once, then gone */
     CHECK_STR_EQ(cfg.codebase, "v2025_1/");
     CHECK_INT_EQ(cfg.ttl, 0);
     CHECK_STR_EQ(cfg.company, "  spaced co  ");
