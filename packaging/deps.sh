@@ -12,8 +12,8 @@ CWMFS_PACKAGES=(
   # tests: the emulator, and the real programs the integration tests drive
   python3 python3-jsonschema curl jq procps findutils grep sed coreutils
   vim nano emacs-nox tmux
-  # the style check
-  clang-format
+  # the style check, and the fuzz targets (clang's libFuzzer)
+  clang-format clang libclang-rt-14-dev
 )
 
 missing=()

@@ -3,7 +3,9 @@
 # emulator that behaves like a real ConnectWise server, then a build with
 # AddressSanitizer + UBSan against one that behaves like the user's
 # description of the API (suites that need one kind of server name it).
-# Installs any missing Debian packages first.
+# Then each parser of untrusted input is fuzzed for a few seconds
+# (tests/fuzz, clang's libFuzzer).  Installs any missing Debian packages
+# first.
 #
 #   packaging/test.sh            everything
 #   packaging/test.sh -R unit    extra arguments go to ctest
@@ -29,5 +31,8 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 run_suite seed build-asan -DCWMFS_SANITIZE=ON
+if [ ${#CTEST_ARGS[@]} -eq 0 ]; then
+  run_suite seed build-fuzz -DCWMFS_FUZZ=ON -DCMAKE_C_COMPILER=clang
+fi
 echo "cwmfs: all suites passed (plain on a real-like server, ASan+UBSan on a"
-echo "       description-like one)"
+echo "       description-like one, and the fuzz targets)"

@@ -245,10 +245,8 @@ void api_free(struct cwm_api *api)
 
 /* ---- calls ---- */
 
-/* Fills error->message from a ConnectWise error body:
- * {"code","message","errors":[{"message"}...]}. */
-static void describe_error(const struct http_response *resp,
-                           struct api_error *error)
+void api_describe_error(const struct http_response *resp,
+                        struct api_error *error)
 {
     cJSON *body = cJSON_Parse(resp->body);
     cJSON *msg = cJSON_GetObjectItemCaseSensitive(body, "message");
@@ -295,7 +293,7 @@ static int api_call(struct cwm_api *api, const char *method, const char *path,
         snprintf(error->message, sizeof(error->message), "%s %s: %s", method,
                  url, resp->error);
     } else if (resp->status < 200 || resp->status >= 300) {
-        describe_error(resp, error);
+        api_describe_error(resp, error);
         error->outcome_unknown = resp->status == 504 && strcmp(method, "GET");
         rc = api_status_to_errno(resp->status);
         http_response_free(resp);

@@ -46,6 +46,12 @@ struct api_error {
     char allow[64];
 };
 
+/* Fills error (status, message, allow) from a failed answer and its
+ * ConnectWise error body, {"code","message","errors":[{"message"}...]};
+ * whatever the body, the message is one terminated line. */
+void api_describe_error(const struct http_response *resp,
+                        struct api_error *error);
+
 /* Builds the client; discovers the codebase through /login/companyinfo when
  * the config has none.  Returns NULL with a one-line reason in err. */
 struct cwm_api *api_new(const struct cwm_config *cfg,

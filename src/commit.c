@@ -613,6 +613,10 @@ int commit_save(struct committer *c, const struct save *s,
     if (!cJSON_IsObject(mine))
         rc = refuse(c, s->path, -EINVAL, s->text, s->len,
                     "expected a JSON object {...}");
+    else if (cJSON_GetObjectItemCaseSensitive(mine, ""))
+        rc = refuse(c, s->path, -EINVAL, s->text, s->len,
+                    "a field has an empty name (\"\"), which no change "
+                    "to the server can name");
     else if (!s->existing)
         rc = post_new(c, s, mine, result);
     else

@@ -29,11 +29,13 @@ static bool is_ignored(const char *key, const char *const *ignore)
 
 /* Whether diff should look at this member of `object`.  A later duplicate
  * of a key is shadowed by the first (lookups never see it), so it must not
- * produce ops of its own; a keyless child only exists in hand-built trees. */
+ * produce ops of its own; a keyless child only exists in hand-built trees;
+ * an empty name has no top-level path ("" is the whole document). */
 static bool member_counts(const cJSON *object, const cJSON *member,
                           const char *const *ignore)
 {
-    return member->string && !is_ignored(member->string, ignore) &&
+    return member->string && member->string[0] &&
+           !is_ignored(member->string, ignore) &&
            cJSON_GetObjectItemCaseSensitive(object, member->string) == member;
 }
 
@@ -60,12 +62,45 @@ static bool same_member(const cJSON *a, const cJSON *b)
 
 /* ---- diff --------------------------------------------------------------- */
 
+/* The path of a key: the key itself, ConnectWise's form, unless it
+ * starts with '/' and would read as a pointer; then the RFC 6901 pointer
+ * to it ("/b" -> "/~1b").  malloc'd; NULL on OOM. */
+static char *path_of_key(const char *key)
+{
+    size_t extra = 1;
+    char *path, *out;
+
+    if (key[0] != '/')
+        return strdup(key);
+    for (const char *k = key; *k; k++)
+        extra += *k == '/' || *k == '~';
+    path = malloc(strlen(key) + extra + 1);
+    if (!path)
+        return NULL;
+    out = path;
+    *out++ = '/';
+    for (const char *k = key; *k; k++) {
+        if (*k == '/' || *k == '~') {
+            *out++ = '~';
+            *out++ = *k == '/' ? '1' : '0';
+        } else {
+            *out++ = *k;
+        }
+    }
+    *out = '\0';
+    return path;
+}
+
 /* {"op":kind,"path":key[,"value":copy of value]}, or NULL on OOM. */
 static cJSON *make_op(const char *kind, const char *key, const cJSON *value)
 {
     cJSON *op = cJSON_CreateObject();
-    if (!op || !cJSON_AddStringToObject(op, "op", kind) ||
-        !cJSON_AddStringToObject(op, "path", key))
+    char *path = path_of_key(key);
+    bool named = path && op && cJSON_AddStringToObject(op, "op", kind) &&
+                 cJSON_AddStringToObject(op, "path", path);
+
+    free(path);
+    if (!named)
         goto fail;
     if (value) {
         cJSON *copy = cJSON_Duplicate(value, true);

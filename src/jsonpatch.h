@@ -30,8 +30,12 @@
  * present but different -> {"op":"replace","path":K,"value":V}; then for each
  * key of base (base's order) missing in target -> {"op":"remove","path":K}.
  * Paths have no leading slash (ConnectWise's documented form) and hold the
- * key verbatim.  Keys listed in `ignore` (NULL-terminated array, may be NULL)
- * are skipped entirely (cwmfs passes {"_info", NULL}).  Values are deep
+ * key verbatim (a key starting with '/', which would read as a pointer,
+ * as the RFC 6901 pointer to it: "/~1b").  Keys listed in `ignore`
+ * (NULL-terminated array, may be NULL) are skipped entirely (cwmfs passes
+ * {"_info", NULL}), and so is an empty key, which no top-level path names
+ * ("" is the whole document; commit refuses a text holding one).  Values
+ * are deep
  * copies.  Returns a cJSON array the caller deletes (empty when nothing
  * changed), or NULL if an argument is not an object or on allocation
  * failure. */

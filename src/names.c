@@ -178,6 +178,17 @@ bool name_fits(const char *value)
     return fits;
 }
 
+/* n, or the start of the UTF-8 character whose byte n is; a byte in a
+ * run of more continuation bytes than a character has is taken as it is
+ * (no valid UTF-8 to keep whole).  Never 0 unless n is. */
+static size_t char_start(const char *s, size_t n)
+{
+    for (size_t back = 0; back <= 3 && back < n; back++)
+        if (((unsigned char)s[n - back] & 0xC0) != 0x80)
+            return n - back;
+    return n;
+}
+
 /* The encoding of the longest start of key, cut between characters, whose
  * encoding takes at most room bytes; NULL when not even one character
  * fits.  Encoding the cut value, not cutting the encoding, keeps the
@@ -186,17 +197,17 @@ static char *encode_start(const char *key, size_t room)
 {
     size_t n = strnlen(key, room);
 
-    for (; n > 0; n--) {
+    while (n > 0) {
         char *start, *stem;
 
-        while (n > 0 && ((unsigned char)key[n] & 0xC0) == 0x80)
-            n--; /* not inside a UTF-8 sequence */
+        n = char_start(key, n);
         start = strndup(key, n);
-        stem = start && n ? name_encode(start) : NULL;
+        stem = start ? name_encode(start) : NULL;
         free(start);
         if (stem && strlen(stem) <= room)
             return stem;
         free(stem);
+        n--;
     }
     return NULL;
 }

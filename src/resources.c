@@ -316,13 +316,13 @@ static bool add_counts(struct tmpl *dir)
 struct tmpl *tmpl_build(const struct resource_type *rows, size_t count)
 {
     struct tmpl *root = tmpl_new(NULL, TMPL_DIRECTORY);
-    bool ok = root && literal_child(root, META_DIR + 1, strlen(META_DIR) - 1,
+    bool ok = root && literal_child(root, &META_DIR[1], strlen(META_DIR) - 1,
                                     TMPL_META);
 
     for (size_t i = 0; ok && i < count; i++)
         ok = add_row(root, &rows[i]) == 0;
     ok = ok && add_counts(root) &&
-         literal_child(root, QUERIES_DIR + 1, strlen(QUERIES_DIR) - 1,
+         literal_child(root, &QUERIES_DIR[1], strlen(QUERIES_DIR) - 1,
                        TMPL_QUERIES);
     if (!ok) {
         tmpl_free(root);

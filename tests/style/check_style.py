@@ -3,7 +3,7 @@
 
 Usage: check_style.py [REPO_ROOT]   (default: two directories above this file)
 
-Checks every *.c and *.h under src/ and tests/unit/:
+Checks every *.c and *.h under src/, tests/unit/ and tests/fuzz/:
   format   the file is formatted as .clang-format says (clang-format);
   comment  comments are /* ... */ only, never //, and a block comment
            opens on its first line of text and closes on its last
@@ -22,9 +22,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-SOURCE_DIRS = ("src", "tests/unit")
+SOURCE_DIRS = ("src", "tests/unit", "tests/fuzz")
 FORMAT_CMD = ("clang-format -i --style=file "
-              "src/*.c src/*.h tests/unit/*.c tests/unit/*.h")
+              "src/*.c src/*.h tests/unit/*.[ch] tests/fuzz/*.[ch]")
 MISSING_DOCS = re.compile(
     r"fuse-filesystem-notes|connectwise-api\.md|system-api-seed|"
     r"seed-vs-real|shared/reference|\bnotes\s*§", re.IGNORECASE)

@@ -193,7 +193,7 @@ static void test_a_conflict_is_refused_and_kept(void)
 static void test_bad_text_sends_nothing(void)
 {
     static const char *const bad[] = { "{\"title\": ", "[1, 2]\n", "  \n",
-                                       "{} x" };
+                                       "{} x", "{\"id\": 1, \"\": 2}" };
     struct fixture fx;
     struct commit_result r;
     cJSON *obj;
@@ -207,6 +207,7 @@ static void test_bad_text_sends_nothing(void)
     other_id = render_json(obj, NULL);
     CHECK_INT_EQ(save(&fx, "admin", true, fx.shown, other_id, &r), -EINVAL);
     CHECK(errors_say(&fx, "\"id\" was changed"));
+    CHECK(errors_say(&fx, "a field has an empty name"));
     CHECK_INT_EQ(fx.server.requests, 0);
     cJSON_Delete(obj);
     free(other_id);

@@ -482,6 +482,18 @@ static void test_apply_roundtrip(void)
                "'tags':[2],'budget':3,'new':{'deep':[[]]}}");
     ROUNDTRIPS("{'a':1,'b':2}", "{'b':2,'a':1}");
     ROUNDTRIPS("{'a/b':1,'c~1':2}", "{'a/b':2,'c~1':3}");
+    /* found by fuzz_jsonpatch: a key that starts with '/' is sent as the
+     * pointer to it, not read back as another key */
+    ROUNDTRIPS("{'a':1}", "{'a':1,'/b':2,'/~x/':3}");
+    DIFFS("{}", "{'/b':2}", "[{'op':'add','path':'/~1b','value':2}]");
+}
+
+/* found by fuzz_jsonpatch: "" would be the whole document */
+static void test_diff_skips_an_empty_key(void)
+{
+    DIFFS("{'a':1,'':1}", "{'a':2,'':2}",
+          "[{'op':'replace','path':'a','value':2}]");
+    DIFFS("{'':1}", "{}", "[]");
 }
 
 /* PUT mode: the user's changes land on the server's current object. */
@@ -586,6 +598,7 @@ int main(void)
     test_apply_bad_ops();
     test_apply_copies_values();
     test_apply_roundtrip();
+    test_diff_skips_an_empty_key();
     test_merge_for_put();
     test_is_empty();
     test_allocation_failures();

@@ -221,6 +221,14 @@ static void test_long_keys_are_cut(void)
     CHECK_STR_EQ(id, "123456");
     free(id);
     free(stem);
+    /* found by fuzz_names: continuation bytes down to the first (an
+     * index that wrapped below zero) */
+    memset(key, '\xAD', 600);
+    key[0] = '(';
+    key[600] = '\0';
+    stem = name_duplicate_stem(key, "7");
+    CHECK(stem != NULL && strlen(stem) <= NAME_ENCODED_MAX);
+    free(stem);
     memset(key, ' ', 600); /* spaces: only a last one is escaped */
     key[600] = '\0';
     stem = name_duplicate_stem(key, "7");
