@@ -10,6 +10,7 @@
 #include "render.h"
 #include "report.h"
 #include "strmap.h"
+#include "walks.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -45,6 +46,7 @@ struct store {
     struct strmap *pins;       /* object cache key -> struct mtime_pin */
     struct strmap *missing;    /* endpoints this server turned out to lack */
     struct allowed *allowed;   /* the writes this server turned out to lack */
+    struct walks *walks;       /* collections stat'ed file by file */
     struct store_observer observer;
     atomic_ulong listings; /* listings filled, to stamp each */
 };
@@ -75,7 +77,9 @@ struct store *store_new(const struct api_port *api, double ttl_seconds)
     store->pins = strmap_new(free);
     store->missing = strmap_new(NULL);
     store->allowed = allowed_new();
-    if (!store->cache || !store->pins || !store->missing || !store->allowed) {
+    store->walks = walks_new();
+    if (!store->cache || !store->pins || !store->missing || !store->allowed ||
+        !store->walks) {
         store_free(store);
         return NULL;
     }
@@ -90,6 +94,7 @@ void store_free(struct store *store)
     strmap_free(store->pins);
     strmap_free(store->missing);
     allowed_free(store->allowed);
+    walks_free(store->walks);
     pthread_mutex_destroy(&store->pins_lock);
     free(store);
 }
@@ -1089,7 +1094,6 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
     unsigned long version = cache_version(f->store->cache);
     int rc = 0;
 
-    (void)cache_key;
     /* A server that cannot list these (a real one's tokens, 405): an
      * empty listing, beside which the mount shows what it made itself. */
     if (allowed_verbs(f->store->allowed, f->res) & VERB_GET) {
@@ -1108,6 +1112,7 @@ static int fill_listing(void *ctx, const char *cache_key, void **value)
         struct cached *c = file_listing(&b, version);
         if (c)
             c->stamp = atomic_fetch_add(&f->store->listings, 1) + 1;
+        walks_listed(f->store->walks, cache_key);
         *value = c;
         rc = c ? 0 : -ENOMEM;
     }
@@ -1181,6 +1186,28 @@ int store_listed(struct store *store, const struct resource_type *res,
     return rc;
 }
 
+/* A stat that missed its object in a collection being walked (walks.h):
+ * answered from a new listing, true, with *rc set; false when the object
+ * is to be asked for alone (not walked, not listable, not listed). */
+static bool relisted(struct store *store, const struct resource_type *res,
+                     const char *listing, char *name, const char *object,
+                     struct doc_request *req, int *rc)
+{
+    struct fill_ctx f = { store, res, NULL };
+
+    /* A duplicates view shares its collection's listing, filled as the
+     * collection, not as the view. */
+    if (res->duplicates || res->reports || res->kind != RES_COLLECTION ||
+        !(allowed_verbs(store->allowed, res) & VERB_GET) ||
+        !walks_missed(store->walks, listing))
+        return false;
+    *rc = cache_get(store->cache, listing, resource_tag(res), fill_listing, &f,
+                    find_name, name);
+    if (*rc == 0)
+        *rc = cache_peek(store->cache, object, copy_doc, req);
+    return *rc == 0 || *rc == -ENOENT;
+}
+
 static int get_object(struct store *store, const struct resource_type *res,
                       const char *key, struct doc_request req)
 {
@@ -1202,7 +1229,8 @@ static int get_object(struct store *store, const struct resource_type *res,
     /* A fresh listing that lacks the name answers without a request. */
     else if (cache_peek(store->cache, lkey.text, find_name, name) == -ENOENT)
         rc = -ENOENT;
-    else
+    else if (req.want_text ||
+             !relisted(store, res, lkey.text, name, okey.text, &req, &rc))
         rc = cache_get(store->cache, okey.text, NULL, fill_object, &f, copy_doc,
                        &req);
     free(name);

@@ -172,6 +172,27 @@ class HttpTest(EmulatorTestCase):
         self.assertEqual(paths, ["/v4_6_release/apis/3.0/system/info"])
 
 
+class WalkTest(EmulatorTestCase):
+    """ls -l caught by a refresh half way: the rest of its stats are
+    answered from one new listing, not one request each (walks.h)."""
+
+    members = 1500
+
+    def test_a_refresh_during_ls_l_lists_again_once(self):
+        mnt = self.mount("ttl=3600")
+        names = os.listdir(mnt.p("members"))  # ls has its names...
+        self.assertGreater(len(names), 1500)
+        self.emu.reset_requests()
+        mnt.proc.send_signal(signal.SIGHUP)  # ...when the refresh comes
+        time.sleep(0.5)
+        for name in names:  # and -l stats each
+            os.lstat(mnt.p("members", name))
+        gets = [r["path"].rsplit("/system/", 1)[1] for r in self.emu.requests()]
+        listings = [p for p in gets if p == "members"]
+        self.assertEqual(len(listings), 2, gets)  # two pages, once
+        self.assertLessEqual(len(gets), 8 + 2 + 2, gets)
+
+
 class DeadServerTest(unittest.TestCase):
     """A server that goes away: errors, not hangs."""
 
