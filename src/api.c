@@ -494,6 +494,7 @@ struct fetch {
     bool *done;         /* pages[n] is there */
     int rc;             /* the first failure stops every fetcher */
     struct api_error error;
+    atomic_bool cancelled; /* the caller gave up: stop at once */
 };
 
 /* Records a failure (the first one wins); f locked. */
@@ -510,6 +511,7 @@ static void *fetch_pages(void *arg)
     struct fetch *f = arg;
     int rc = 0;
 
+    http_set_thread_cancel(&f->cancelled);
     for (int n = atomic_fetch_add(&f->next, 1); rc == 0 && n <= f->last;
          n = atomic_fetch_add(&f->next, 1)) {
         struct api_error error = { 0 };
@@ -529,7 +531,20 @@ static void *fetch_pages(void *arg)
         pthread_cond_broadcast(&f->arrived);
         pthread_mutex_unlock(&f->lock);
     }
+    http_set_thread_cancel(NULL);
     return NULL;
+}
+
+/* The caller gave up (its process was killed): every fetcher stops, its
+ * transfer cut short; f locked. */
+static void give_up_locked(struct fetch *f)
+{
+    struct api_error error = { 0 };
+
+    snprintf(error.message, sizeof(error.message), "GET %s: the caller gave up",
+             f->endpoint);
+    fail_locked(f, -EINTR, &error);
+    f->cancelled = true;
 }
 
 /* Waits for page n (moved to *page); false after a failure. */
@@ -538,8 +553,19 @@ static bool wait_for_page(struct fetch *f, int n, struct page *page)
     bool ok;
 
     pthread_mutex_lock(&f->lock);
-    while (!f->done[n] && !f->rc)
-        pthread_cond_wait(&f->arrived, &f->lock);
+    while (!f->done[n] && !f->rc) {
+        struct timespec tick;
+
+        clock_gettime(CLOCK_REALTIME, &tick);
+        tick.tv_nsec += 100 * 1000 * 1000; /* look at the caller 10 times/s */
+        if (tick.tv_nsec >= 1000 * 1000 * 1000) {
+            tick.tv_sec++;
+            tick.tv_nsec -= 1000 * 1000 * 1000;
+        }
+        if (pthread_cond_timedwait(&f->arrived, &f->lock, &tick) == ETIMEDOUT &&
+            http_gave_up())
+            give_up_locked(f);
+    }
     ok = f->done[n] && !f->rc;
     if (ok) {
         *page = f->pages[n];

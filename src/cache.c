@@ -240,22 +240,31 @@ int cache_get(struct cache *cache, const char *key, const char *tag,
     struct entry *e;
     int rc;
 
+    bool again;
+
     pthread_mutex_lock(&cache->lock);
-    e = entry_for(cache, key, tag);
-    if (!e)
-        rc = -ENOMEM;
-    else if (is_fresh(e, clock_mono_seconds())) {
-        cache->stats.hits++;
-        rc = use_entry(e, use, use_ctx);
-    } else if (e->loading && e->has_value && !e->stale_on_arrival) {
-        /* Expired and being fetched again by another caller: the old copy
-         * meanwhile, so that one refetch never holds up every reader. */
-        cache->stats.stale_served++;
-        rc = use_entry(e, use, use_ctx);
-    } else if (e->loading)
-        rc = wait_for_fill(cache, e, use, use_ctx);
-    else
-        rc = run_fill(cache, e, fill, fill_ctx, use, use_ctx);
+    do {
+        again = false;
+        e = entry_for(cache, key, tag);
+        if (!e)
+            rc = -ENOMEM;
+        else if (is_fresh(e, clock_mono_seconds())) {
+            cache->stats.hits++;
+            rc = use_entry(e, use, use_ctx);
+        } else if (e->loading && e->has_value && !e->stale_on_arrival) {
+            /* Expired and being fetched again by another caller: the old
+             * copy meanwhile, so that one refetch never holds up every
+             * reader. */
+            cache->stats.stale_served++;
+            rc = use_entry(e, use, use_ctx);
+        } else if (e->loading) {
+            rc = wait_for_fill(cache, e, use, use_ctx);
+            /* The caller that filled gave up (-EINTR), not this one: it
+             * fills for itself. */
+            again = rc == -EINTR;
+        } else
+            rc = run_fill(cache, e, fill, fill_ctx, use, use_ctx);
+    } while (again);
     pthread_mutex_unlock(&cache->lock);
     return rc;
 }

@@ -10,6 +10,9 @@
  * (a fill returning -ENOENT), so repeated lookups of a missing name cost one
  * request per TTL.
  *
+ * A fill that fails with -EINTR (its caller gave up, http.h) stores
+ * nothing, and the callers waiting for it fill for themselves.
+ *
  * When a fill fails for a transient reason (-EIO, -ETIMEDOUT, -EAGAIN,
  * connection errors) and an expired value is still held, that value is
  * served instead of the error (rclone and gcsfuse advice: an API outage must

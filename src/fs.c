@@ -9,6 +9,7 @@
 #include "fs.h"
 
 #include "handle.h"
+#include "http.h"
 #include "invalidate.h"
 #include "log.h"
 #include "node.h"
@@ -120,6 +121,11 @@ static void object_filled(void *ctx, const char *path, const struct doc *doc)
 /* Files lost write bits: every mode the kernel keeps may be wrong. */
 static void modes_changed(void *ctx) { fs_forget_kernel_caches(ctx); }
 
+/* http.h's check, in the thread of a FUSE request: the kernel says the
+ * caller no longer waits (a signal, SIGKILL included), so a GET made for
+ * it stops, and a killed ls leaves D state at once, not after -o timeout. */
+static bool caller_gave_up(void) { return fuse_interrupted() != 0; }
+
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
     struct store_observer observer = { object_filled, modes_changed, NULL };
@@ -144,6 +150,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
      * price: fstat() of a file unlinked while open fails (ESTALE) for its
      * holder; read and write go on working. */
     cfg->hard_remove = 1;
+    http_set_gave_up_check(caller_gave_up);
     fs->invalidator = invalidator_start(fuse_get_context()->fuse);
     observer.ctx = fs;
     store_observe(fs->store, &observer);

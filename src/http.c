@@ -171,6 +171,37 @@ static void pool_give_back(struct http_client *client, CURL *curl)
         curl_easy_cleanup(curl);
 }
 
+/* ---- callers that give up ---- */
+
+static _Atomic(http_gave_up_fn) gave_up_check;
+static _Thread_local const atomic_bool *thread_cancel;
+
+void http_set_gave_up_check(http_gave_up_fn check) { gave_up_check = check; }
+
+void http_set_thread_cancel(const atomic_bool *cancel)
+{
+    thread_cancel = cancel;
+}
+
+bool http_gave_up(void)
+{
+    http_gave_up_fn check = gave_up_check;
+
+    return (thread_cancel && *thread_cancel) || (check && check());
+}
+
+/* CURLOPT_XFERINFOFUNCTION: nonzero stops the transfer. */
+static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)clientp;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return http_gave_up();
+}
+
 /* ---- response capture ---- */
 
 struct capture {
@@ -302,8 +333,12 @@ static void configure(struct http_client *client, CURL *curl,
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     if (client->share)
         curl_easy_setopt(curl, CURLOPT_SHARE, client->share);
-    if (strcmp(method, "GET") != 0)
+    if (strcmp(method, "GET") != 0) {
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    } else {
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    }
     /* libcurl resends a request whose reused connection died before any
      * answer; only a fresh connection rules that out. */
     if (!is_idempotent(method))
@@ -323,6 +358,7 @@ static int curl_code_to_errno(CURLcode rc)
     case CURLE_COULDNT_CONNECT:      return -ECONNREFUSED;
     case CURLE_COULDNT_RESOLVE_HOST: return -EHOSTUNREACH;
     case CURLE_OUT_OF_MEMORY:        return -ENOMEM;
+    case CURLE_ABORTED_BY_CALLBACK:  return -EINTR;
     default:                         return -EIO;
     }
     /* clang-format on */
@@ -361,16 +397,23 @@ static bool should_retry(const char *method, int rc, long status,
     return false;
 }
 
-static void sleep_seconds(double s)
+/* Sleeps s seconds in slices, checking (when it may) whether the caller
+ * gave up; -EINTR if it did. */
+static int sleep_seconds(double s, bool may_give_up)
 {
-    struct timespec ts;
+    const double slice = 0.1;
+    double end = clock_mono_seconds() + s;
 
-    if (s <= 0)
-        return;
-    ts.tv_sec = (time_t)s;
-    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
+    for (double left = s; left > 0; left = end - clock_mono_seconds()) {
+        double nap = left < slice ? left : slice;
+        struct timespec ts = { (time_t)nap,
+                               (long)((nap - (double)(time_t)nap) * 1e9) };
+
+        if (may_give_up && http_gave_up())
+            return -EINTR;
+        nanosleep(&ts, NULL);
+    }
+    return 0;
 }
 
 /* What a refused answer body says of itself. */
@@ -472,7 +515,11 @@ int http_request(struct http_client *client, const char *method,
         log_info("%s %s: %s, retrying in %.2f s", method, url,
                  rc ? resp->error : "server asked to retry", wait_s);
         count_stat(client, &client->stats.retries);
-        sleep_seconds(wait_s);
+        if (sleep_seconds(wait_s, strcmp(method, "GET") == 0) != 0) {
+            rc = -EINTR;
+            snprintf(resp->error, sizeof(resp->error), "the caller gave up");
+            break;
+        }
     }
     pool_give_back(client, curl);
     if (rc == 0) {

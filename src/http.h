@@ -16,6 +16,8 @@
 #define CWMFS_HTTP_H
 
 #include <curl/curl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct http_options {
@@ -73,5 +75,20 @@ int http_request(struct http_client *client, const char *method,
 void http_response_free(struct http_response *resp);
 
 void http_get_stats(struct http_client *client, struct http_stats *out);
+
+/* ---- callers that give up ----
+ * A GET (and the waits between its retries) stops with -EINTR once the
+ * caller gives up: when the process-wide check says so for the calling
+ * thread (cwmfs: the FUSE request was interrupted, its caller killed), or
+ * when the thread's cancel flag is set (a listing's page fetchers, whose
+ * caller gave up).  Writes are never cut short: a half-sent PATCH would
+ * leave its outcome unknown.  Checked about once a second while waiting
+ * for an answer, at once while data flows. */
+typedef bool (*http_gave_up_fn)(void);
+void http_set_gave_up_check(http_gave_up_fn check);
+/* The calling thread's cancel flag from now on (NULL: none). */
+void http_set_thread_cancel(const atomic_bool *cancel);
+/* Whether the calling thread's caller gave up (either of the above). */
+bool http_gave_up(void);
 
 #endif

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import threading
 import time
 import unittest
@@ -208,6 +209,33 @@ class HostileDataTest(EmulatorTestCase):
         elapsed = time.monotonic() - start
         self.assertGreater(elapsed, 2.5)
         self.assertLess(elapsed, 6)
+
+    def killed_waits(self, argv):
+        """Seconds a command stuck on the server takes to go once killed."""
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(0.7)
+        self.assertIsNone(proc.poll(), "it should still be waiting")
+        start = time.monotonic()
+        proc.kill()
+        proc.wait(15)
+        return time.monotonic() - start
+
+    def test_a_killed_reader_stops_waiting(self):
+        self.fault(action="apply_then_delay", delay_ms=5000,
+                   path_contains="/system/members/admin")
+        mnt = self.mount()
+        self.assertLess(self.killed_waits(
+            ["cat", mnt.p(MEMBERS, "admin.json")]), 2.5)
+        # the daemon goes on, and the next caller asks again
+        self.assertEqual(json.loads(read_text(
+            mnt.p(MEMBERS, "admin.json")))["id"], 1)
+
+    def test_a_killed_listing_stops_waiting(self):
+        self.fault(action="apply_then_delay", delay_ms=5000)
+        mnt = self.mount()
+        self.assertLess(self.killed_waits(["ls", "-l", mnt.p(MEMBERS)]), 2.5)
+        self.assertIn("admin.json", os.listdir(mnt.p(MEMBERS)))
 
     def test_a_lying_content_length_is_retried_then_refused(self):
         self.fault(action="alter", content_length=10 ** 6, count=1)
