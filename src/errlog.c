@@ -2,6 +2,7 @@
 #include "errlog.h"
 
 #include "buf.h"
+#include "keep.h"
 #include "log.h"
 #include "paths.h"
 #include "resources.h"
@@ -32,6 +33,7 @@ struct errlog {
     time_t errors_mtime;
     time_t created;
     struct strmap *rejected; /* mount path -> struct rejected */
+    struct keep *keep;       /* refused texts on disk too, or NULL */
 };
 
 static void rejected_free(void *value)
@@ -101,7 +103,7 @@ static struct rejected *rejected_for(struct errlog *log, const char *path)
 }
 
 static void keep_text_locked(struct errlog *log, const char *path,
-                             const char *text, size_t len)
+                             const char *text, size_t len, time_t when)
 {
     struct rejected *r;
     char *copy = malloc(len ? len : 1);
@@ -117,28 +119,90 @@ static void keep_text_locked(struct errlog *log, const char *path,
     free(r->text);
     r->text = copy;
     r->len = len;
-    r->when = time(NULL);
+    r->when = when;
 }
 
-void errlog_record(struct errlog *log, const char *path, int err,
-                   const char *reason, const char *text, size_t len)
+/* One line of /.cwmfs/errors, stamped now, into line. */
+static void format_line(char *line, size_t size, const char *path,
+                        const char *reason, const char *why, bool text)
 {
-    char line[1400], stamp[32];
+    char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
 
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    snprintf(line, sizeof(line), "%s %s: %s (%s)%s%s%s\n", stamp,
-             path_display(path), reason, strerror(err < 0 ? -err : err),
+    snprintf(line, size, "%s %s: %s%s%s%s%s%s%s\n", stamp, path_display(path),
+             reason, why ? " (" : "", why ? why : "", why ? ")" : "",
              text ? "; your text is in " : "",
              text ? META_DIR "/rejected/" : "", text ? path_display(path) : "");
+}
+
+void errlog_record(struct errlog *log, const char *path, int err,
+                   const char *reason, const char *text, size_t len)
+{
+    char line[1400];
+
+    format_line(line, sizeof(line), path, reason,
+                strerror(err < 0 ? -err : err), text != NULL);
     log_warn("%.*s", (int)strlen(line) - 1, line);
     pthread_mutex_lock(&log->lock);
     append_line_locked(log, line);
     if (text)
-        keep_text_locked(log, path, text, len);
+        keep_text_locked(log, path, text, len, time(NULL));
     pthread_mutex_unlock(&log->lock);
+    if (text)
+        keep_put(log->keep, KEEP_REJECTED, path, text, len);
+}
+
+/* keep_each: a text refused before the last mount ended, shown again. */
+static void restore_rejected(void *ctx, const char *path, const char *text,
+                             size_t len, time_t mtime)
+{
+    struct errlog *log = ctx;
+
+    pthread_mutex_lock(&log->lock);
+    keep_text_locked(log, path, text, len, mtime);
+    pthread_mutex_unlock(&log->lock);
+}
+
+/* keep_each: a file never sent before the last mount ended (a draft, a
+ * swap file): shown as refused from now on, and said. */
+static void restore_unsent(void *ctx, const char *path, const char *text,
+                           size_t len, time_t mtime)
+{
+    struct errlog *log = ctx;
+    char line[1400];
+
+    format_line(line, sizeof(line), path,
+                "was not on the server when cwmfs last stopped", NULL, true);
+    log_warn("%.*s", (int)strlen(line) - 1, line);
+    pthread_mutex_lock(&log->lock);
+    append_line_locked(log, line);
+    keep_text_locked(log, path, text, len, mtime);
+    pthread_mutex_unlock(&log->lock);
+    keep_put(log->keep, KEEP_REJECTED, path, text, len);
+    keep_drop(log->keep, KEEP_UNSENT, path);
+}
+
+void errlog_keep(struct errlog *log, struct keep *keep)
+{
+    char line[256];
+    size_t before;
+
+    log->keep = keep;
+    keep_each(keep, KEEP_REJECTED, restore_rejected, log);
+    pthread_mutex_lock(&log->lock);
+    before = strmap_count(log->rejected);
+    if (before) {
+        snprintf(line, sizeof(line),
+                 "%zu refused texts kept from earlier mounts are in "
+                 "%s/rejected\n",
+                 before, META_DIR);
+        append_line_locked(log, line);
+    }
+    pthread_mutex_unlock(&log->lock);
+    keep_each(keep, KEEP_UNSENT, restore_unsent, log);
 }
 
 /* ---- the tree ---- */

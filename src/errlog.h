@@ -16,6 +16,14 @@ struct errlog;
 struct errlog *errlog_new(void);
 void errlog_free(struct errlog *log);
 
+struct keep;
+
+/* From now on refused texts are kept on disk too (keep.h); and what the
+ * last mount kept, refused or never sent, shows again under
+ * /.cwmfs/rejected, with a line in /.cwmfs/errors for each.  keep may be
+ * NULL (memory only). */
+void errlog_keep(struct errlog *log, struct keep *keep);
+
 /* path is the mount path ("/members/admin.json"); text may be NULL. */
 void errlog_record(struct errlog *log, const char *path, int err,
                    const char *reason, const char *text, size_t len);

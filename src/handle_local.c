@@ -8,6 +8,8 @@
  * another writer overwrote before it was sent is told EBUSY. */
 #include "handle.h"
 
+#include "keep.h"
+
 #include "invalidate.h"
 
 #include <errno.h>
@@ -112,6 +114,24 @@ static int send_action(struct cwmfs *fs, struct handle *h,
     return rc;
 }
 
+/* A file not sent (scratch, or a draft not posted) is kept on disk as
+ * flushed, so that a crash loses none of it (keep.h); a file sent, or
+ * gone, is not. */
+static void keep_if_unsent(struct cwmfs *fs, struct local_file *file,
+                           const char *path)
+{
+    struct local_view v;
+
+    if (!fs->keep || local_view(fs->local, file, true, &v) != 0)
+        return;
+    if (v.linked && (v.kind == LOCAL_SCRATCH || v.kind == LOCAL_DRAFT) &&
+        v.len > 0)
+        keep_put(fs->keep, KEEP_UNSENT, v.path, v.data, v.len);
+    else
+        keep_drop(fs->keep, KEEP_UNSENT, path);
+    local_view_clear(&v);
+}
+
 /* Settles what this handle wrote: sends the file's text if this handle
  * wrote it last, and remembers the outcome for later flushes. */
 int handle_commit(struct cwmfs *fs, struct handle *h)
@@ -144,6 +164,7 @@ int handle_commit(struct cwmfs *fs, struct handle *h)
         h->outcome_gen = h->wrote_gen;
         h->outcome = rc;
     }
+    keep_if_unsent(fs, h->file, v.path);
     commit_unlock(&fs->committer, lock);
     local_view_clear(&v);
     return rc;

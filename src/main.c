@@ -9,6 +9,7 @@
 #include "local.h"
 #include "log.h"
 #include "errlog.h"
+#include "keep.h"
 #include "mountpoint.h"
 #include "options.h"
 #include "store.h"
@@ -277,6 +278,9 @@ static int mount_init(struct cwmfs *fs, struct cwm_api *api,
     fs->queries = queries_new();
     fs->runs = runs_new();
     fs->kcache = kcache_new();
+    fs->keep = keep_open(opts->profile);
+    if (fs->errlog)
+        errlog_keep(fs->errlog, fs->keep);
     fs->ttl = cfg->ttl;
     fs->umask = opts->umask;
     fs->uid = getuid();
@@ -303,6 +307,7 @@ static void mount_free(struct cwmfs *fs)
     local_free(fs->local);
     reads_free(fs->reads);
     errlog_free(fs->errlog);
+    keep_close(fs->keep);
     store_free(fs->store);
     inode_table_free(fs->inodes);
 }

@@ -33,6 +33,7 @@ struct cwmfs {
     struct inode_table *inodes;
     struct local *local;
     struct errlog *errlog;
+    struct keep *keep;   /* texts not on the server, on disk (or NULL) */
     struct reads *reads; /* what each process read: the bases of saves */
     struct committer committer;
     struct queries *queries; /* the folders of /queries */

@@ -3,6 +3,8 @@
  * what creating or renaming one does (the plans come from editor.h). */
 #include "node.h"
 
+#include "keep.h"
+
 #include "handle.h"
 #include "invalidate.h"
 
@@ -151,8 +153,10 @@ static int local_unlink_op(struct cwmfs *fs, const struct node *n)
         return node_object_delete(fs, n);
     if (rc == 0)
         rc = local_unlink(fs->local, n->path); /* scratch, symlink, draft */
-    if (rc == 0)
+    if (rc == 0) {
         inode_forget(fs->inodes, n->path);
+        keep_drop(fs->keep, KEEP_UNSENT, n->path);
+    }
     return rc;
 }
 
@@ -181,6 +185,8 @@ static int rename_save(struct cwmfs *fs, const struct node *from,
     } else if (rc == 0) {
         local_unlink(fs->local, from->path);
         local_unlink(fs->local, to->path); /* drafts, edits, hidden: gone */
+        keep_drop(fs->keep, KEEP_UNSENT, from->path);
+        keep_drop(fs->keep, KEEP_UNSENT, to->path);
         handle_show_answer(fs, process, to->path, &result);
         invalidator_queue(fs->invalidator, from->path);
     }
@@ -225,6 +231,16 @@ static int move_edit(struct cwmfs *fs, const struct node *from,
     return copy ? 0 : -ENOMEM;
 }
 
+/* A kept file moved with its name (keep.h). */
+static void keep_moved(struct cwmfs *fs, const char *from, const char *to,
+                       const struct local_view *src)
+{
+    keep_drop(fs->keep, KEEP_UNSENT, from);
+    if ((src->kind == LOCAL_SCRATCH || src->kind == LOCAL_DRAFT) &&
+        src->len > 0)
+        keep_put(fs->keep, KEEP_UNSENT, to, src->data, src->len);
+}
+
 /* rename(local -> scratch name): only local state moves; a draft moved
  * off its resource name is scratch. */
 static int rename_local(struct cwmfs *fs, const struct node *from,
@@ -242,6 +258,7 @@ static int rename_local(struct cwmfs *fs, const struct node *from,
         if (lf && src.kind == LOCAL_DRAFT)
             local_set_kind(fs->local, lf, LOCAL_SCRATCH);
         local_put(fs->local, lf);
+        keep_moved(fs, from->path, to->path, &src);
     }
     local_view_clear(&src);
     return rc;

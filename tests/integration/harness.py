@@ -177,9 +177,12 @@ class Mount:
         args.append(self.path)
         self.stderr_path = os.path.join(self.tmp, "stderr")
         self.stderr = open(self.stderr_path, "w")
+        env = dict(env if env is not None else clean_env())
+        # texts kept across mounts (keep.h): this mount's own, unless the
+        # test shares them between mounts
+        env.setdefault("XDG_STATE_HOME", os.path.join(self.tmp, "state"))
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                                     stderr=self.stderr,
-                                     env=env if env is not None else clean_env())
+                                     stderr=self.stderr, env=env)
         deadline = time.monotonic() + TIMEOUT
         while not os.path.ismount(self.path):
             if self.proc.poll() is not None or time.monotonic() > deadline:
