@@ -1,5 +1,6 @@
 """State behind the /__emulator/ test hooks: request log and fault queue."""
 
+import random
 import threading
 
 from .errors import bad_request
@@ -66,12 +67,15 @@ class Faults:
 
     ACTIONS = ("respond", "reset", "apply_then_reset", "apply_then_delay",
                "alter")
+    # `probability` (0..1) makes a fault strike that share of the matching
+    # calls at random, for as long as its count lasts (a flaky network).
     ALTERATIONS = ("headers", "raw_body", "raw_body_b64", "content_type",
                    "content_length", "trickle_bps", "gzip_bomb_mb")
 
     def __init__(self):
         self._lock = threading.Lock()
         self._faults = []
+        self._random = random.Random(7)  # the same faults run after run
 
     def add(self, spec):
         if not isinstance(spec, dict):
@@ -90,6 +94,7 @@ class Faults:
             "path_contains": spec.get("path_contains"),
             "method": (spec.get("method") or "").upper() or None,
             "body": spec.get("body"),
+            "probability": float(spec.get("probability", 1.0)),
         }
         for name in self.ALTERATIONS:
             fault[name] = spec.get(name)
@@ -107,6 +112,8 @@ class Faults:
                     continue
                 needle = fault["path_contains"]
                 if needle and needle.lower() not in path.lower():
+                    continue
+                if self._random.random() >= fault["probability"]:
                     continue
                 fault["count"] -= 1
                 if fault["count"] <= 0:
