@@ -557,3 +557,52 @@ class WriteTestCase(unittest.TestCase):
         """Forget the request log and any queued fault."""
         self.emu.reset_requests()
         self.emu.hook("POST", "faults/reset")
+
+
+# A writer process: saves `field` of the member file at path, `count` times
+# (0: no limit) or until the wall-clock `deadline` (0: none), each time as
+# an editor would (read, change, rewrite with O_TRUNC), printing
+# [field, value, errno] per save (0: told success; -1: it read a file cut
+# short by another writer's truncation, and saved nothing).
+WRITER = r"""
+import json, os, random, sys, time
+path, field, tag = sys.argv[1], sys.argv[2], sys.argv[3]
+count, deadline = int(sys.argv[4]), float(sys.argv[5])
+random.seed(tag)
+n = 0
+while (not count or n < count) and (not deadline or time.time() < deadline):
+    value = "%s-%d" % (tag, n)
+    n += 1
+    try:
+        with open(path) as f:
+            obj = json.load(f)
+        obj[field] = value
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        try:
+            os.write(fd, json.dumps(obj, indent=2).encode())
+        finally:
+            os.close(fd)
+        outcome = 0
+    except OSError as exc:
+        outcome = exc.errno
+    except ValueError:
+        outcome = -1
+    print(json.dumps([field, value, outcome]), flush=True)
+    time.sleep(random.random() * 0.02)
+"""
+
+
+def writer(path, field, tag, count=0, deadline=0.0):
+    """A WRITER process (its stdout a pipe of its reports)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, path, field, tag, str(count),
+         str(deadline)], stdout=subprocess.PIPE, text=True)
+
+
+def listing_errno(path):
+    """The errno of listing path, 0 when it lists."""
+    try:
+        os.listdir(path)
+    except OSError as e:
+        return e.errno
+    return 0

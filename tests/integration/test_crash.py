@@ -10,7 +10,7 @@ import time
 import unittest
 
 from harness import (EmulatorTestCase, Mount, clean_env, close_checked,
-                     read_text, run)
+                     listing_errno, read_text, run)
 
 
 def wait_until(predicate, timeout=5.0):
@@ -20,14 +20,6 @@ def wait_until(predicate, timeout=5.0):
             return True
         time.sleep(0.05)
     return predicate()
-
-
-def listing_errno(path):
-    try:
-        os.listdir(path)
-    except OSError as e:
-        return e.errno
-    return 0
 
 
 class CrashTest(EmulatorTestCase):

@@ -10,11 +10,10 @@ import os
 import signal
 import socket
 import subprocess
-import threading
 import time
 import unittest
 
-from harness import EmulatorTestCase, read_text
+from harness import EmulatorTestCase, listing_errno, read_text
 
 MEMBERS = "members"
 
@@ -29,14 +28,6 @@ def link(emu, *rels):
     base = emu.base + "/members?pageSize=1000&page="
     return ", ".join('<%s%s>; rel="%s"' % (base, page, rel)
                      for rel, page in rels)
-
-
-def errno_of_listing(path):
-    try:
-        os.listdir(path)
-    except OSError as e:
-        return e.errno
-    return 0
 
 
 class HostileDataTest(EmulatorTestCase):
@@ -126,7 +117,7 @@ class HostileDataTest(EmulatorTestCase):
     def test_null_where_an_object_is_expected(self):
         self.fault(status=200, raw_body="null", path_contains="/system/info")
         mnt = self.mount()
-        self.assertIn(errno_of_listing(mnt.p(MEMBERS)), (0,))
+        self.assertIn(listing_errno(mnt.p(MEMBERS)), (0,))
         try:
             read_text(mnt.p("info"))
         except OSError as e:
@@ -149,7 +140,7 @@ class HostileDataTest(EmulatorTestCase):
         self.page_of(item, count=1000,
                      headers={"Link": link(self.emu, ("next", 2))})
         mnt = self.mount("max_pages=5")
-        self.assertEqual(errno_of_listing(mnt.p(MEMBERS)), errno.EFBIG)
+        self.assertEqual(listing_errno(mnt.p(MEMBERS)), errno.EFBIG)
         self.assertEqual(len(self.listing_gets()), 5)
         self.assertIn("-o max_pages=5 stops it there", mnt.errors())
 
@@ -157,7 +148,7 @@ class HostileDataTest(EmulatorTestCase):
         self.page_of(json.dumps(member(1, "first")), headers={
             "Link": link(self.emu, ("next", 2), ("last", 10 ** 12))})
         mnt = self.mount()
-        self.assertEqual(errno_of_listing(mnt.p(MEMBERS)), errno.EFBIG)
+        self.assertEqual(listing_errno(mnt.p(MEMBERS)), errno.EFBIG)
         self.assertEqual(len(self.listing_gets()), 1)
 
     def test_a_link_to_another_host_is_never_followed(self):
@@ -197,7 +188,7 @@ class HostileDataTest(EmulatorTestCase):
         self.fault(status=429, retry_after=999999, count=5)
         mnt = self.mount()
         start = time.monotonic()
-        self.assertEqual(errno_of_listing(mnt.p(MEMBERS)), errno.EAGAIN)
+        self.assertEqual(listing_errno(mnt.p(MEMBERS)), errno.EAGAIN)
         self.assertLess(time.monotonic() - start, 5)
         self.assertIn("not waiting", mnt.errors())
 
@@ -205,7 +196,7 @@ class HostileDataTest(EmulatorTestCase):
         self.fault(action="alter", trickle_bps=20, count=10)
         mnt = self.mount("timeout=3")
         start = time.monotonic()
-        self.assertEqual(errno_of_listing(mnt.p(MEMBERS)), errno.ETIMEDOUT)
+        self.assertEqual(listing_errno(mnt.p(MEMBERS)), errno.ETIMEDOUT)
         elapsed = time.monotonic() - start
         self.assertGreater(elapsed, 2.5)
         self.assertLess(elapsed, 6)
@@ -245,12 +236,12 @@ class HostileDataTest(EmulatorTestCase):
         mnt.proc.send_signal(signal.SIGHUP)
         time.sleep(0.3)
         self.fault(action="alter", content_length=10 ** 6, count=10)
-        self.assertEqual(errno_of_listing(mnt.p(MEMBERS)), errno.EIO)
+        self.assertEqual(listing_errno(mnt.p(MEMBERS)), errno.EIO)
 
     def test_a_gzip_bomb_stops_at_max_response(self):
         self.fault(action="alter", gzip_bomb_mb=200, count=10)
         mnt = self.mount("max_response=8")
-        self.assertEqual(errno_of_listing(mnt.p(MEMBERS)), errno.EFBIG)
+        self.assertEqual(listing_errno(mnt.p(MEMBERS)), errno.EFBIG)
         self.assertIn("-o max_response", mnt.errors())
         with open("/proc/%d/status" % mnt.proc.pid) as f:
             peak = [l for l in f if l.startswith("VmHWM")][0]

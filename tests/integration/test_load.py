@@ -11,43 +11,15 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import threading
 import time
 import unittest
 
-from harness import EmulatorTestCase, pretty, read_text
+from harness import EmulatorTestCase, pretty, read_text, writer
 
 SECONDS = float(os.environ.get("CWMFS_LOAD_SECONDS", "60"))
 ESTALE = 116
-
-# One writer: saves `field` of one member in a loop until the deadline,
-# printing [value, errno] per save (0: told success).
-WRITER = r"""
-import json, os, random, sys, time
-path, field, tag, deadline = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-n = 0
-while time.time() < deadline:
-    n += 1
-    value = "%s-%d" % (tag, n)
-    try:
-        with open(path) as f:
-            obj = json.load(f)
-        obj[field] = value
-        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
-        try:
-            os.write(fd, json.dumps(obj, indent=2).encode())
-        finally:
-            os.close(fd)
-        outcome = 0
-    except OSError as exc:
-        outcome = exc.errno
-    except ValueError:
-        outcome = -1  # read a file mid-rewrite: no save made
-    print(json.dumps([value, outcome]), flush=True)
-    time.sleep(random.random() * 0.02)
-"""
 
 FAULTS = (
     {"status": 503, "retry_after": 0, "probability": 0.10},
@@ -113,10 +85,9 @@ class LoadTest(EmulatorTestCase):
         deadline = start + SECONDS
         wall_deadline = time.time() + SECONDS
         # two writers on members of their own, two on one member
-        writers = [subprocess.Popen(
-            [sys.executable, "-c", WRITER, mnt.p("members", name), field, tag,
-             str(wall_deadline)], stdout=subprocess.PIPE, text=True)
-            for name, field, tag in jobs]
+        writers = [writer(mnt.p("members", name), field, tag,
+                          deadline=wall_deadline)
+                   for name, field, tag in jobs]
         stats = {"reads": 0, "read_errors": 0, "cut": 0, "wrong": []}
         lock = threading.Lock()
         threads = [threading.Thread(target=self.read_loop,
@@ -131,7 +102,7 @@ class LoadTest(EmulatorTestCase):
         for (name, field, tag), w in zip(jobs, writers):
             out, _ = w.communicate(timeout=SECONDS + 120)
             self.assertEqual(w.returncode, 0)
-            told[(name, field)] = [json.loads(line) for line in
+            told[(name, field)] = [json.loads(line)[1:] for line in
                                    out.splitlines()]
         for t in threads:
             t.join(SECONDS + 60)

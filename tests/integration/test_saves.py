@@ -16,7 +16,8 @@ import unittest
 
 from harness import (ESTALE, TIMEOUT, WriteTestCase, api_calls,
                      cwmfs_errors, cwmfs_rejected, object_gets, patches,
-                     posts, pretty, read_text, run, write_close, writes)
+                     posts, pretty, read_text, run, write_close, writer,
+                     writes)
 
 
 def edited(text, **changes):
@@ -520,30 +521,6 @@ class ManyWritersTest(WriteTestCase):
     with latency and resets injected; every writer's report is compared
     with the server's final state, its audit trail and its request log."""
 
-    WRITER = textwrap.dedent("""
-        import json, os, random, sys, time
-        path, field, tag, count = sys.argv[1], sys.argv[2], sys.argv[3], \\
-            int(sys.argv[4])
-        random.seed(tag)
-        for i in range(count):
-            value = "%s-%d" % (tag, i)
-            try:
-                obj = json.loads(open(path).read())
-                obj[field] = value
-                fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
-                try:
-                    os.write(fd, json.dumps(obj, indent=2).encode())
-                finally:
-                    os.close(fd)
-                outcome = 0
-            except OSError as exc:
-                outcome = exc.errno
-            except ValueError:
-                outcome = -1    # read a file mid-rewrite: no save made
-            print(json.dumps([field, value, outcome]), flush=True)
-            time.sleep(random.random() * 0.05)
-    """)
-
     def story(self, *mounts):
         """What happened, for a failure message."""
         calls = ["%s %s %s %s" % (c["method"], c["path"], c["status"],
@@ -572,9 +549,8 @@ class ManyWritersTest(WriteTestCase):
         procs = []
         for m, field, tag in ((a, "title", "A1"), (a, "notes", "A2"),
                               (b, "title", "B1"), (b, "notes", "B2")):
-            procs.append(subprocess.Popen(
-                [sys.executable, "-c", self.WRITER, m.p("members", "admin.json"),
-                 field, tag, "8"], stdout=subprocess.PIPE, text=True))
+            procs.append(writer(m.p("members", "admin.json"), field, tag,
+                                count=8))
         told = []
         for p in procs:
             out, _ = p.communicate(timeout=120)
