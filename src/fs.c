@@ -8,6 +8,7 @@
  * unlink.  Callbacks never exit; they answer with an errno. */
 #include "fs.h"
 
+#include "clock.h"
 #include "handle.h"
 #include "http.h"
 #include "invalidate.h"
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,10 +123,53 @@ static void object_filled(void *ctx, const char *path, const struct doc *doc)
 /* Files lost write bits: every mode the kernel keeps may be wrong. */
 static void modes_changed(void *ctx) { fs_forget_kernel_caches(ctx); }
 
+/* Whether thread tid is dying: SIGKILL is pending for it, as it is for
+ * every thread of a process killed by any signal it does not handle (the
+ * kernel turns those into SIGKILL), or it is gone already. */
+static bool thread_dying(pid_t tid)
+{
+    char path[64], line[256];
+    unsigned long long mask;
+    bool dying = false;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+    f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT;
+    while (!dying && fgets(line, sizeof(line), f))
+        dying = (sscanf(line, "SigPnd: %llx", &mask) == 1 ||
+                 sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
+                (mask & (1ULL << (SIGKILL - 1)));
+    fclose(f);
+    return dying;
+}
+
 /* http.h's check, in the thread of a FUSE request: the kernel says the
- * caller no longer waits (a signal, SIGKILL included), so a GET made for
- * it stops, and a killed ls leaves D state at once, not after -o timeout. */
-static bool caller_gave_up(void) { return fuse_interrupted() != 0; }
+ * caller was interrupted, and it is dying (killed, or ^C), so a GET made
+ * for it stops, and a killed ls leaves D state at once, not after -o
+ * timeout.  A signal the caller handles (vim's SIGWINCH) interrupts too,
+ * but must not fail its open with EINTR: the GET goes on.  /proc is read
+ * at most every 100 ms per thread. */
+static bool caller_gave_up(void)
+{
+    static _Thread_local double checked;
+    static _Thread_local pid_t checked_tid;
+    static _Thread_local bool dying;
+    pid_t tid;
+    double now;
+
+    if (!fuse_interrupted())
+        return false;
+    tid = fuse_get_context()->pid;
+    now = clock_mono_seconds();
+    if (tid != checked_tid || now - checked >= 0.1) {
+        checked = now;
+        checked_tid = tid;
+        dying = thread_dying(tid);
+    }
+    return dying;
+}
 
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import unittest
 
@@ -221,6 +222,31 @@ class HostileDataTest(EmulatorTestCase):
         # the daemon goes on, and the next caller asks again
         self.assertEqual(json.loads(read_text(
             mnt.p(MEMBERS, "admin.json")))["id"], 1)
+
+    HANDLED_SIGNAL_READER = r"""
+import ctypes, os, signal, sys
+signal.signal(signal.SIGUSR1, lambda *a: None)  # handled: not dying
+libc = ctypes.CDLL(None, use_errno=True)
+print("ready", flush=True)
+fd = libc.open(sys.argv[1].encode(), os.O_RDONLY)  # no retry on EINTR
+if fd < 0:
+    print("errno", ctypes.get_errno(), flush=True)
+else:
+    print("ok", len(os.read(fd, 1 << 20)), flush=True)
+"""
+
+    def test_a_signal_the_caller_handles_does_not_fail_its_read(self):
+        self.fault(action="apply_then_delay", delay_ms=2000,
+                   path_contains="/system/members/admin")
+        mnt = self.mount()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", self.HANDLED_SIGNAL_READER,
+             mnt.p(MEMBERS, "admin.json")], stdout=subprocess.PIPE, text=True)
+        self.assertEqual(proc.stdout.readline().strip(), "ready")
+        time.sleep(0.7)
+        proc.send_signal(signal.SIGUSR1)
+        out, _ = proc.communicate(timeout=30)
+        self.assertTrue(out.startswith("ok "), out)
 
     def test_a_killed_listing_stops_waiting(self):
         self.fault(action="apply_then_delay", delay_ms=5000)
