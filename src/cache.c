@@ -238,9 +238,8 @@ int cache_get(struct cache *cache, const char *key, const char *tag,
               void *use_ctx)
 {
     struct entry *e;
-    int rc;
-
     bool again;
+    int rc;
 
     pthread_mutex_lock(&cache->lock);
     do {
