@@ -242,6 +242,30 @@ struct lost_words {
     const char *unknown_hint; /* what the user can do to see */
 };
 
+/* Looking at the server after a lost answer is a GET, safe to repeat: a
+ * flaky network gets LOOK_TRIES tries (each retried by http.c too), so
+ * that "outcome unknown" takes a server unreachable for seconds.  Whether
+ * the look that ended with rc is worth another, after a pause. */
+#define LOOK_TRIES 4
+
+static bool look_again(int rc, int attempt)
+{
+    struct timespec pause = { 0, 250 * 1000 * 1000 };
+
+    if (attempt + 1 >= LOOK_TRIES ||
+        (rc != -EIO && rc != -EAGAIN && rc != -ETIMEDOUT &&
+         rc != -ECONNREFUSED && rc != -EHOSTUNREACH))
+        return false;
+    for (int i = 0; i < attempt; i++)
+        pause.tv_nsec *= 2; /* 0.25 s, 0.5 s, 1 s */
+    if (pause.tv_nsec >= 1000 * 1000 * 1000) {
+        pause.tv_sec = pause.tv_nsec / (1000 * 1000 * 1000);
+        pause.tv_nsec %= 1000 * 1000 * 1000;
+    }
+    nanosleep(&pause, NULL);
+    return true;
+}
+
 static int report_lost(struct committer *c, const char *path, const char *text,
                        size_t len, int found, const struct lost_words *w,
                        const struct api_error *sent,
@@ -308,8 +332,13 @@ static int resolve_lost_post(struct committer *c, const struct save *s,
     };
     struct api_error err = { 0 };
     cJSON *found = NULL;
-    int rc = store_find_posted(c->store, s->res, body, &found, &err);
+    int rc;
 
+    for (int attempt = 0;; attempt++) {
+        rc = store_find_posted(c->store, s->res, body, &found, &err);
+        if (!look_again(rc, attempt))
+            break;
+    }
     if (rc == 0)
         rc = store_remember(c->store, s->res, found, NULL, s->shown_mtime, key);
     cJSON_Delete(found);
@@ -423,8 +452,14 @@ static int resolve_lost_update(struct committer *c, const struct save *s,
                                       "reopen the file to see what it holds" };
     struct api_error err = { 0 };
     cJSON *now = NULL;
-    int rc = store_fetch_fresh(c->store, s->res, u->id, &now, &err);
-    int found = rc == 0 ? jsonpatch_applied_in(u->patch, now) : -1;
+    int found, rc;
+
+    for (int attempt = 0;; attempt++) {
+        rc = store_fetch_fresh(c->store, s->res, u->id, &now, &err);
+        if (!look_again(rc, attempt))
+            break;
+    }
+    found = rc == 0 ? jsonpatch_applied_in(u->patch, now) : -1;
 
     if (found == 1 && store_remember(c->store, s->res, now, s->key,
                                      s->shown_mtime, NULL) != 0)
@@ -656,8 +691,13 @@ static int resolve_lost_delete(struct committer *c, const char *path,
                                              "list the folder to see" };
     struct api_error err = { 0 };
     cJSON *still = NULL;
-    int rc = store_fetch_fresh(c->store, res, id, &still, &err);
+    int rc;
 
+    for (int attempt = 0;; attempt++) {
+        rc = store_fetch_fresh(c->store, res, id, &still, &err);
+        if (!look_again(rc, attempt))
+            break;
+    }
     cJSON_Delete(still);
     if (rc == -ENOENT)
         store_note_deleted(c->store, res, key);
