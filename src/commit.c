@@ -442,6 +442,31 @@ static void note_concurrent_change(const struct save *s, const struct update *u,
                  path_display(s->path), names);
 }
 
+/* Whether a field patch sets holds, in now, neither the value the patch
+ * sets nor the one the server had before it was sent (theirs): someone
+ * else has written it since. */
+static bool overwritten(const cJSON *patch, const cJSON *theirs,
+                        const cJSON *now)
+{
+    const cJSON *op;
+
+    cJSON_ArrayForEach(op, patch) {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(op, "path");
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value");
+        const char *key = cJSON_IsString(path) ? path->valuestring : NULL;
+        const cJSON *was, *is;
+
+        if (!key || key[0] == '/') /* pointers: only plain keys are read */
+            continue;
+        was = cJSON_GetObjectItemCaseSensitive(theirs, key);
+        is = cJSON_GetObjectItemCaseSensitive(now, key);
+        if (!cJSON_Compare(is, value, true) && !cJSON_Compare(is, was, true) &&
+            (is || was))
+            return true;
+    }
+    return false;
+}
+
 /* The PATCH's (PUT's) answer was lost: does the server have the change? */
 static int resolve_lost_update(struct committer *c, const struct save *s,
                                const struct update *u, const char *method,
@@ -460,6 +485,14 @@ static int resolve_lost_update(struct committer *c, const struct save *s,
             break;
     }
     found = rc == 0 ? jsonpatch_applied_in(u->patch, now) : -1;
+    if (found == 0 && overwritten(u->patch, u->theirs, now)) {
+        /* Ours may have been applied, then overwritten by someone else's
+         * change to the same field: that cannot be told apart from "not
+         * applied", so it is not said. */
+        snprintf(err.message, sizeof(err.message),
+                 "someone else changed the same fields since");
+        found = -1;
+    }
 
     if (found == 1 && store_remember(c->store, s->res, now, s->key,
                                      s->shown_mtime, NULL) != 0)

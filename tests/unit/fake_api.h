@@ -32,6 +32,9 @@ struct fake_api {
     const char *fail_allow; /* the Allow header of that failure, or NULL */
     bool lose_answer;       /* the answer never comes (outcome unknown) */
     bool apply_anyway;      /* ...but the server applied it */
+    /* A patch someone else applies right after that failure (the next
+     * writer of the same field); NULL: none.  Taken over. */
+    cJSON *then_applied;
     double next_id;
     cJSON *moved_to; /* relocate() switches data to this (a new codebase) */
     int relocations;
@@ -218,6 +221,11 @@ static int fake_send(void *ctx, const char *method, const char *path,
     rc = fake_fail(f, method, err, &apply);
     if (apply)
         answer = fake_apply(f, method, list, item, body);
+    if (rc && f->then_applied && item) {
+        jsonpatch_apply(item, f->then_applied);
+        cJSON_Delete(f->then_applied);
+        f->then_applied = NULL;
+    }
     if (rc == 0 && out)
         *out = answer;
     else
@@ -259,6 +267,7 @@ static inline void fake_api_clear(struct fake_api *f)
 {
     cJSON_Delete(f->data);
     cJSON_Delete(f->moved_to);
+    cJSON_Delete(f->then_applied);
     free(f->last_body);
 }
 

@@ -263,6 +263,28 @@ static void test_lost_answers_are_looked_up(void)
     teardown(&fx);
 }
 
+/* A lost answer, then someone else's write to the same field: whether
+ * ours was applied first cannot be told, and is not said either way. */
+static void test_a_lost_answer_overwritten_is_unknown(void)
+{
+    struct fixture fx;
+    struct commit_result r;
+    char *mine;
+
+    setup(&fx, false, 10);
+    mine = with(fx.shown, "title", "Mine");
+    fx.server.fail_method = "PATCH";
+    fx.server.lose_answer = fx.server.apply_anyway = true;
+    fx.server.then_applied = cJSON_Parse(
+        "[{\"op\": \"replace\", \"path\": \"title\", "
+        "\"value\": \"Theirs\"}]");
+    CHECK_INT_EQ(save(&fx, "admin", true, fx.shown, mine, &r), -EIO);
+    CHECK(errors_say(&fx, "someone else changed the same fields since"));
+    CHECK(!errors_say(&fx, "did not apply"));
+    free(mine);
+    teardown(&fx);
+}
+
 /* Without a base the save sets only what it sends, and only while the
  * server still holds what the mount last showed. */
 static void test_a_save_without_a_base(void)
@@ -383,6 +405,7 @@ int main(void)
     test_bad_text_sends_nothing();
     test_a_new_file_is_one_post();
     test_lost_answers_are_looked_up();
+    test_a_lost_answer_overwritten_is_unknown();
     test_a_save_without_a_base();
     test_deletes_are_guarded();
     test_a_server_without_delete();
