@@ -121,15 +121,21 @@ static void keep_if_unsent(struct cwmfs *fs, struct local_file *file,
                            const char *path)
 {
     struct local_view v;
+    bool unsent;
 
-    if (!fs->keep || local_view(fs->local, file, true, &v) != 0)
+    if (!fs->keep || local_view(fs->local, file, false, &v) != 0)
         return;
-    if (v.linked && (v.kind == LOCAL_SCRATCH || v.kind == LOCAL_DRAFT) &&
-        v.len > 0)
-        keep_put(fs->keep, KEEP_UNSENT, v.path, v.data, v.len);
-    else
-        keep_drop(fs->keep, KEEP_UNSENT, path);
+    unsent = v.linked && v.len > 0 &&
+             (v.kind == LOCAL_SCRATCH || v.kind == LOCAL_DRAFT);
     local_view_clear(&v);
+    /* Only an unsent file's bytes are copied: a save of an edit costs
+     * one unlink of a name that is not there. */
+    if (unsent && local_view(fs->local, file, true, &v) == 0) {
+        keep_put(fs->keep, KEEP_UNSENT, v.path, v.data, v.len);
+        local_view_clear(&v);
+    } else if (!unsent) {
+        keep_drop(fs->keep, KEEP_UNSENT, path);
+    }
 }
 
 /* Settles what this handle wrote: sends the file's text if this handle

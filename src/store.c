@@ -661,6 +661,10 @@ static int fill_object(void *ctx, const char *cache_key, void **value)
                 &err);
     if (rc)
         goto out;
+    if (!cJSON_IsObject(json))
+        log_warn("%s: the server's answer is not an object; the file is "
+                 "absent",
+                 path);
     /* The server matches identifiers case-insensitively; a file name is
      * exact, so "ADMIN.json" must not alias "admin.json". */
     key = object_key(f->res, json);

@@ -116,13 +116,17 @@ class HostileDataTest(EmulatorTestCase):
         self.assertEqual(len(names), 3, names)  # and types/
 
     def test_null_where_an_object_is_expected(self):
-        self.fault(status=200, raw_body="null", path_contains="/system/info")
         mnt = self.mount()
-        self.assertIn(listing_errno(mnt.p(MEMBERS)), (0,))
-        try:
-            read_text(mnt.p("info"))
-        except OSError as e:
-            self.assertEqual(e.errno, errno.EIO)
+        self.fault(status=200, raw_body="null", path_contains="/system/info")
+        self.fault(status=200, raw_body="null",
+                   path_contains="/system/members/admin")
+        # a singleton shows what the server said; an object is absent
+        self.assertEqual(read_text(mnt.p("info")), "null\n")
+        with self.assertRaises(FileNotFoundError):
+            read_text(mnt.p(MEMBERS, "admin.json"))
+        self.assertIn("members/admin: the server's answer is not an object",
+                      mnt.errors())
+        self.assertGreater(len(os.listdir(mnt.p(MEMBERS))), 5)
 
     def test_a_50_mb_object(self):
         big = member(1, "big", notes="n" * (50 << 20))
