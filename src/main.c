@@ -27,6 +27,13 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+/* --version: cwmfs and the libraries it runs with. */
+static void print_version(void)
+{
+    printf("cwmfs %s (libfuse %s, %s, cJSON %s)\n", CWMFS_VERSION,
+           fuse_pkgversion(), curl_version(), cJSON_Version());
+}
+
 static int set_log_level(const char *name)
 {
     static const char *const names[] = { "error", "warn", "info", "debug" };
@@ -193,43 +200,58 @@ static int add_mount_options(struct fuse_args *args,
     return 0;
 }
 
-static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
-{
+/* libfuse's side of the command line. */
+struct fuse_side {
     struct fuse_cmdline_opts cmd;
-    struct fuse_loop_config *loop_cfg = NULL;
     struct fuse *fuse;
+};
+
+/* Reads libfuse's options and makes the filesystem, before the server is
+ * asked anything: an unknown -o option (libfuse names it) or a missing
+ * mount point fails at once, in one line.  0 or -1. */
+static int fuse_prepare(struct fuse_args *args, struct cwmfs *fs,
+                        struct fuse_side *side)
+{
+    memset(side, 0, sizeof(*side));
+    if (fuse_parse_cmdline(args, &side->cmd) != 0)
+        return -1;
+    if (!side->cmd.mountpoint) {
+        fprintf(stderr, "cwmfs: no mountpoint given (see cwmfs -h)\n");
+        return -1;
+    }
+    if (side->cmd.debug)
+        log_set_level(LOG_LVL_DEBUG);
+    side->fuse = fuse_new(args, cwmfs_operations(),
+                          sizeof(struct fuse_operations), fs);
+    return side->fuse ? 0 : -1;
+}
+
+/* Mounts and serves until unmounted; 0 or 1. */
+static int run_fuse(struct fuse_side *side, struct cwmfs *fs)
+{
+    struct fuse_cmdline_opts *cmd = &side->cmd;
+    struct fuse_loop_config *loop_cfg = NULL;
+    struct fuse *fuse = side->fuse;
     int rc = 1;
 
-    if (fuse_parse_cmdline(args, &cmd) != 0)
+    if (prepare_mountpoint(cmd->mountpoint) != 0 ||
+        fuse_mount(fuse, cmd->mountpoint) != 0)
         return 1;
-    if (!cmd.mountpoint) {
-        fprintf(stderr, "cwmfs: no mountpoint given (see cwmfs -h)\n");
-        return 1;
-    }
-    if (cmd.debug)
-        log_set_level(LOG_LVL_DEBUG);
-    fuse = fuse_new(args, cwmfs_operations(), sizeof(struct fuse_operations),
-                    fs);
-    if (!fuse)
-        goto out;
-    if (prepare_mountpoint(cmd.mountpoint) != 0 ||
-        fuse_mount(fuse, cmd.mountpoint) != 0)
-        goto out_destroy;
-    if (fuse_daemonize(cmd.foreground) != 0 ||
+    if (fuse_daemonize(cmd->foreground) != 0 ||
         fuse_set_signal_handlers(fuse_get_session(fuse)) != 0 ||
         install_refresh_signal() != 0)
         goto out_unmount;
-    if (!cmd.foreground)
+    if (!cmd->foreground)
         log_use_syslog();
-    if (cmd.singlethread) {
+    if (cmd->singlethread) {
         rc = fuse_loop(fuse) != 0;
     } else {
         loop_cfg = fuse_loop_cfg_create();
-        fuse_loop_cfg_set_clone_fd(loop_cfg, (unsigned)cmd.clone_fd);
+        fuse_loop_cfg_set_clone_fd(loop_cfg, (unsigned)cmd->clone_fd);
         /* UINT_MAX means "not given"; libfuse 3.14 warns if passed on. */
-        if (cmd.max_idle_threads != UINT_MAX)
-            fuse_loop_cfg_set_idle_threads(loop_cfg, cmd.max_idle_threads);
-        fuse_loop_cfg_set_max_threads(loop_cfg, cmd.max_threads);
+        if (cmd->max_idle_threads != UINT_MAX)
+            fuse_loop_cfg_set_idle_threads(loop_cfg, cmd->max_idle_threads);
+        fuse_loop_cfg_set_max_threads(loop_cfg, cmd->max_threads);
         rc = fuse_loop_mt(fuse, loop_cfg) != 0;
         fuse_loop_cfg_destroy(loop_cfg);
     }
@@ -237,11 +259,17 @@ static int run_fuse(struct fuse_args *args, struct cwmfs *fs)
     fuse_remove_signal_handlers(fuse_get_session(fuse));
 out_unmount:
     fuse_unmount(fuse);
-out_destroy:
-    fuse_destroy(fuse);
-out:
-    free(cmd.mountpoint);
     return rc;
+}
+
+/* Idempotent: what is freed is forgotten. */
+static void fuse_side_free(struct fuse_side *side)
+{
+    if (side->fuse)
+        fuse_destroy(side->fuse);
+    free(side->cmd.mountpoint);
+    side->fuse = NULL;
+    side->cmd.mountpoint = NULL;
 }
 
 static void log_summary(struct cwmfs *fs, struct cwm_api *api)
@@ -318,6 +346,7 @@ int main(int argc, char **argv)
     struct fuse_args args;
     struct cwm_config cfg;
     struct cwmfs fs = { 0 };
+    struct fuse_side side = { 0 };
     struct cwm_api *api = NULL;
     char err[512];
     int rc = 1;
@@ -333,7 +362,7 @@ int main(int argc, char **argv)
     }
     if (opts.show_version || opts.show_help) {
         if (opts.show_version)
-            printf("cwmfs %s (libfuse %s)\n", CWMFS_VERSION, fuse_pkgversion());
+            print_version();
         if (opts.show_help) {
             options_print_usage(argv[0]);
             fuse_cmdline_help();
@@ -343,19 +372,22 @@ int main(int argc, char **argv)
         goto out;
     }
     if (set_log_level(opts.log_level) != 0 || load_config(&opts, &cfg) != 0 ||
-        add_mount_options(&args, &opts) != 0)
+        add_mount_options(&args, &opts) != 0 ||
+        fuse_prepare(&args, &fs, &side) != 0)
         goto out;
     api = connect_api(&cfg, &opts);
     if (api && mount_init(&fs, api, &cfg, &opts, err, sizeof(err)) != 0)
         fprintf(stderr, "cwmfs: %s\n", err);
-    else if (api) {
-        rc = run_fuse(&args, &fs);
+    else if (api)
+        rc = run_fuse(&side, &fs);
+    fuse_side_free(&side); /* calls fs_destroy if the loop ran */
+    if (api) {
         log_summary(&fs, api);
-    }
-    if (api)
         mount_free(&fs);
+    }
     api_free(api);
 out:
+    fuse_side_free(&side);
     pthread_mutex_destroy(&fs.open_lock);
     config_free(&cfg);
     options_free(&opts);

@@ -127,10 +127,18 @@ class ConfigTest(EmulatorTestCase):
         for secret in (PRIVATE, token, "Authorization"):
             self.assertNotIn(secret, log)
 
+    def test_unknown_option_is_refused_before_any_request(self):
+        cfg = write_config(self.tmp, self.emu.url)
+        self.emu.reset_requests()
+        line = self.refused(["-o", "config=" + cfg, "-o", "no_such_option"])
+        self.assertIn("no_such_option", line)
+        self.assertEqual(self.emu.requests(), [])
+
     def test_version_and_help(self):
         res = run([CWMFS_BIN, "-V"])
         self.assertEqual(res.returncode, 0)
-        self.assertIn("cwmfs", res.stdout)
+        for name in ("cwmfs", "libfuse 3.", "libcurl/", "cJSON 1."):
+            self.assertIn(name, res.stdout)
         res = run([CWMFS_BIN, "-h"])
         self.assertEqual(res.returncode, 0)
         self.assertIn("[profile] <mountpoint>", res.stdout)
