@@ -363,11 +363,9 @@ int main(int argc, char **argv)
     if (opts.show_version || opts.show_help) {
         if (opts.show_version)
             print_version();
-        if (opts.show_help) {
+        if (opts.show_help) /* each option once: libfuse's own help lists
+                             * -h and -V again, and options cwmfs sets */
             options_print_usage(argv[0]);
-            fuse_cmdline_help();
-            fuse_lib_help(&args);
-        }
         rc = 0;
         goto out;
     }

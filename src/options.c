@@ -180,7 +180,8 @@ void options_print_usage(const char *progname)
         "  -o log_level=LEVEL   error, warn (default), info or debug\n"
         "  -o write_mode=MODE   patch (default: smallest JSON Patch) or put\n"
         "  -o max_deletes=N     DELETEs allowed per minute (default 10)\n"
-        "  -o timeout=SECONDS   limit on one HTTP exchange (default 60)\n"
+        "  -o timeout=SECONDS   limit on one request, retries included "
+        "(default 60)\n"
         "  -o page_size=N       items asked for a page (default 1000)\n"
         "  -o max_conns=N       pages of a listing fetched at once (default "
         "8)\n"
@@ -195,9 +196,20 @@ void options_print_usage(const char *progname)
         "                       fusermount3 unmounts it)\n"
         "  -o ro                read-only mount\n"
         "  -h   --help          print help\n"
-        "  -V   --version       print version\n\n"
+        "  -V   --version       print version (cwmfs and its libraries)\n\n"
+        "libfuse options:\n"
+        "  -f                   stay in the foreground\n"
+        "  -d   -o debug        libfuse's trace and every API request "
+        "(implies -f)\n"
+        "  -s                   single-threaded\n"
+        "  -o allow_other       let other users in (adds "
+        "default_permissions)\n"
+        "  -o max_threads=N     worker threads (default 10)\n"
+        "  -o max_idle_threads=N  idle worker threads kept\n"
+        "  -o clone_fd          a /dev/fuse descriptor per thread\n"
+        "Other libfuse mount options (nosuid, nodev, ...) pass through.\n\n"
         "Credentials come from the config file or CWMFS_* environment\n"
-        "variables, never from the command line.\n\n";
+        "variables, never from the command line.\n";
 
     printf(usage, progname);
 }

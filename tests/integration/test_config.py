@@ -1,6 +1,7 @@
 """Configuration on a real mount: profiles, environment, and each refusal
 (keys in -o, a readable key file, plain http to a remote host, bad keys)."""
 import os
+import re
 import shutil
 import tempfile
 import unittest
@@ -143,6 +144,11 @@ class ConfigTest(EmulatorTestCase):
         self.assertEqual(res.returncode, 0)
         self.assertIn("[profile] <mountpoint>", res.stdout)
         self.assertIn("ttl=SECONDS", res.stdout)
+        # each option once, with its default where it has one
+        options = re.findall(r"^\s+(-o [a-z_]+|-[a-zA-Z])\b", res.stdout,
+                             re.MULTILINE)
+        self.assertEqual(sorted(options), sorted(set(options)), res.stdout)
+        self.assertIn("-o max_pages=N", res.stdout)
 
 
 if __name__ == "__main__":
