@@ -554,14 +554,9 @@ static bool wait_for_page(struct fetch *f, int n, struct page *page)
 
     pthread_mutex_lock(&f->lock);
     while (!f->done[n] && !f->rc) {
-        struct timespec tick;
+        /* look at the caller 10 times a second */
+        struct timespec tick = clock_wall_after(0.1);
 
-        clock_gettime(CLOCK_REALTIME, &tick);
-        tick.tv_nsec += 100 * 1000 * 1000; /* look at the caller 10 times/s */
-        if (tick.tv_nsec >= 1000 * 1000 * 1000) {
-            tick.tv_sec++;
-            tick.tv_nsec -= 1000 * 1000 * 1000;
-        }
         if (pthread_cond_timedwait(&f->arrived, &f->lock, &tick) == ETIMEDOUT &&
             http_gave_up())
             give_up_locked(f);

@@ -12,5 +12,10 @@
 double clock_mono_seconds(void);
 /* The wall clock now, as a timespec (file times). */
 struct timespec clock_wall_now(void);
+/* The wall clock seconds from now: a deadline for pthread_cond_timedwait,
+ * which reads the wall clock. */
+struct timespec clock_wall_after(double seconds);
+/* Sleeps for seconds (nothing for 0 or less), signals or not. */
+void clock_sleep(double seconds);
 
 #endif

@@ -250,19 +250,11 @@ struct lost_words {
 
 static bool look_again(int rc, int attempt)
 {
-    struct timespec pause = { 0, 250 * 1000 * 1000 };
-
     if (attempt + 1 >= LOOK_TRIES ||
         (rc != -EIO && rc != -EAGAIN && rc != -ETIMEDOUT &&
          rc != -ECONNREFUSED && rc != -EHOSTUNREACH))
         return false;
-    for (int i = 0; i < attempt; i++)
-        pause.tv_nsec *= 2; /* 0.25 s, 0.5 s, 1 s */
-    if (pause.tv_nsec >= 1000 * 1000 * 1000) {
-        pause.tv_sec = pause.tv_nsec / (1000 * 1000 * 1000);
-        pause.tv_nsec %= 1000 * 1000 * 1000;
-    }
-    nanosleep(&pause, NULL);
+    clock_sleep(0.25 * (double)(1 << attempt)); /* 0.25 s, 0.5 s, 1 s */
     return true;
 }
 

@@ -405,13 +405,9 @@ static int sleep_seconds(double s, bool may_give_up)
     double end = clock_mono_seconds() + s;
 
     for (double left = s; left > 0; left = end - clock_mono_seconds()) {
-        double nap = left < slice ? left : slice;
-        struct timespec ts = { (time_t)nap,
-                               (long)((nap - (double)(time_t)nap) * 1e9) };
-
         if (may_give_up && http_gave_up())
             return -EINTR;
-        nanosleep(&ts, NULL);
+        clock_sleep(left < slice ? left : slice);
     }
     return 0;
 }

@@ -388,6 +388,23 @@ static void test_clock_wall(void)
     CHECK(now.tv_nsec >= 0 && now.tv_nsec < 1000000000L);
 }
 
+static void test_clock_sleep_and_deadline(void)
+{
+    struct timespec now = clock_wall_now(), later = clock_wall_after(1.95);
+    double start = clock_mono_seconds(), diff;
+
+    diff = (double)(later.tv_sec - now.tv_sec) +
+           (double)(later.tv_nsec - now.tv_nsec) / 1e9;
+    CHECK(diff >= 1.94 && diff < 2.0);
+    CHECK(later.tv_nsec >= 0 && later.tv_nsec < 1000000000L);
+    clock_sleep(0.03);
+    CHECK(clock_mono_seconds() - start >= 0.029);
+    start = clock_mono_seconds();
+    clock_sleep(0);
+    clock_sleep(-1);
+    CHECK(clock_mono_seconds() - start < 0.01);
+}
+
 int main(void)
 {
     test_buf_append();
@@ -406,5 +423,6 @@ int main(void)
     test_strmap_many_no_free_fn();
     test_clock_monotonic();
     test_clock_wall();
+    test_clock_sleep_and_deadline();
     return unit_report();
 }
