@@ -15,6 +15,8 @@
 #include "log.h"
 #include "node.h"
 
+#include <utlist.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -219,12 +221,26 @@ void fs_stop_helpers(struct cwmfs *fs)
     fs->invalidator = NULL;
 }
 
+/* Directories still open at unmount (their RELEASEDIR never came). */
+static void close_listings(struct cwmfs *fs)
+{
+    struct listing *l, *tmp;
+
+    pthread_mutex_lock(&fs->open_lock);
+    DL_FOREACH_SAFE(fs->open_listings, l, tmp) {
+        DL_DELETE(fs->open_listings, l);
+        listing_free(l);
+    }
+    pthread_mutex_unlock(&fs->open_lock);
+}
+
 static void fs_destroy(void *private_data)
 {
     struct cwmfs *fs = private_data;
 
     fs_stop_helpers(fs); /* done already when the loop ended normally */
     handle_close_all(fs);
+    close_listings(fs);
 }
 
 static int fs_getattr(const char *path, struct stat *st,
@@ -255,11 +271,15 @@ static int fs_getattr(const char *path, struct stat *st,
  * starts at offset 0. */
 static int fs_opendir(const char *path, struct fuse_file_info *fi)
 {
+    struct cwmfs *fs = fs_ctx();
     struct listing *l = listing_new();
 
     (void)path;
     if (!l)
         return -ENOMEM;
+    pthread_mutex_lock(&fs->open_lock);
+    DL_APPEND(fs->open_listings, l);
+    pthread_mutex_unlock(&fs->open_lock);
     fi->fh = (uint64_t)(uintptr_t)l;
     return 0;
 }
@@ -297,8 +317,14 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 
 static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 {
+    struct cwmfs *fs = fs_ctx();
+    struct listing *l = (struct listing *)(uintptr_t)fi->fh;
+
     (void)path;
-    listing_free((struct listing *)(uintptr_t)fi->fh);
+    pthread_mutex_lock(&fs->open_lock);
+    DL_DELETE(fs->open_listings, l);
+    pthread_mutex_unlock(&fs->open_lock);
+    listing_free(l);
     return 0;
 }
 

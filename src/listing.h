@@ -34,6 +34,9 @@ struct listing {
     struct listing_entry *entries;
     size_t count, cap;
     bool failed; /* out of memory while gathering */
+    /* On the mount's list of open directories (struct cwmfs): the kernel
+     * may unmount before sending their RELEASEDIR. */
+    struct listing *prev, *next;
 };
 
 struct listing *listing_new(void);

@@ -46,6 +46,7 @@ struct cwmfs {
      * RELEASE, so destroy() frees what is left. */
     pthread_mutex_t open_lock;
     struct handle *open_handles;
+    struct listing *open_listings;   /* open directories, under open_lock */
     struct invalidator *invalidator; /* started in init */
     bool refresher_running;          /* fs.c's SIGHUP thread */
     struct kcache *kcache; /* what the kernel caches of server files */
