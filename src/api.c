@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "progress.h"
 #include "render.h"
 
 #include <errno.h>
@@ -30,9 +31,12 @@ struct cwm_api {
     char *url, *company;       /* NULL when the codebase was configured */
     pthread_mutex_t base_lock; /* guards base_url and next_discovery */
     double next_discovery;
+    struct progress *listings; /* in flight, for the status file */
+    char *version; /* the API version asked for, NULL: the server's */
 };
 
 struct http_client *api_http(struct cwm_api *api) { return api->http; }
+struct progress *api_listings(struct cwm_api *api) { return api->listings; }
 const char *api_base_url(const struct cwm_api *api) { return api->base_url; }
 
 int api_status_to_errno(long status)
@@ -202,10 +206,12 @@ struct cwm_api *api_new(const struct cwm_config *cfg,
     pthread_mutex_init(&api->base_lock, NULL);
     api->http = http_client_new(http_opts);
     api->headers = build_headers(cfg, cfg->api_version);
+    api->version = cfg->api_version ? strdup(cfg->api_version) : NULL;
+    api->listings = progress_new();
     api->page_size = API_MAX_PAGE_SIZE;
     api->max_conns = API_DEFAULT_CONNS;
     api->max_pages = API_DEFAULT_MAX_PAGES;
-    if (!api->http || !api->headers) {
+    if (!api->http || !api->headers || !api->listings) {
         snprintf(err, errlen, "cannot set up the HTTP client");
         goto fail;
     }
@@ -239,6 +245,8 @@ void api_free(struct cwm_api *api)
     free(api->base_url);
     free(api->url);
     free(api->company);
+    progress_free(api->listings);
+    free(api->version);
     pthread_mutex_destroy(&api->base_lock);
     free(api);
 }
@@ -660,12 +668,44 @@ static int too_many_pages(struct cwm_api *api, const char *endpoint, int pages,
     return -EFBIG;
 }
 
+/* A page taker that tells the listing's progress before handing on. */
+struct counted {
+    api_page_fn fn;
+    void *ctx;
+    struct progress_slot *slot;
+    int pages; /* as far as page 1 knew */
+};
+
+static int count_page(void *ctx, const struct api_page *page)
+{
+    struct counted *c = ctx;
+
+    progress_page(c->slot, page->n, c->pages);
+    return c->fn(c->ctx, page);
+}
+
+static int each_page(struct cwm_api *api, const char *endpoint,
+                     struct counted *counted, struct api_error *error);
+
 /* Once page 1 said how many there are, the rest come at once (bounded by
  * max_conns); a list that grew meanwhile is followed on, one by one, up
  * to max_pages: a Link header that never ends costs that many requests. */
 int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
                   void *ctx, struct api_error *error)
 {
+    struct counted counted = { fn, ctx, progress_begin(api->listings, endpoint),
+                               1 };
+    int rc = each_page(api, endpoint, &counted, error);
+
+    progress_end(counted.slot);
+    return rc;
+}
+
+static int each_page(struct cwm_api *api, const char *endpoint,
+                     struct counted *counted, struct api_error *error)
+{
+    api_page_fn fn = count_page;
+    void *ctx = counted;
     struct page first = { 0 };
     int rc = get_page(api, endpoint, 1, &first, error), n = 2;
     bool more;
@@ -673,6 +713,8 @@ int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
     if (rc)
         return rc;
     more = first.more && first.count > 0;
+    if (more)
+        counted->pages = first.last;
     rc = more ? too_many_pages(api, endpoint, first.last, error) : 0;
     if (rc) {
         page_free(&first);
@@ -737,12 +779,23 @@ int api_pin_version(struct cwm_api *api, const struct cwm_config *cfg,
                     const char *version)
 {
     struct curl_slist *pinned = build_headers(cfg, version);
+    char *copy = strdup(version);
 
-    if (!pinned)
+    if (!pinned || !copy) {
+        curl_slist_free_all(pinned);
+        free(copy);
         return -ENOMEM;
+    }
     curl_slist_free_all(api->headers);
     api->headers = pinned;
+    free(api->version);
+    api->version = copy;
     return 0;
+}
+
+const char *api_version_in_use(const struct cwm_api *api)
+{
+    return api->version;
 }
 
 char *api_version_of(const cJSON *info)

@@ -14,6 +14,8 @@
 #include "http.h"
 #include "jsontext.h"
 
+struct progress;
+
 #define API_MAX_PAGE_SIZE 1000
 /* Pages of one listing fetched at once, and the most -o max_conns may
  * ask.  ConnectWise throttles a key by its rate of requests (429 above
@@ -59,6 +61,8 @@ struct cwm_api *api_new(const struct cwm_config *cfg,
                         size_t errlen);
 void api_free(struct cwm_api *api);
 struct http_client *api_http(struct cwm_api *api);
+/* The listings in flight (progress.h). */
+struct progress *api_listings(struct cwm_api *api);
 /* The base of every System call: <url>/<codebase>apis/3.0/system */
 const char *api_base_url(const struct cwm_api *api);
 
@@ -143,6 +147,9 @@ void api_port_init(struct api_port *port, struct cwm_api *api);
  * any other thread uses api.  0 or -ENOMEM. */
 int api_pin_version(struct cwm_api *api, const struct cwm_config *cfg,
                     const char *version);
+/* The version asked for in Accept (pinned or configured); NULL: none,
+ * the server answers with its own. */
+const char *api_version_in_use(const struct cwm_api *api);
 /* "2025.8" for info {"version": "v2025.8.102945"}; NULL if it has none
  * (malloc'd). */
 char *api_version_of(const cJSON *info);

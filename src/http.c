@@ -131,6 +131,67 @@ static void count_stat(struct http_client *client, unsigned long *counter)
     pthread_mutex_unlock(&client->pool_lock);
 }
 
+static void count_status_locked(struct http_stats *stats, const char *method,
+                                long status)
+{
+    struct http_status_count *c;
+
+    for (size_t i = 0; i < stats->status_kinds; i++) {
+        c = &stats->by_status[i];
+        if (c->status == status && strcmp(c->method, method) == 0) {
+            c->count++;
+            return;
+        }
+    }
+    if (stats->status_kinds == HTTP_STATUS_KINDS) {
+        stats->other_statuses++;
+        return;
+    }
+    c = &stats->by_status[stats->status_kinds++];
+    snprintf(c->method, sizeof(c->method), "%s", method);
+    c->status = status;
+    c->count = 1;
+}
+
+/* One logical request, as it ended. */
+static void count_request(struct http_client *client, const char *method,
+                          long status, size_t sent, size_t received, double ms)
+{
+    struct http_stats *stats = &client->stats;
+
+    pthread_mutex_lock(&client->pool_lock);
+    count_status_locked(stats, method, status);
+    stats->bytes_sent += sent;
+    stats->bytes_received += received;
+    stats->latency_ms[stats->timed++ % HTTP_LATENCY_SAMPLES] = (float)ms;
+    if (ms > stats->max_latency_ms)
+        stats->max_latency_ms = (float)ms;
+    pthread_mutex_unlock(&client->pool_lock);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+
+    return (x > y) - (x < y);
+}
+
+double http_stats_percentile(const struct http_stats *stats, double p)
+{
+    size_t n = stats->timed < HTTP_LATENCY_SAMPLES ? stats->timed
+                                                   : HTTP_LATENCY_SAMPLES;
+    float sorted[HTTP_LATENCY_SAMPLES];
+    size_t rank;
+
+    if (n == 0)
+        return 0;
+    memcpy(sorted, stats->latency_ms, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), cmp_float);
+    /* nearest rank: the smallest sample at or above p percent of them */
+    rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+    return sorted[rank ? (rank > n ? n : rank) - 1 : 0];
+}
+
 /* ---- the handle pool ---- */
 
 static CURL *pool_take(struct http_client *client)
@@ -477,6 +538,29 @@ static int perform_once(struct http_client *client, CURL *curl,
     return 0;
 }
 
+/* The URL without its scheme and host: what the debug line names. */
+static const char *url_path(const char *url)
+{
+    const char *p = strstr(url, "://");
+
+    p = p ? strchr(p + 3, '/') : NULL;
+    return p ? p : url;
+}
+
+/* Counts a logical request and gives it its one debug line.  URLs carry no
+ * credentials (they travel in headers), so the line may name the path. */
+static void tell_request(struct http_client *client, const char *method,
+                         const char *url, long status, size_t sent,
+                         size_t received, double ms, int retries,
+                         const char *error)
+{
+    count_request(client, method, status, sent, received, ms);
+    log_debug("%s %s -> %ld, %.1f ms, %zu bytes, %d %s%s%s", method,
+              url_path(url), status, ms, received, retries,
+              retries == 1 ? "retry" : "retries", error ? ": " : "",
+              error ? error : "");
+}
+
 int http_request(struct http_client *client, const char *method,
                  const char *url, const struct curl_slist *headers,
                  const char *body, size_t body_len, struct http_response *resp)
@@ -486,22 +570,20 @@ int http_request(struct http_client *client, const char *method,
     double deadline = clock_mono_seconds() +
                       (double)client->opts.total_timeout_s;
     CURL *curl = pool_take(client);
+    double t0 = clock_mono_seconds();
     long status = 0;
-    int rc = -ENOMEM;
+    int rc = -ENOMEM, retries = 0;
 
     memset(resp, 0, sizeof(*resp));
     if (!curl)
         return -ENOMEM;
     for (int attempt = 0;; attempt++) {
         double wait_s = 0;
-        double t0 = clock_mono_seconds();
 
         status = 0;
         rc = perform_once(client, curl, method, url, headers, body, body_len,
                           &cap, &status, resp->error, ms_until(deadline));
-        log_debug("%s %s -> %ld (%.1f ms)%s%s", method, url, status,
-                  (clock_mono_seconds() - t0) * 1e3, rc ? " " : "",
-                  rc ? resp->error : "");
+        retries = attempt;
         if (rc == -ENOMEM || rc == -EFBIG ||
             attempt >= client->opts.max_retries ||
             !should_retry(method, rc, status, &cap.body, cap.retry_after,
@@ -518,6 +600,9 @@ int http_request(struct http_client *client, const char *method,
         }
     }
     pool_give_back(client, curl);
+    tell_request(client, method, url, rc ? 0 : status, body_len,
+                 rc ? 0 : cap.body.len, (clock_mono_seconds() - t0) * 1e3,
+                 retries, rc ? resp->error : NULL);
     if (rc == 0) {
         resp->status = status;
         resp->body = buf_take(&cap.body, &resp->len);

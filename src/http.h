@@ -51,11 +51,36 @@ struct http_response {
     int outcome_unknown;
 };
 
+/* How many logical requests ended with one method and status (0: no
+ * answer arrived). */
+struct http_status_count {
+    char method[8];
+    long status;
+    unsigned long count;
+};
+
+#define HTTP_STATUS_KINDS 24     /* (method, status) pairs told apart */
+#define HTTP_LATENCY_SAMPLES 512 /* the newest requests' times, for p50/p95 */
+
 struct http_stats {
     unsigned long requests; /* HTTP exchanges, retries included */
     unsigned long retries;
     unsigned long failures; /* transport-level failures */
+    /* Logical requests by method and final status; pairs past
+     * HTTP_STATUS_KINDS are counted in other_statuses. */
+    struct http_status_count by_status[HTTP_STATUS_KINDS];
+    size_t status_kinds;
+    unsigned long other_statuses;
+    unsigned long long bytes_sent, bytes_received; /* bodies */
+    /* Wall time of logical requests (retries and waits included), in ms:
+     * a ring of the newest, and the longest ever. */
+    float latency_ms[HTTP_LATENCY_SAMPLES];
+    unsigned long timed; /* requests timed so far (the ring's fill) */
+    float max_latency_ms;
 };
+
+/* The p-th percentile (0..100) of the sampled latencies; 0 when none. */
+double http_stats_percentile(const struct http_stats *stats, double p);
 
 struct http_client;
 

@@ -314,8 +314,13 @@ static int mount_init(struct cwmfs *fs, struct cwm_api *api,
     fs->uid = getuid();
     fs->gid = getgid();
     fs->mounted = time(NULL);
+    fs->status.http = api_http(api);
+    fs->status.listings = api_listings(api);
+    fs->status.settings = status_settings_text(cfg, opts, api_base_url(api),
+                                               api_version_in_use(api));
     made = fs->tree && fs->store && fs->inodes && fs->local && fs->errlog &&
-           fs->reads && fs->queries && fs->runs && fs->kcache;
+           fs->reads && fs->queries && fs->runs && fs->kcache &&
+           fs->status.settings;
     snprintf(err, errlen, "out of memory");
     /* Always initialised, so that mount_free may destroy it. */
     if (committer_init(&fs->committer, fs->store, fs->errlog, fs->reads,
@@ -338,6 +343,7 @@ static void mount_free(struct cwmfs *fs)
     keep_close(fs->keep);
     store_free(fs->store);
     inode_table_free(fs->inodes);
+    free(fs->status.settings);
 }
 
 int main(int argc, char **argv)

@@ -22,6 +22,7 @@
 #include "runs.h"
 #include "reads.h"
 #include "resources.h"
+#include "status.h"
 #include "store.h"
 
 struct handle;
@@ -51,6 +52,7 @@ struct cwmfs {
     bool refresher_running;          /* fs.c's SIGHUP thread */
     struct kcache *kcache; /* what the kernel caches of server files */
     double ttl;            /* how long the kernel may keep names and stats */
+    struct status_sources status; /* what /.cwmfs/stats and config tell */
     _Atomic unsigned long next_handle_id;
 };
 

@@ -152,7 +152,12 @@ struct node_kind {
 extern const struct node_kind node_directory, node_collection, node_object,
     node_singleton, node_report, node_local, node_vacant, node_meta, node_count,
     node_history, node_kept, node_queries, node_query, node_run_params,
-    node_run_result, node_report_link;
+    node_run_result, node_report_link, node_stats, node_settings, node_refresh;
+
+/* The kind of the status file `name` in /.cwmfs (node_status.c), or NULL
+ * when it is not one; and their names, added to a listing. */
+const struct node_kind *node_status_kind(const char *name);
+void node_status_list(struct listing *out);
 
 /* Resolves path one level at a time from the root.  0, -ENOENT, -ENOTDIR,
  * -ENOMEM. */

@@ -15,12 +15,21 @@ static void meta_name(struct cwmfs *fs, const struct node *n,
     out->refusal = EACCES;
 }
 
+static bool is_meta_root(const struct node *dir)
+{
+    return strcmp(dir->path, META_DIR) == 0;
+}
+
+/* Beside the errlog's files, the status files (node_status.c). */
 static int meta_lookup(struct cwmfs *fs, const struct node *dir,
                        const char *name, struct node *child)
 {
+    const struct node_kind *status = is_meta_root(dir) ? node_status_kind(name)
+                                                       : NULL;
+
     (void)fs;
     memset(child, 0, sizeof(*child));
-    child->kind = &node_meta;
+    child->kind = status ? status : &node_meta;
     child->tmpl = dir->tmpl;
     child->path = node_child_path(dir->path, name);
     return child->path ? 0 : -ENOMEM;
@@ -49,6 +58,8 @@ static int meta_list(struct cwmfs *fs, const struct node *dir,
                      struct listing *out)
 {
     listing_dots(out);
+    if (is_meta_root(dir))
+        node_status_list(out);
     return errlog_list(fs->errlog, dir->path, add_meta, out);
 }
 

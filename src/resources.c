@@ -316,9 +316,15 @@ static bool add_counts(struct tmpl *dir)
 struct tmpl *tmpl_build(const struct resource_type *rows, size_t count)
 {
     struct tmpl *root = tmpl_new(NULL, TMPL_DIRECTORY);
-    bool ok = root && literal_child(root, &META_DIR[1], strlen(META_DIR) - 1,
-                                    TMPL_META);
+    struct tmpl *meta = root ? literal_child(root, &META_DIR[1],
+                                             strlen(META_DIR) - 1, TMPL_META)
+                             : NULL;
+    bool ok = meta != NULL;
 
+    /* Reachable by name only, so grep -r, find and backups of the mount
+     * do not walk the mount's own files. */
+    if (meta)
+        meta->hidden = true;
     for (size_t i = 0; ok && i < count; i++)
         ok = add_row(root, &rows[i]) == 0;
     ok = ok && add_counts(root) &&

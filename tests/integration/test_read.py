@@ -79,8 +79,9 @@ class TreeTest(MountedTestCase):
     def test_root_lists_every_resource(self):
         res = run(["ls", "-a", self.mnt.path])
         self.assertEqual(res.returncode, 0, res.stderr)
+        # .cwmfs is reachable by name only (test_status)
         self.assertEqual(sorted(res.stdout.split()), sorted(
-            [".", "..", ".cwmfs", "info", "myAccount", "mySecurity", "reports",
+            [".", "..", "info", "myAccount", "mySecurity", "reports",
              "audittrail", "tokens", "queries"]
             + [d for d in self.collections() if "/" not in d]))
         self.assertIn("types", os.listdir(self.mnt.p("members")))
@@ -151,16 +152,18 @@ class TreeTest(MountedTestCase):
         self.assertEqual(len(dirs), 1 + len(self.collections()) + 1  # reports
                          + 1 + len(audit_types)  # audittrail and its types
                          + 2)  # tokens and queries, empty
-        # cwmfs's own files: the error log and the rejected texts
+        # cwmfs's own files: the status files, the error log and the
+        # rejected texts
         meta = run(["find", self.mnt.p(".cwmfs")]).stdout.split()
         self.assertEqual(sorted(os.path.relpath(p, self.mnt.path) for p in meta),
-                         [".cwmfs", ".cwmfs/errors", ".cwmfs/rejected",
+                         [".cwmfs", ".cwmfs/config", ".cwmfs/errors",
+                          ".cwmfs/refresh", ".cwmfs/rejected",
                           ".cwmfs/rejected/callbacks",
                           ".cwmfs/rejected/departments",
                           ".cwmfs/rejected/locations",
                           ".cwmfs/rejected/members",
                           ".cwmfs/rejected/members/types",
-                          ".cwmfs/rejected/securityRoles"])
+                          ".cwmfs/rejected/securityRoles", ".cwmfs/stats"])
 
     def test_grep_r_finds_what_the_api_holds(self):
         members = self.emu.curl_all("members")

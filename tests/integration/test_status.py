@@ -1,0 +1,159 @@
+"""The mount's own status, as an admin reads it: /.cwmfs is not listed
+(grep -r and find do not walk it) but is reachable by name; its `stats`
+counts what the mount did, `config` shows the settings with credentials
+masked, and a write to `refresh` drops the caches.  A long listing tells
+its progress in `stats` and in the log; at debug level each request has
+one log line, never with credentials."""
+import json
+import os
+import re
+import threading
+import time
+import unittest
+
+from harness import (PRIVATE, PUBLIC, EmulatorTestCase, read_text, run,
+                     write_close)
+
+
+def stats(mnt):
+    return read_text(mnt.p(".cwmfs", "stats"))
+
+
+def count_of(text, label):
+    """The number after `label` in a stats text (0 when absent)."""
+    m = re.search(r"^\s*%s: (\d+)" % re.escape(label), text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+class HiddenTest(EmulatorTestCase):
+
+    def test_the_status_folder_is_hidden_but_reachable(self):
+        mnt = self.mount()
+        self.assertNotIn(".cwmfs", os.listdir(mnt.path))
+        self.assertNotIn(".cwmfs", run(["ls", "-a", mnt.path]).stdout.split())
+        found = run(["find", "."], cwd=mnt.path).stdout.split("\n")
+        self.assertFalse([f for f in found if f.startswith("./.cwmfs")])
+        grep = run(["grep", "-rl", "uptime", "."], cwd=mnt.path)
+        self.assertNotIn(".cwmfs", grep.stdout)
+        self.assertEqual(sorted(os.listdir(mnt.p(".cwmfs"))),
+                         ["config", "errors", "refresh", "rejected", "stats"])
+        self.assertTrue(os.path.isdir(mnt.p(".cwmfs")))
+
+
+class StatsTest(EmulatorTestCase):
+
+    def test_stats_count_requests_bytes_cache_and_open_files(self):
+        mnt = self.mount()
+        names = [n for n in os.listdir(mnt.p("members")) if n.endswith(".json")]
+        for name in names[:5]:
+            read_text(mnt.p("members", name))
+        for name in names[:5]:  # again: from the cache
+            read_text(mnt.p("members", name))
+        gets = len(self.emu.gets())
+        with open(mnt.p("members", names[0])):
+            text = stats(mnt)
+        # the mount's own GETs since mounting include those logged here
+        self.assertGreaterEqual(count_of(text, "GET 200"), gets)
+        self.assertRegex(text, r"(?m)^requests: \d+ \(\d+ HTTP exchanges: "
+                               r"0 retries, 0 transport failures\)$")
+        self.assertRegex(text, r"(?m)^bytes: [1-9]\d* received, 0 sent$")
+        self.assertRegex(text, r"(?m)^latency: p50 [\d.]+ ms, p95 [\d.]+ ms "
+                               r"\(of the last \d+ requests\), max [\d.]+ ms$")
+        self.assertRegex(text, r"(?m)^cache: [1-9]\d* hits, \d+ misses")
+        self.assertRegex(text, r"(?m)^uptime: 0d 00:0\d:\d\d \(mounted ")
+        # the member held open (stats is counted after its text is made)
+        self.assertEqual(count_of(text, "open files"), 1)
+        self.assertEqual(count_of(stats(mnt), "open files"), 0)
+
+    def test_a_refused_request_is_counted_by_its_status(self):
+        mnt = self.mount()
+        with self.assertRaises(FileNotFoundError):
+            read_text(mnt.p("members", "nobody-here.json"))
+        os.listdir(mnt.p("members"))
+        self.assertGreaterEqual(count_of(stats(mnt), "GET 200"), 1)
+
+
+class ConfigTest(EmulatorTestCase):
+
+    def test_config_shows_the_effective_settings_without_credentials(self):
+        mnt = self.mount("ttl=42", "max_conns=3")
+        text = read_text(mnt.p(".cwmfs", "config"))
+        self.assertIn("ttl = 42\n", text)
+        self.assertIn("max_conns = 3\n", text)
+        self.assertIn("url = %s\n" % self.emu.url, text)
+        self.assertIn("config = %s\n" % mnt.config, text)
+        self.assertIn("private_key = (set, not shown)\n", text)
+        self.assertIn("public_key = (set, not shown)\n", text)
+        self.assertIn("api_base = %s\n" % self.emu.base, text)
+        self.assertNotIn(PRIVATE, text)
+        self.assertNotIn(PUBLIC, text)
+        with self.assertRaises(PermissionError):
+            write_close(mnt.p(".cwmfs", "config"), b"ttl = 1\n")
+
+
+class RefreshTest(EmulatorTestCase):
+
+    def test_a_write_to_refresh_drops_the_caches_before_close_returns(self):
+        mnt = self.mount("ttl=600")
+        path = mnt.p("members", "admin.json")
+        before = json.loads(read_text(path))
+        self.emu.hook("PATCH", "objects/members/%d" % before["id"],
+                      {"title": "Changed behind the mount"})
+        self.assertEqual(json.loads(read_text(path))["title"],
+                         before["title"])  # cached for the TTL
+        self.emu.reset_requests()
+        write_close(mnt.p(".cwmfs", "refresh"), b"1\n")
+        self.assertEqual(json.loads(read_text(path))["title"],
+                         "Changed behind the mount")
+        self.assertEqual(len(self.emu.gets()), 1)
+
+    def test_refresh_reads_as_a_hint_and_a_bare_truncate_refreshes(self):
+        mnt = self.mount("ttl=600")
+        self.assertIn("SIGHUP", read_text(mnt.p(".cwmfs", "refresh")))
+        os.listdir(mnt.p("members"))
+        self.emu.reset_requests()
+        run(["sh", "-c", ": > .cwmfs/refresh"], cwd=mnt.path)
+        os.listdir(mnt.p("members"))
+        self.assertEqual(len(self.emu.gets("members")), 1)
+
+
+class ProgressTest(EmulatorTestCase):
+    members = 1200
+
+    def test_a_long_listing_shows_its_progress_in_stats_and_the_log(self):
+        mnt = self.mount("page_size=100", "max_conns=1", "log_level=info")
+        self.emu.hook("POST", "latency", {"ms": 150})
+        self.addCleanup(self.emu.hook, "POST", "latency", {"ms": 0})
+        lister = threading.Thread(target=os.listdir, args=(mnt.p("members"),))
+        lister.start()
+        seen, deadline = set(), time.monotonic() + 30
+        while lister.is_alive() and time.monotonic() < deadline:
+            seen.update(re.findall(r"members: page (\d+) of 12", stats(mnt)))
+            time.sleep(0.1)
+        lister.join(30)
+        self.assertTrue(len(seen) >= 3, seen)
+        self.assertNotIn("members: page", stats(mnt))
+        log = mnt.errors()
+        self.assertRegex(log, r"listing members: page \d+ of 12, [\d.]+ s "
+                              r"so far")
+        self.assertRegex(log, r"listing members: 12 pages in [\d.]+ s")
+
+
+class DebugLogTest(EmulatorTestCase):
+
+    def test_debug_says_one_line_per_request_and_no_credentials(self):
+        mnt = self.mount("log_level=debug", reset=False)
+        os.listdir(mnt.p("members"))
+        read_text(mnt.p("members", "admin.json"))
+        log = mnt.errors()
+        lines = re.findall(r"(GET|POST) (/\S+) -> (\d+), [\d.]+ ms, (\d+) "
+                           r"bytes, (\d+) retr", log)
+        paths = [p for _, p, _, _, _ in lines]
+        self.assertTrue(any("/system/members?" in p for p in paths), paths)
+        self.assertEqual(len(lines), len(self.emu.requests()))
+        for secret in (PRIVATE, PUBLIC, "Authorization", "Basic "):
+            self.assertNotIn(secret, log)
+
+
+if __name__ == "__main__":
+    unittest.main()
