@@ -11,7 +11,7 @@ CWMFS_PACKAGES=(
   fuse3 ca-certificates
   # tests: the emulator, and the real programs the integration tests drive
   python3 python3-jsonschema curl jq procps findutils grep sed coreutils
-  vim nano emacs-nox tmux
+  vim nano emacs-nox tmux attr
   # the style check, and the fuzz targets (clang's libFuzzer)
   clang-format clang libclang-rt-14-dev
 )

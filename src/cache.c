@@ -284,6 +284,20 @@ int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
     return rc;
 }
 
+int cache_peek_held(struct cache *cache, const char *key, cache_use_fn use,
+                    void *use_ctx)
+{
+    struct entry *e;
+    int rc = -EAGAIN;
+
+    pthread_mutex_lock(&cache->lock);
+    HASH_FIND_STR(cache->table, key, e);
+    if (e && e->has_value)
+        rc = use_entry(e, use, use_ctx);
+    pthread_mutex_unlock(&cache->lock);
+    return rc;
+}
+
 unsigned long cache_version(struct cache *cache)
 {
     unsigned long v;

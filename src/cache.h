@@ -58,6 +58,10 @@ int cache_get(struct cache *cache, const char *key, const char *tag,
 /* Like cache_get without filling: -EAGAIN when no fresh entry exists. */
 int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
                void *use_ctx);
+/* cache_peek that also takes an expired value not yet swept away: what
+ * was fetched last, for what may be old but must never cost a request. */
+int cache_peek_held(struct cache *cache, const char *key, cache_use_fn use,
+                    void *use_ctx);
 /* Stores (replaces) a value, fresh for one TTL; NULL records absence.
  * The value is the newest there is (a write's answer). */
 int cache_put(struct cache *cache, const char *key, void *value_taken);

@@ -14,6 +14,7 @@
 #include "invalidate.h"
 #include "log.h"
 #include "node.h"
+#include "xattr.h"
 
 #include <utlist.h>
 
@@ -487,6 +488,54 @@ static int fs_readlink(const char *path, char *buf, size_t size)
     return rc;
 }
 
+/* The attributes of path's node into x (none for most kinds). */
+static int node_xattrs(struct cwmfs *fs, const char *path, struct xattrs *x)
+{
+    struct node n;
+    int rc = node_resolve(fs, path, &n);
+
+    if (rc == 0 && n.kind->xattrs)
+        rc = n.kind->xattrs(fs, &n, x);
+    node_clear(&n);
+    return rc;
+}
+
+/* ls -l asks every file for its ACL and security label: those names are
+ * answered at once, without resolving the path.  With -o noxattr the
+ * first answer is ENOSYS, after which the kernel asks no more. */
+static int fs_getxattr(const char *path, const char *name, char *value,
+                       size_t size)
+{
+    struct cwmfs *fs = fs_ctx();
+    struct xattrs x = { 0 };
+    int rc;
+
+    if (!fs->xattrs)
+        return -ENOSYS;
+    if (strncmp(name, XATTR_PREFIX, strlen(XATTR_PREFIX)) != 0)
+        return -ENODATA;
+    rc = node_xattrs(fs, path, &x);
+    if (rc == 0)
+        rc = xattrs_get(&x, name, value, size);
+    xattrs_clear(&x);
+    return rc;
+}
+
+static int fs_listxattr(const char *path, char *list, size_t size)
+{
+    struct cwmfs *fs = fs_ctx();
+    struct xattrs x = { 0 };
+    int rc;
+
+    if (!fs->xattrs)
+        return -ENOSYS;
+    rc = node_xattrs(fs, path, &x);
+    if (rc == 0)
+        rc = xattrs_list(&x, list, size);
+    xattrs_clear(&x);
+    return rc;
+}
+
 /* chmod, chown, utimens: kept for local files, accepted for the rest (vim,
  * sed and emacs fail a save when these fail). */
 static int set_attr(const char *path, struct fuse_file_info *fi,
@@ -608,6 +657,8 @@ static const struct fuse_operations operations = {
     .rmdir = fs_rmdir,
     .link = fs_link,
     .statfs = fs_statfs,
+    .getxattr = fs_getxattr,
+    .listxattr = fs_listxattr,
 };
 
 const struct fuse_operations *cwmfs_operations(void) { return &operations; }

@@ -3,11 +3,13 @@
 
 #include "strmap.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 static _Atomic int current_level = LOG_LVL_WARN;
@@ -15,9 +17,16 @@ static _Atomic int to_syslog;
 
 void log_set_level(enum log_level level) { current_level = level; }
 
-void log_use_syslog(void)
+void log_use_syslog(const char *profile)
 {
-    openlog("cwmfs", LOG_PID, LOG_DAEMON);
+    static char ident[80]; /* openlog keeps the pointer */
+
+    snprintf(ident, sizeof(ident), "cwmfs-%s", profile ? profile : "default");
+    /* Syslog parsers end an ident at a space, ':' or '[': keep it one word */
+    for (char *c = ident; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+            *c = '_';
+    openlog(ident, LOG_PID, LOG_DAEMON);
     to_syslog = 1;
 }
 

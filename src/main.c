@@ -227,7 +227,8 @@ static int fuse_prepare(struct fuse_args *args, struct cwmfs *fs,
 }
 
 /* Mounts and serves until unmounted; 0 or 1. */
-static int run_fuse(struct fuse_side *side, struct cwmfs *fs)
+static int run_fuse(struct fuse_side *side, struct cwmfs *fs,
+                    const char *profile)
 {
     struct fuse_cmdline_opts *cmd = &side->cmd;
     struct fuse_loop_config *loop_cfg = NULL;
@@ -242,7 +243,7 @@ static int run_fuse(struct fuse_side *side, struct cwmfs *fs)
         install_refresh_signal() != 0)
         goto out_unmount;
     if (!cmd->foreground)
-        log_use_syslog();
+        log_use_syslog(profile);
     if (cmd->singlethread) {
         rc = fuse_loop(fuse) != 0;
     } else {
@@ -314,13 +315,15 @@ static int mount_init(struct cwmfs *fs, struct cwm_api *api,
     fs->uid = getuid();
     fs->gid = getgid();
     fs->mounted = time(NULL);
+    fs->xattrs = !opts->no_xattr;
+    fs->api_base = strdup(api_base_url(api));
     fs->status.http = api_http(api);
     fs->status.listings = api_listings(api);
     fs->status.settings = status_settings_text(cfg, opts, api_base_url(api),
                                                api_version_in_use(api));
     made = fs->tree && fs->store && fs->inodes && fs->local && fs->errlog &&
            fs->reads && fs->queries && fs->runs && fs->kcache &&
-           fs->status.settings;
+           fs->status.settings && fs->api_base;
     snprintf(err, errlen, "out of memory");
     /* Always initialised, so that mount_free may destroy it. */
     if (committer_init(&fs->committer, fs->store, fs->errlog, fs->reads,
@@ -344,6 +347,7 @@ static void mount_free(struct cwmfs *fs)
     store_free(fs->store);
     inode_table_free(fs->inodes);
     free(fs->status.settings);
+    free(fs->api_base);
 }
 
 int main(int argc, char **argv)
@@ -383,7 +387,7 @@ int main(int argc, char **argv)
     if (api && mount_init(&fs, api, &cfg, &opts, err, sizeof(err)) != 0)
         fprintf(stderr, "cwmfs: %s\n", err);
     else if (api)
-        rc = run_fuse(&side, &fs);
+        rc = run_fuse(&side, &fs, opts.profile);
     fuse_side_free(&side); /* calls fs_destroy if the loop ran */
     if (api) {
         log_summary(&fs, api);

@@ -53,6 +53,11 @@ struct cwmfs {
     struct kcache *kcache; /* what the kernel caches of server files */
     double ttl;            /* how long the kernel may keep names and stats */
     struct status_sources status; /* what /.cwmfs/stats and config tell */
+    /* Object files' user.cwm.* attributes (xattr.h); false with -o
+     * noxattr, which spares `ls -l` a request per file for its ACL and
+     * security-label lookups. */
+    bool xattrs;
+    char *api_base; /* the API's base URL, for user.cwm.href (owned) */
     _Atomic unsigned long next_handle_id;
 };
 

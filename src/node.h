@@ -38,6 +38,7 @@
 #include "resources.h"
 
 struct listing;
+struct xattrs;
 
 /* Directories named by a value, nested: the most a path may hold. */
 #define NODE_MAX_VARS 4
@@ -135,6 +136,9 @@ struct node_kind {
                     size_t size);
     int (*set_attr)(struct cwmfs *fs, const struct node *n,
                     const struct attr_change *change);
+    /* The file's extended attributes (xattr.h), from what the mount
+     * holds, never a request; NULL: it has none. */
+    int (*xattrs)(struct cwmfs *fs, const struct node *n, struct xattrs *out);
     /* mkdir(2) at n's (absent) name; NULL: EPERM. */
     int (*mkdir)(struct cwmfs *fs, const struct node *n, mode_t mode);
     /* rmdir(2) of n; NULL: EPERM for a directory, else ENOTDIR. */

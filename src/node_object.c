@@ -6,6 +6,7 @@
 
 #include "handle.h"
 #include "invalidate.h"
+#include "xattr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +81,24 @@ static int object_listed_getattr(struct cwmfs *fs, const struct node *n,
     if (rc)
         return rc;
     return object_attr(fs, n, &doc, st) ? 0 : -EAGAIN;
+}
+
+/* From the copy held, fresh or not: getfattr never costs a request. */
+static int object_xattrs(struct cwmfs *fs, const struct node *n,
+                         struct xattrs *out)
+{
+    struct doc doc = { 0 };
+    int rc = n->new_object_name
+                 ? -ENOENT
+                 : store_object_held(fs->store, n->res, n->key, &doc);
+
+    if (rc == -EAGAIN)
+        return 0; /* nothing held: none to show */
+    if (rc == 0)
+        rc = xattrs_of_object(out, doc.text, doc.len, fs->api_base,
+                              n->res->endpoint, doc.fetched);
+    doc_clear(&doc);
+    return rc;
 }
 
 static bool can_update(struct cwmfs *fs, const struct resource_type *res)
@@ -243,4 +262,5 @@ const struct node_kind node_object = {
     .unlink = node_object_delete,
     .rename = object_rename,
     .set_attr = node_accept_attr,
+    .xattrs = object_xattrs,
 };

@@ -28,6 +28,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("max_pages=%d", max_pages, 0),
     OPT("max_response=%d", max_response, 0),
     OPT("no_auto_unmount", no_auto_unmount, 1),
+    OPT("noxattr", no_xattr, 1),
     OPT("cafile=%s", cafile, 0),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
@@ -194,6 +195,9 @@ void options_print_usage(const char *progname)
         "  -o no_auto_unmount   leave a killed daemon's mount in place "
         "(default:\n"
         "                       fusermount3 unmounts it)\n"
+        "  -o noxattr           no user.cwm.* attributes on object files "
+        "(spares\n"
+        "                       ls -l a request per file)\n"
         "  -o ro                read-only mount\n"
         "  -h   --help          print help\n"
         "  -V   --version       print version (cwmfs and its libraries)\n\n"

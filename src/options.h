@@ -25,6 +25,7 @@ struct cwmfs_options {
     char *cafile;     /* -o cafile=FILE: CA certificates (PEM) for HTTPS */
     bool allow_other; /* -o allow_other (libfuse's): default_permissions too */
     int no_auto_unmount; /* -o no_auto_unmount: a killed daemon's mount stays */
+    int no_xattr;        /* -o noxattr: no user.cwm.* attributes */
     bool show_help;
     bool show_version;
 };

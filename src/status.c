@@ -56,12 +56,12 @@ static int tell_options(const struct cwmfs_options *opts, struct buf *out)
         "umask = %03o\nlog_level = %s\nwrite_mode = %s\nmax_deletes = %d\n"
         "timeout = %d\npage_size = %d\nmax_conns = %d\nmax_pages = %d\n"
         "max_response = %d\ncafile = %s\nallow_other = %s\n"
-        "auto_unmount = %s\n",
+        "auto_unmount = %s\nxattr = %s\n",
         opts->umask, or (opts->log_level, "warn"),
         or (opts->write_mode, "patch"), opts->max_deletes, opts->timeout,
         opts->page_size, opts->max_conns, opts->max_pages, opts->max_response,
         or (opts->cafile, "(the system's)"), opts->allow_other ? "yes" : "no",
-        opts->no_auto_unmount ? "no" : "yes");
+        opts->no_auto_unmount ? "no" : "yes", opts->no_xattr ? "no" : "yes");
 }
 
 /* The saved queries' names ("<name>\t<definition>\n" lines). */

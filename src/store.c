@@ -274,6 +274,7 @@ static struct cached *cached_new(int kind)
     if (c) {
         atomic_init(&c->holds, 1);
         c->kind = kind;
+        c->doc.fetched = time(NULL); /* made as the answer arrives */
     }
     return c;
 }
@@ -427,6 +428,7 @@ static int copy_doc(void *ctx, const void *value)
     req->out->mtime = c->doc.mtime;
     req->out->read_only = c->doc.read_only;
     req->out->print = c->doc.print;
+    req->out->fetched = c->doc.fetched;
     req->out->text = NULL;
     req->out->owner = NULL;
     if (req->want_text && req->share) {
@@ -1161,6 +1163,16 @@ int store_object_cached(struct store *store, const struct resource_type *res,
     int rc = make_key(&okey, ENTRY_OBJECT, res, key);
 
     return rc ? rc : cache_peek(store->cache, okey.text, copy_doc, &req);
+}
+
+int store_object_held(struct store *store, const struct resource_type *res,
+                      const char *key, struct doc *out)
+{
+    struct doc_request req = { true, out, false };
+    struct cache_key okey;
+    int rc = make_key(&okey, ENTRY_OBJECT, res, key);
+
+    return rc ? rc : cache_peek_held(store->cache, okey.text, copy_doc, &req);
 }
 
 int store_has_listing(struct store *store, const struct resource_type *res)

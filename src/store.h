@@ -24,6 +24,7 @@ struct doc {
     time_t mtime;   /* from _info.lastUpdated, else the mount time */
     bool read_only; /* an object whose id the API cannot address */
     uint64_t print; /* reads_fingerprint of the text; 0 if not computed */
+    time_t fetched; /* when the server sent it (0: not the server's) */
     /* Set when text is the cache's own copy, shared (store_object_shared):
      * read-only, and held until doc_clear lets go of it. */
     struct cached *owner;
@@ -59,6 +60,10 @@ int store_singleton_cached(struct store *store, const struct resource_type *res,
 /* An object's attributes if they are cached and fresh, else -EAGAIN. */
 int store_object_cached(struct store *store, const struct resource_type *res,
                         const char *key, struct doc *out);
+/* The text of an object as last fetched, fresh or expired, and never a
+ * request: -EAGAIN when none is held. */
+int store_object_held(struct store *store, const struct resource_type *res,
+                      const char *key, struct doc *out);
 /* Whether the server lists the collection at all: 0 or -ENOENT (or
  * another -errno), copying no names. */
 int store_has_listing(struct store *store, const struct resource_type *res);

@@ -4,15 +4,19 @@ counts what the mount did, `config` shows the settings with credentials
 masked, and a write to `refresh` drops the caches.  A long listing tells
 its progress in `stats` and in the log; at debug level each request has
 one log line, never with credentials."""
+import errno
 import json
 import os
 import re
+import shutil
+import socket
+import tempfile
 import threading
 import time
 import unittest
 
-from harness import (PRIVATE, PUBLIC, EmulatorTestCase, read_text, run,
-                     write_close)
+from harness import (CWMFS_BIN, PRIVATE, PUBLIC, EmulatorTestCase, read_text,
+                     run, write_close, write_config)
 
 
 def stats(mnt):
@@ -117,6 +121,56 @@ class RefreshTest(EmulatorTestCase):
         self.assertEqual(len(self.emu.gets("members")), 1)
 
 
+class XattrTest(EmulatorTestCase):
+
+    def test_getfattr_shows_what_the_object_says_without_a_request(self):
+        mnt = self.mount()
+        names = [n for n in os.listdir(mnt.p("members")) if n.endswith(".json")]
+        self.emu.reset_requests()
+        res = run(["getfattr", "-d", "--absolute-names",
+                   *[mnt.p("members", n) for n in names]])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(self.emu.requests(), [])  # from the listing's copy
+        path = mnt.p("members", names[0])
+        obj = json.loads(read_text(path))
+        attrs = {n: os.getxattr(path, n).decode() for n in os.listxattr(path)}
+        self.assertEqual(sorted(attrs), ["user.cwm.fetched", "user.cwm.href",
+                                         "user.cwm.id", "user.cwm.lastUpdated",
+                                         "user.cwm.updatedBy"])
+        self.assertEqual(attrs["user.cwm.id"], str(obj["id"]))
+        self.assertEqual(attrs["user.cwm.href"],
+                         "%s/members/%d" % (self.emu.base, obj["id"]))
+        self.assertEqual(attrs["user.cwm.lastUpdated"],
+                         obj["_info"]["lastUpdated"])
+        self.assertEqual(attrs["user.cwm.updatedBy"], obj["_info"]["updatedBy"])
+        fetched = time.mktime(time.strptime(attrs["user.cwm.fetched"],
+                                            "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+        self.assertLess(abs(fetched - time.time()), 60)
+        self.assertIn('user.cwm.id="%d"' % obj["id"], res.stdout)
+        self.assertEqual(self.emu.requests(), [])  # the read too: listed
+
+    def test_they_are_read_only_and_only_on_object_files(self):
+        mnt = self.mount()
+        path = mnt.p("members", "admin.json")
+        with self.assertRaises(OSError) as caught:
+            os.setxattr(path, "user.cwm.id", b"7")
+        self.assertEqual(caught.exception.errno, errno.EOPNOTSUPP)
+        with self.assertRaises(OSError) as caught:
+            os.getxattr(path, "user.other")
+        self.assertEqual(caught.exception.errno, errno.ENODATA)
+        self.assertEqual(os.listxattr(mnt.p("members")), [])
+        self.assertEqual(os.listxattr(mnt.p("info")), [])
+
+    def test_noxattr_turns_them_off(self):
+        mnt = self.mount("noxattr")
+        path = mnt.p("members", "admin.json")
+        for _ in range(2):  # the first ENOSYS tells the kernel to stop asking
+            with self.assertRaises(OSError) as caught:
+                os.getxattr(path, "user.cwm.id")
+            self.assertEqual(caught.exception.errno, errno.EOPNOTSUPP)
+        self.assertIn("xattr = no\n", read_text(mnt.p(".cwmfs", "config")))
+
+
 class ProgressTest(EmulatorTestCase):
     members = 1200
 
@@ -153,6 +207,55 @@ class DebugLogTest(EmulatorTestCase):
         self.assertEqual(len(lines), len(self.emu.requests()))
         for secret in (PRIVATE, PUBLIC, "Authorization", "Basic "):
             self.assertNotIn(secret, log)
+
+
+class SyslogTest(EmulatorTestCase):
+    """As a daemon, cwmfs logs to syslog under an ident naming its profile.
+    The test stands in for the system logger at /dev/log, so it runs only
+    where none is (a container, CI) and as root."""
+
+    def listen_as_syslog(self):
+        if os.geteuid() != 0 or os.path.exists("/dev/log"):
+            self.skipTest("needs root and no system logger at /dev/log")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind("/dev/log")
+        self.addCleanup(os.unlink, "/dev/log")
+        self.addCleanup(sock.close)
+        sock.settimeout(0.5)
+        return sock
+
+    def daemon(self, profile):
+        tmp = tempfile.mkdtemp(prefix="cwmfs-syslog-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        mnt = os.path.join(tmp, "mnt")
+        os.mkdir(mnt)
+        config = write_config(tmp, self.emu.url, profile=profile)
+        res = run([CWMFS_BIN, "-o", "config=" + config, "-o", "log_level=debug",
+                   profile, mnt])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.addCleanup(run, ["fusermount3", "-u", "-z", mnt])
+        self.assertTrue(os.path.ismount(mnt))
+        return mnt
+
+    def test_a_daemon_logs_under_its_profile_without_credentials(self):
+        sock = self.listen_as_syslog()
+        mnt = self.daemon("work")
+        os.listdir(os.path.join(mnt, "members"))
+        said, deadline = [], time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+                "/system/members?" in m for m in said):
+            try:
+                said.append(sock.recv(65536).decode("utf-8", "replace"))
+            except socket.timeout:
+                pass
+        run(["fusermount3", "-u", mnt])
+        lines = [m for m in said if "/system/members?" in m]
+        self.assertTrue(lines, said)
+        self.assertRegex(lines[0], r"^<\d+>.*cwmfs-work\[\d+\]: GET "
+                                   r"/\S+/system/members\?\S+ -> 200, ")
+        for m in said:
+            for secret in (PRIVATE, PUBLIC, "Authorization"):
+                self.assertNotIn(secret, m)
 
 
 if __name__ == "__main__":

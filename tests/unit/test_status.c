@@ -1,6 +1,7 @@
 /* test_status.c - the status files' parts that need no mount: listings
- * in flight (progress.c), latency percentiles (http.c) and the settings
- * text with its credentials masked (status.c). */
+ * in flight (progress.c), latency percentiles (http.c), the settings
+ * text with its credentials masked (status.c) and object files'
+ * extended attributes (xattr.c). */
 #include "buf.h"
 #include "config.h"
 #include "http.h"
@@ -8,6 +9,9 @@
 #include "progress.h"
 #include "status.h"
 #include "unit.h"
+#include "xattr.h"
+
+#include <errno.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +117,53 @@ static void test_settings_mask_credentials(void)
     config_free(&cfg);
 }
 
+static void test_xattrs(void)
+{
+    static const char obj[] =
+        "{\"id\": 12, \"identifier\": \"a b\", \"_info\": "
+        "{\"lastUpdated\": \"2025-01-02T03:04:05Z\", \"updatedBy\": \"jo\"}}";
+    struct xattrs x = { 0 };
+    char list[256], value[128];
+    int n;
+
+    CHECK_INT_EQ(xattrs_of_object(&x, obj, strlen(obj),
+                                  "https://h/v/apis/3.0/system", "members",
+                                  86400),
+                 0);
+    CHECK_INT_EQ(x.count, 5);
+    n = xattrs_list(&x, NULL, 0);
+    CHECK(n > 0 && (size_t)n < sizeof(list));
+    CHECK_INT_EQ(xattrs_list(&x, list, sizeof(list)), n);
+    CHECK_INT_EQ(xattrs_list(&x, list, (size_t)n - 1), -ERANGE);
+    CHECK_STR_EQ(list, "user.cwm.id");
+    n = xattrs_get(&x, "user.cwm.href", value, sizeof(value));
+    CHECK(n > 0);
+    value[n > 0 ? n : 0] = '\0';
+    CHECK_STR_EQ(value, "https://h/v/apis/3.0/system/members/12");
+    CHECK_INT_EQ(xattrs_get(&x, "user.cwm.fetched", NULL, 0), 20);
+    n = xattrs_get(&x, "user.cwm.fetched", value, sizeof(value));
+    value[n > 0 ? n : 0] = '\0';
+    CHECK_STR_EQ(value, "1970-01-02T00:00:00Z");
+    CHECK_INT_EQ(xattrs_get(&x, "user.cwm.id", value, 1), -ERANGE);
+    CHECK_INT_EQ(xattrs_get(&x, "user.cwm.nope", value, sizeof(value)),
+                 -ENODATA);
+    xattrs_clear(&x);
+    /* an object with no id and no _info: only what is known */
+    CHECK_INT_EQ(xattrs_of_object(&x, "{\"name\": 1}", 11, "b", "e", 0), 0);
+    CHECK_INT_EQ(x.count, 0);
+    CHECK_INT_EQ(xattrs_list(&x, list, sizeof(list)), 0);
+    xattrs_clear(&x);
+    /* not JSON at all: none */
+    CHECK_INT_EQ(xattrs_of_object(&x, "{", 1, "b", "e", 5), 0);
+    CHECK_INT_EQ(x.count, 1); /* fetched is still known */
+    xattrs_clear(&x);
+}
+
 int main(void)
 {
     test_progress();
     test_percentiles();
     test_settings_mask_credentials();
+    test_xattrs();
     return unit_report();
 }
