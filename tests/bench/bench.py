@@ -205,7 +205,7 @@ class Bench:
 
     def run(self):
         a = self.args
-        self.mnt = harness.Mount(self.emu.url, ["ttl=3600"])
+        self.mnt = harness.Mount(self.emu.url, ["ttl=3600", *self.args.option])
         members = self.mnt.p("members")
         print("cwmfs benchmark: %d members, %d ms per API call, median of %d"
               % (a.members, a.latency_ms, a.runs), flush=True)
@@ -260,6 +260,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--bin", default=harness.CWMFS_BIN)
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("-o", "--option", action="append", default=[],
+                    help="a cwmfs -o option for the mount (e.g. noxattr)")
     args = ap.parse_args()
     harness.CWMFS_BIN = os.path.abspath(args.bin)
     bench = Bench(args)
