@@ -500,9 +500,11 @@ static int node_xattrs(struct cwmfs *fs, const char *path, struct xattrs *x)
     return rc;
 }
 
-/* ls -l asks every file for its ACL and security label: those names are
- * answered at once, without resolving the path.  With -o noxattr the
- * first answer is ENOSYS, after which the kernel asks no more. */
+/* ls -l asks every file for its ACL and SELinux label.  Other namespaces
+ * than user.* answer EOPNOTSUPP, without resolving the path: ls (and
+ * gnulib's ACL code) then stop asking files of this mount, where ENODATA
+ * would cost a round trip per file.  With -o noxattr the first answer is
+ * ENOSYS, after which the kernel asks nothing more. */
 static int fs_getxattr(const char *path, const char *name, char *value,
                        size_t size)
 {
@@ -512,6 +514,8 @@ static int fs_getxattr(const char *path, const char *name, char *value,
 
     if (!fs->xattrs)
         return -ENOSYS;
+    if (strncmp(name, "user.", 5) != 0)
+        return -EOPNOTSUPP;
     if (strncmp(name, XATTR_PREFIX, strlen(XATTR_PREFIX)) != 0)
         return -ENODATA;
     rc = node_xattrs(fs, path, &x);

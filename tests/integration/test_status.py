@@ -158,8 +158,21 @@ class XattrTest(EmulatorTestCase):
         with self.assertRaises(OSError) as caught:
             os.getxattr(path, "user.other")
         self.assertEqual(caught.exception.errno, errno.ENODATA)
+        # no ACLs or security labels: ls -l then stops asking this mount
+        for name in ("security.selinux", "system.posix_acl_access"):
+            with self.assertRaises(OSError) as caught:
+                os.getxattr(path, name)
+            self.assertEqual(caught.exception.errno, errno.EOPNOTSUPP)
         self.assertEqual(os.listxattr(mnt.p("members")), [])
         self.assertEqual(os.listxattr(mnt.p("info")), [])
+
+    @unittest.skipUnless(shutil.which("strace"), "needs strace")
+    def test_ls_l_asks_for_acls_and_labels_once_not_per_file(self):
+        mnt = self.mount()
+        res = run(["strace", "-f", "-e", "trace=getxattr,lgetxattr", "ls", "-l",
+                   mnt.p("members")])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertLessEqual(res.stderr.count("xattr("), 2, res.stderr)
 
     def test_noxattr_turns_them_off(self):
         mnt = self.mount("noxattr")
