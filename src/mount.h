@@ -54,8 +54,7 @@ struct cwmfs {
     double ttl;            /* how long the kernel may keep names and stats */
     struct status_sources status; /* what /.cwmfs/stats and config tell */
     /* Object files' user.cwm.* attributes (xattr.h); false with -o
-     * noxattr, which spares `ls -l` a request per file for its ACL and
-     * security-label lookups. */
+     * noxattr. */
     bool xattrs;
     char *api_base; /* the API's base URL, for user.cwm.href (owned) */
     _Atomic unsigned long next_handle_id;
