@@ -143,39 +143,94 @@ static struct curl_slist *build_headers(const struct cwm_config *cfg,
     return h;
 }
 
-/* Asks /login/companyinfo/{company} for the codebase (no auth needed). */
+/* A companyinfo answer: 0 with *out (NULL for "null"), or -1 and why. */
+static int company_answer(const char *url, const struct http_response *resp,
+                          cJSON **out, char *err, size_t errlen)
+{
+    *out = resp->status == 200 ? cJSON_Parse(resp->body) : NULL;
+    if (cJSON_IsObject(*out))
+        return 0;
+    if (cJSON_IsNull(*out)) { /* an unknown company: 200 and "null" */
+        cJSON_Delete(*out);
+        *out = NULL;
+        return 0;
+    }
+    cJSON_Delete(*out);
+    *out = NULL;
+    snprintf(err, errlen, "%s/login/companyinfo answered HTTP %ld%s", url,
+             resp->status,
+             resp->status == 200 ? " with a body that is not an object" : "");
+    return -1;
+}
+
+/* GET <url>/login/companyinfo/<company> on http (no auth needed). */
+static int ask_company_info(struct http_client *http, const char *url,
+                            const char *company, cJSON **out, long *status,
+                            char *err, size_t errlen)
+{
+    char *escaped = api_escape_segment(company), *full = NULL;
+    struct http_response resp;
+    int rc = -1;
+
+    *out = NULL;
+    *status = 0;
+    if (!escaped ||
+        asprintf(&full, "%s/login/companyinfo/%s", url, escaped) < 0) {
+        snprintf(err, errlen, "out of memory");
+        full = NULL;
+    } else if (http_request(http, "GET", full, NULL, NULL, 0, &resp) != 0) {
+        snprintf(err, errlen, "cannot reach %s: %s", url, resp.error);
+    } else {
+        *status = resp.status;
+        rc = company_answer(url, &resp, out, err, errlen);
+        http_response_free(&resp);
+    }
+    free(full);
+    free(escaped);
+    return rc;
+}
+
+int api_company_info(const struct http_options *http_opts, const char *url,
+                     const char *company, cJSON **out, long *status, char *err,
+                     size_t errlen)
+{
+    struct http_client *http = http_client_new(http_opts);
+    int rc = -1;
+
+    *out = NULL;
+    *status = 0;
+    if (!http)
+        snprintf(err, errlen, "out of memory");
+    else
+        rc = ask_company_info(http, url, company, out, status, err, errlen);
+    http_client_free(http);
+    return rc;
+}
+
+/* Asks companyinfo for the codebase; NULL with a reason naming the fix. */
 static char *discover_codebase(struct http_client *http, const char *url,
                                const char *company, char *err, size_t errlen)
 {
-    struct http_response resp;
-    char *escaped = api_escape_segment(company), *codebase = NULL;
-    char full[2048];
-    cJSON *body, *cb;
-    int rc;
+    cJSON *info = NULL;
+    long status;
+    const cJSON *cb;
+    char *codebase = NULL;
 
-    if (!escaped)
-        return NULL;
-    snprintf(full, sizeof(full), "%s/login/companyinfo/%s", url, escaped);
-    free(escaped);
-    rc = http_request(http, "GET", full, NULL, NULL, 0, &resp);
-    if (rc) {
-        snprintf(err, errlen, "cannot reach %s: %s", url, resp.error);
+    if (ask_company_info(http, url, company, &info, &status, err, errlen)) {
+        snprintf(err + strlen(err), errlen - strlen(err),
+                 "; check url in the profile (cwmfs --check tells more)");
         return NULL;
     }
-    body = resp.status == 200 ? cJSON_Parse(resp.body) : NULL;
-    cb = cJSON_GetObjectItemCaseSensitive(body, "Codebase");
+    cb = cJSON_GetObjectItemCaseSensitive(info, "Codebase");
     if (cJSON_IsString(cb) && cb->valuestring[0])
         codebase = strdup(cb->valuestring);
-    else if (resp.status == 200)
-        snprintf(err, errlen,
-                 "%s does not know company '%s' "
-                 "(login/companyinfo answered no codebase)",
-                 url, company);
     else
-        snprintf(err, errlen, "codebase discovery at %s failed: HTTP %ld", url,
-                 resp.status);
-    cJSON_Delete(body);
-    http_response_free(&resp);
+        snprintf(err, errlen,
+                 "%s does not know company '%s' (login/companyinfo answered "
+                 "no codebase); check company in the profile, the id typed "
+                 "at the ConnectWise login",
+                 url, company);
+    cJSON_Delete(info);
     return codebase;
 }
 
@@ -869,4 +924,36 @@ void api_port_init(struct api_port *port, struct cwm_api *api)
     port->each_page = port_each_page;
     port->relocate = port_relocate;
     port->send = port_send;
+}
+
+void api_explain_refusal(const char *base, const struct api_error *e, char *err,
+                         size_t errlen)
+{
+    switch (e->status) {
+    case 401:
+        snprintf(err, errlen,
+                 "the server refused the keys: system/info answered %s; "
+                 "check the company id, public and private key (System > "
+                 "Members > API Members > API Keys) and the clientId",
+                 e->message);
+        break;
+    case 403:
+        snprintf(err, errlen,
+                 "the keys may not read system/info (%s); give their API "
+                 "member a security role that may",
+                 e->message);
+        break;
+    case 404:
+        snprintf(err, errlen,
+                 "no ConnectWise API at %s (%s); check the site URL and the "
+                 "codebase",
+                 base, e->message);
+        break;
+    case 0:
+        snprintf(err, errlen, "%s; check the site URL and the network",
+                 e->message);
+        break;
+    default:
+        snprintf(err, errlen, "GET %s/info failed: %s", base, e->message);
+    }
 }

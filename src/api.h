@@ -154,6 +154,21 @@ const char *api_version_in_use(const struct cwm_api *api);
  * (malloc'd). */
 char *api_version_of(const cJSON *info);
 
+/* GET <url>/login/companyinfo/<company> (no auth), the question api_new
+ * asks for the codebase, on a client of its own: 0 with *out the answer
+ * ({"CompanyName", "Codebase", "VersionCode", ...}), NULL when the server
+ * does not know the company (ConnectWise's 200 "null"); -1 with *status
+ * (0: no answer arrived) and a one-line reason in err. */
+int api_company_info(const struct http_options *http_opts, const char *url,
+                     const char *company, cJSON **out, long *status, char *err,
+                     size_t errlen);
+
+/* Why GET system/info at base was refused (e), as one line naming the
+ * fix: the keys (401), their member's role (403), the URL or codebase
+ * (404), the network (no answer). */
+void api_explain_refusal(const char *base, const struct api_error *e, char *err,
+                         size_t errlen);
+
 /* Maps an HTTP status to the errno a file operation should report. */
 int api_status_to_errno(long status);
 

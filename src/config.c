@@ -451,8 +451,9 @@ static FILE *open_config(const char *path, bool required, bool *skip, char *err,
         *skip = true;
         return NULL;
     }
-    set_err(err, errlen, "cannot open config file %s: %s", path,
-            strerror(errno));
+    set_err(err, errlen, "cannot open config file %s: %s%s", path,
+            strerror(errno),
+            errno == ENOENT ? "; cwmfs --init writes one" : "");
     return NULL;
 }
 
@@ -488,8 +489,10 @@ static int check_parsed(const struct ini_state *s, mode_t mode)
     /* Without an explicit profile a file lacking [default] is fine: the
      * environment may supply everything. */
     if (!s->found_profile && s->profile_explicit) {
-        set_err(s->err, s->errlen, "profile [%s] not found in %s", s->profile,
-                s->path);
+        set_err(s->err, s->errlen,
+                "profile [%s] not found in %s; add that section, or let "
+                "cwmfs --init %s write it",
+                s->profile, s->path, s->profile);
         return -1;
     }
     return 0;
@@ -599,7 +602,8 @@ static int validate_strings(const struct cwm_config *cfg, char *err,
         if (!v || !*v) {
             set_err(err, errlen,
                     "missing %s: set \"%s\" in the config "
-                    "file or the %s environment variable",
+                    "file or the %s environment variable (cwmfs --init "
+                    "writes a whole profile)",
                     KEYS[k].name, KEYS[k].name, KEYS[k].env);
             return -1;
         }

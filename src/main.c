@@ -9,6 +9,7 @@
 #include "local.h"
 #include "log.h"
 #include "errlog.h"
+#include "firstrun.h"
 #include "keep.h"
 #include "mountpoint.h"
 #include "options.h"
@@ -120,8 +121,8 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg,
     api_set_max_conns(api, opts->max_conns);
     api_set_max_pages(api, opts->max_pages);
     if (api_get(api, "info", &info, &error) != 0) {
-        fprintf(stderr, "cwmfs: cannot use %s: %s\n", api_base_url(api),
-                error.message);
+        api_explain_refusal(api_base_url(api), &error, err, sizeof(err));
+        fprintf(stderr, "cwmfs: %s\n", err);
         api_free(api);
         return NULL;
     }
@@ -311,7 +312,7 @@ static int mount_init(struct cwmfs *fs, struct cwm_api *api,
     if (fs->errlog)
         errlog_keep(fs->errlog, fs->keep);
     fs->ttl = cfg->ttl;
-    fs->umask = opts->umask;
+    fs->umask = (mode_t)opts->umask;
     fs->uid = getuid();
     fs->gid = getgid();
     fs->mounted = time(NULL);
@@ -377,6 +378,10 @@ int main(int argc, char **argv)
                              * -h and -V again, and options cwmfs sets */
             options_print_usage(argv[0]);
         rc = 0;
+        goto out;
+    }
+    if (opts.init || opts.check) { /* first-run help: nothing is mounted */
+        rc = opts.init ? firstrun_init(&opts) : firstrun_check(&opts);
         goto out;
     }
     if (set_log_level(opts.log_level) != 0 || load_config(&opts, &cfg) != 0 ||

@@ -1,4 +1,5 @@
-/* options.h - the command line: cwmfs [options] [profile] <mountpoint>.
+/* options.h - the command line: cwmfs [options] [profile] <mountpoint>,
+ * or cwmfs --init|--check [profile].
  *
  * Our own -o options are taken out of the argument list; libfuse's (-f, -d,
  * -s, -o allow_other, ...) stay in it for fuse_parse_cmdline/fuse_new. */
@@ -13,7 +14,7 @@ struct cwmfs_options {
     char *config;     /* -o config=FILE */
     char *profile;    /* the optional positional before the mountpoint */
     int ttl;          /* -o ttl=SECONDS; -1 = from the config */
-    unsigned umask;   /* -o umask=OCTAL, default 077 */
+    int umask;        /* -o umask=OCTAL, default 077 */
     char *log_level;  /* -o log_level=error|warn|info|debug */
     char *write_mode; /* -o write_mode=patch|put */
     int max_deletes;  /* -o max_deletes=N per minute, default 10 */
@@ -28,6 +29,8 @@ struct cwmfs_options {
     int no_xattr;        /* -o noxattr: no user.cwm.* attributes */
     bool show_help;
     bool show_version;
+    bool init;  /* --init [profile]: write a checked profile (firstrun.h) */
+    bool check; /* --check [profile]: check one, mount nothing */
 };
 
 /* Parses argv into opts, leaving libfuse's arguments (and the mountpoint) in

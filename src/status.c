@@ -57,7 +57,7 @@ static int tell_options(const struct cwmfs_options *opts, struct buf *out)
         "timeout = %d\npage_size = %d\nmax_conns = %d\nmax_pages = %d\n"
         "max_response = %d\ncafile = %s\nallow_other = %s\n"
         "auto_unmount = %s\nxattr = %s\n",
-        opts->umask, or (opts->log_level, "warn"),
+        (unsigned)opts->umask, or (opts->log_level, "warn"),
         or (opts->write_mode, "patch"), opts->max_deletes, opts->timeout,
         opts->page_size, opts->max_conns, opts->max_pages, opts->max_response,
         or (opts->cafile, "(the system's)"), opts->allow_other ? "yes" : "no",

@@ -135,6 +135,36 @@ class ConfigTest(EmulatorTestCase):
         self.assertIn("no_such_option", line)
         self.assertEqual(self.emu.requests(), [])
 
+    def test_a_bad_value_is_one_line_naming_what_would_do(self):
+        cfg = write_config(self.tmp, self.emu.url)
+        self.emu.reset_requests()
+        for opt, says in [("ttl=abc", "ttl must be a number from 0 to"),
+                          ("max_conns=0", "from 1 to 16 (connections)"),
+                          ("umask=999", "umask must be an octal mode"),
+                          ("write_mode=post", "must be patch or put")]:
+            with self.subTest(opt=opt):
+                line = self.refused(["-o", "config=" + cfg, "-o", opt])
+                self.assertIn("-o " + opt, line)
+                self.assertIn(says, line)
+        self.assertEqual(self.emu.requests(), [])
+
+    def test_refusals_name_the_fix(self):
+        cfg = write_config(self.tmp, self.emu.url)
+        self.assertIn("cwmfs --init staging", self.refused(
+            ["-o", "config=" + cfg, "staging"]))
+        self.assertIn("cwmfs --init writes one", self.refused(
+            ["-o", "config=" + os.path.join(self.tmp, "none")]))
+        bad = write_config(self.tmp, self.emu.url, private_key="wrong")
+        self.assertIn("check the company id, public and private key",
+                      self.refused(["-o", "config=" + bad]))
+        res = run([CWMFS_BIN, "-f", "-o", "config=" + cfg,
+                   os.path.join(self.tmp, "absent")], env=clean_env())
+        self.assertNotEqual(res.returncode, 0)
+        self.assertEqual(res.stderr.strip(), "cwmfs: mount point %s does not "
+                         "exist; create it: mkdir -p %s" % (
+                             os.path.join(self.tmp, "absent"),
+                             os.path.join(self.tmp, "absent")))
+
     def test_version_and_help(self):
         res = run([CWMFS_BIN, "-V"])
         self.assertEqual(res.returncode, 0)
