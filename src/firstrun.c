@@ -409,27 +409,41 @@ static void on_signal(int sig)
     raise(sig);
 }
 
+static void prompt(const char *what, const char *hint)
+{
+    if (isatty(STDIN_FILENO)) {
+        fprintf(stderr, "%s%s: ", what, hint);
+        fflush(stderr);
+    }
+}
+
 /* read_answer with the terminal's echo off (when stdin is one): the key
- * never shows on screen.  Line editing (ICANON) stays on. */
-static int read_hidden(char *buf)
+ * never shows on screen.  The prompt comes once echo is off, as getpass
+ * does: a key typed (or pasted) as soon as it shows is not echoed.  Line
+ * editing (ICANON) stays on. */
+static int read_hidden(const char *what, const char *hint, char *buf)
 {
     static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
     struct sigaction sa = { .sa_handler = on_signal }, old[4];
     struct termios quiet;
     int rc;
 
-    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) != 0)
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) != 0) {
+        prompt(what, hint);
         return read_answer(buf);
+    }
     sigemptyset(&sa.sa_mask);
     for (int i = 0; i < 4; i++)
         sigaction(sigs[i], &sa, &old[i]);
     quiet = saved_tty;
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
     echo_is_off = 1;
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) {
         rc = -3; /* echo would show the key: do not read it */
-    else
+    } else {
+        prompt(what, hint);
         rc = read_answer(buf);
+    }
     restore_echo();
     for (int i = 0; i < 4; i++)
         sigaction(sigs[i], &old[i], NULL);
@@ -479,11 +493,10 @@ static char *tidy_answer(const struct question *q, char *answer)
  * -p): piped answers get no prompts, so the outcome is the one line. */
 static int ask_one(const struct question *q, char *answer)
 {
-    if (isatty(STDIN_FILENO)) {
-        fprintf(stderr, "%s%s: ", q->what, q->prompt);
-        fflush(stderr);
-    }
-    return q->hidden ? read_hidden(answer) : read_answer(answer);
+    if (q->hidden)
+        return read_hidden(q->what, q->prompt, answer);
+    prompt(q->what, q->prompt);
+    return read_answer(answer);
 }
 
 /* What went wrong with an answer (ask_one's and ask_answers' codes). */
