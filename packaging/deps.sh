@@ -12,6 +12,9 @@ CWMFS_PACKAGES=(
   # tests: the emulator, and the real programs the integration tests drive
   python3 python3-jsonschema curl jq procps findutils grep sed coreutils
   vim nano emacs-nox tmux attr
+  # the package test: cpack's .deb (dpkg-deb; dpkg-shlibdeps for its
+  # Depends), apt-get to install it, mount(8) and findmnt
+  dpkg dpkg-dev apt mount util-linux
   # the style check, and the fuzz targets (clang's libFuzzer)
   clang-format clang libclang-rt-14-dev
 )

@@ -25,7 +25,9 @@ run_suite() { # dialect build-dir cmake-args...
 }
 
 CTEST_ARGS=("$@")
-run_suite real build
+# Only the plain build also installs the .deb it makes (as root:
+# tests/integration/test_package.py), mounts it and purges it again.
+CWMFS_PACKAGE_TEST=1 run_suite real build
 # Leaks are errors too; libfuse's own one-time allocations are suppressed.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
