@@ -862,3 +862,13 @@ bool config_is_secret_option(const char *name)
             return true;
     return false;
 }
+
+int config_load_profile(struct cwm_config *cfg, const char *path,
+                        const char *profile, bool required, char *err,
+                        size_t errlen)
+{
+    if (config_load_file(cfg, path, profile, required, err, errlen) != 0 ||
+        config_apply_env(cfg, err, errlen) != 0)
+        return -1;
+    return config_validate(cfg, err, errlen);
+}

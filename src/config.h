@@ -92,6 +92,13 @@ int config_apply_env(struct cwm_config *cfg, char *err, size_t errlen);
  *     with no "." or ".." segment;
  *   - ttl >= 0. */
 int config_validate(const struct cwm_config *cfg, char *err, size_t errlen);
+
+/* A profile as a mount loads it: config_load_file, then the CWMFS_*
+ * environment (config_apply_env), then config_validate.  0, or -1 with a
+ * one-line reason in err. */
+int config_load_profile(struct cwm_config *cfg, const char *path,
+                        const char *profile, bool required, char *err,
+                        size_t errlen);
 /* A one-line hint when url looks like a mistake that still validates (a
  * cloud host without its "api-" prefix), else NULL. */
 const char *config_url_hint(const char *url);

@@ -216,11 +216,7 @@ static void probe_free(struct probe *p)
  * retry: a person is waiting for the answer. */
 static void http_setup(const struct cwmfs_options *opts, struct http_options *h)
 {
-    http_options_default(h);
-    if (opts->timeout > 0)
-        h->total_timeout_s = opts->timeout;
-    h->max_body_bytes = (size_t)opts->max_response << 20;
-    h->ca_file = opts->cafile;
+    options_http(opts, h);
     h->max_retries = 1;
 }
 
@@ -792,11 +788,8 @@ int firstrun_init(const struct cwmfs_options *opts)
 static int load_profile(const struct cwmfs_options *opts, const char *path,
                         struct cwm_config *cfg, char *err, size_t errlen)
 {
-    if (config_load_file(cfg, path, opts->profile, opts->config != NULL, err,
-                         errlen) != 0 ||
-        config_apply_env(cfg, err, errlen) != 0)
-        return -1;
-    if (config_validate(cfg, err, errlen) == 0)
+    if (config_load_profile(cfg, path, opts->profile, opts->config != NULL, err,
+                            errlen) == 0)
         return 0;
     if (access(path, F_OK) != 0)
         append_err(err, errlen, " (there is no %s: cwmfs --init writes one)",

@@ -59,13 +59,11 @@ static int load_config(const struct cwmfs_options *opts, struct cwm_config *cfg)
 
     if (!path)
         snprintf(err, sizeof(err), "cannot find a config path (HOME unset?)");
-    else if (config_load_file(cfg, path, opts->profile, opts->config != NULL,
-                              err, sizeof(err)) == 0 &&
-             config_apply_env(cfg, err, sizeof(err)) == 0) {
-        if (opts->ttl >= 0)
-            cfg->ttl = opts->ttl;
-        rc = config_validate(cfg, err, sizeof(err));
-    }
+    else
+        rc = config_load_profile(cfg, path, opts->profile, opts->config != NULL,
+                                 err, sizeof(err));
+    if (rc == 0 && opts->ttl >= 0)
+        cfg->ttl = opts->ttl; /* -o ttl= wins; options.c checked it */
     if (rc)
         fprintf(stderr, "cwmfs: %s\n", err);
     else if (config_url_hint(cfg->url))
@@ -102,11 +100,7 @@ static struct cwm_api *connect_api(const struct cwm_config *cfg,
     char err[512];
     cJSON *info = NULL;
 
-    http_options_default(&http_opts);
-    if (opts->timeout > 0)
-        http_opts.total_timeout_s = opts->timeout;
-    http_opts.max_body_bytes = (size_t)opts->max_response << 20;
-    http_opts.ca_file = opts->cafile;
+    options_http(opts, &http_opts);
     if (opts->cafile && access(opts->cafile, R_OK) != 0) {
         fprintf(stderr, "cwmfs: cannot read -o cafile=%s: %s\n", opts->cafile,
                 strerror(errno));

@@ -232,6 +232,14 @@ int options_parse(int argc, char **argv, struct cwmfs_options *opts,
     return rc;
 }
 
+void options_http(const struct cwmfs_options *opts, struct http_options *h)
+{
+    http_options_default(h);
+    h->total_timeout_s = opts->timeout;
+    h->max_body_bytes = (size_t)opts->max_response << 20;
+    h->ca_file = opts->cafile;
+}
+
 void options_free(struct cwmfs_options *opts)
 {
     free(opts->config);

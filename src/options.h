@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "http.h"
+
 struct cwmfs_options {
     char *config;     /* -o config=FILE */
     char *profile;    /* the optional positional before the mountpoint */
@@ -38,6 +40,9 @@ struct cwmfs_options {
 int options_parse(int argc, char **argv, struct cwmfs_options *opts,
                   struct fuse_args *args, char *err, size_t errlen);
 void options_free(struct cwmfs_options *opts);
+/* The HTTP client's settings the options name (-o timeout, max_response,
+ * cafile), over http.h's defaults. */
+void options_http(const struct cwmfs_options *opts, struct http_options *h);
 void options_print_usage(const char *progname);
 
 #endif
