@@ -66,5 +66,7 @@ show "jq -r '[.identifier, .title] | @tsv' members/admin.json"
 show "sed -i 's/\"title\": \".*\"/\"title\": \"Chief Demo Officer\"/' members/admin.json  # one PATCH"
 show "jq -r .title members/admin.json"
 show "echo '{ not json' > members/admin.json; tail -n 1 .cwmfs/errors  # refused, nothing sent"
+show 'getfattr -d members/admin.json  # where it lives in the API'
+show 'cat .cwmfs/stats  # what the mount has asked the server'
 echo
 echo "Still mounted at $mnt.  Stop with: packaging/demo.sh stop ${1:-}"
