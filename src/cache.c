@@ -268,15 +268,16 @@ int cache_get(struct cache *cache, const char *key, const char *tag,
     return rc;
 }
 
-int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
-               void *use_ctx)
+/* A value held under key (fresh only, or expired too), without filling. */
+static int peek(struct cache *cache, const char *key, bool expired_too,
+                cache_use_fn use, void *use_ctx)
 {
     struct entry *e;
     int rc = -EAGAIN;
 
     pthread_mutex_lock(&cache->lock);
     HASH_FIND_STR(cache->table, key, e);
-    if (e && is_fresh(e, clock_mono_seconds())) {
+    if (e && (expired_too ? e->has_value : is_fresh(e, clock_mono_seconds()))) {
         cache->stats.hits++;
         rc = use_entry(e, use, use_ctx);
     }
@@ -284,18 +285,16 @@ int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
     return rc;
 }
 
+int cache_peek(struct cache *cache, const char *key, cache_use_fn use,
+               void *use_ctx)
+{
+    return peek(cache, key, false, use, use_ctx);
+}
+
 int cache_peek_held(struct cache *cache, const char *key, cache_use_fn use,
                     void *use_ctx)
 {
-    struct entry *e;
-    int rc = -EAGAIN;
-
-    pthread_mutex_lock(&cache->lock);
-    HASH_FIND_STR(cache->table, key, e);
-    if (e && e->has_value)
-        rc = use_entry(e, use, use_ctx);
-    pthread_mutex_unlock(&cache->lock);
-    return rc;
+    return peek(cache, key, true, use, use_ctx);
 }
 
 unsigned long cache_version(struct cache *cache)

@@ -156,7 +156,7 @@ struct node_kind {
 extern const struct node_kind node_directory, node_collection, node_object,
     node_singleton, node_report, node_local, node_vacant, node_meta, node_count,
     node_history, node_kept, node_queries, node_query, node_run_params,
-    node_run_result, node_report_link, node_stats, node_settings, node_refresh;
+    node_run_result, node_report_link, node_status_text, node_refresh;
 
 /* The kind of the status file `name` in /.cwmfs (node_status.c), or NULL
  * when it is not one; and their names, added to a listing. */

@@ -15,43 +15,57 @@
 #define REFRESH_HINT \
     "write to this file to drop every cached answer, as SIGHUP does\n"
 
-/* The texts change at every request: each open gets its own snapshot
- * (NODE_DIRECT_IO), dated now. */
-static int stats_doc(struct cwmfs *fs, const struct node *n, bool want_text,
-                     struct doc *doc)
+static int stats_text(struct cwmfs *fs, struct buf *out)
 {
-    struct buf text = BUF_INIT(0);
-    int rc = status_stats_text(fs, &text);
-
-    (void)n;
-    doc->mtime = time(NULL);
-    if (rc == 0 && !text.data)
-        rc = buf_append_str(&text, "");
-    if (rc) {
-        buf_clear(&text);
-        return rc;
-    }
-    doc->len = text.len;
-    if (want_text)
-        doc->text = buf_take(&text, &doc->len);
-    buf_clear(&text);
-    return 0;
+    return status_stats_text(fs, out);
 }
 
-static int config_doc(struct cwmfs *fs, const struct node *n, bool want_text,
+static int config_text(struct cwmfs *fs, struct buf *out)
+{
+    return buf_append_str(out, fs->status.settings ? fs->status.settings : "");
+}
+
+/* The read-only status texts, by name.  Each open makes its own snapshot
+ * (NODE_DIRECT_IO): stats changes at every request. */
+static const struct status_text {
+    const char *name;
+    int (*text)(struct cwmfs *fs, struct buf *out);
+    bool live; /* dated now, not at the mount */
+} status_texts[] = {
+    { "stats", stats_text, true },
+    { "config", config_text, false },
+};
+
+#define STATUS_TEXTS (sizeof(status_texts) / sizeof(status_texts[0]))
+
+static const struct status_text *status_text_named(const char *path)
+{
+    const char *name = strrchr(path, '/');
+
+    name = name ? name + 1 : path;
+    for (size_t i = 0; i < STATUS_TEXTS; i++)
+        if (strcmp(status_texts[i].name, name) == 0)
+            return &status_texts[i];
+    return NULL;
+}
+
+static int status_doc(struct cwmfs *fs, const struct node *n, bool want_text,
                       struct doc *doc)
 {
-    const char *settings = fs->status.settings ? fs->status.settings : "";
+    const struct status_text *t = status_text_named(n->path);
+    struct buf text = BUF_INIT(0);
+    int rc = t ? t->text(fs, &text) : -ENOENT;
 
-    (void)n;
-    doc->mtime = fs->mounted;
-    doc->len = strlen(settings);
-    if (want_text) {
-        doc->text = strdup(settings);
-        if (!doc->text)
-            return -ENOMEM;
+    if (rc == 0 && !text.data)
+        rc = buf_append_str(&text, "");
+    if (rc == 0) {
+        doc->mtime = t->live ? time(NULL) : fs->mounted;
+        doc->len = text.len;
+        if (want_text)
+            doc->text = buf_take(&text, &doc->len);
     }
-    return 0;
+    buf_clear(&text);
+    return rc;
 }
 
 static int refresh_text(struct cwmfs *fs, const struct node *n, char **text)
@@ -80,7 +94,7 @@ static int refresh_truncate(struct cwmfs *fs, const struct node *n, off_t size)
     return size < 0 ? -EINVAL : 0;
 }
 
-const struct node_kind node_stats = {
+const struct node_kind node_status_text = {
     .name = "status file",
     .flags = NODE_DIRECT_IO,
     .refusal = EACCES,
@@ -88,18 +102,7 @@ const struct node_kind node_stats = {
     .getattr = node_doc_getattr,
     .open = node_doc_open,
     .set_attr = node_accept_attr,
-    .doc = stats_doc,
-};
-
-const struct node_kind node_settings = {
-    .name = "status file",
-    .flags = NODE_DIRECT_IO,
-    .refusal = EACCES,
-    .editor_name = node_fixed_name,
-    .getattr = node_doc_getattr,
-    .open = node_doc_open,
-    .set_attr = node_accept_attr,
-    .doc = config_doc,
+    .doc = status_doc,
 };
 
 const struct node_kind node_refresh = {
@@ -115,28 +118,18 @@ const struct node_kind node_refresh = {
     .setting_apply = refresh_apply,
 };
 
-/* The status files, by name: one row each. */
-static const struct {
-    const char *name;
-    const struct node_kind *kind;
-} status_files[] = {
-    { "stats", &node_stats },
-    { "config", &node_settings },
-    { "refresh", &node_refresh },
-};
-
-#define STATUS_FILES (sizeof(status_files) / sizeof(status_files[0]))
+#define REFRESH_NAME "refresh"
 
 const struct node_kind *node_status_kind(const char *name)
 {
-    for (size_t i = 0; i < STATUS_FILES; i++)
-        if (strcmp(status_files[i].name, name) == 0)
-            return status_files[i].kind;
-    return NULL;
+    if (strcmp(name, REFRESH_NAME) == 0)
+        return &node_refresh;
+    return status_text_named(name) ? &node_status_text : NULL;
 }
 
 void node_status_list(struct listing *out)
 {
-    for (size_t i = 0; i < STATUS_FILES; i++)
-        listing_add(out, status_files[i].name, S_IFREG);
+    for (size_t i = 0; i < STATUS_TEXTS; i++)
+        listing_add(out, status_texts[i].name, S_IFREG);
+    listing_add(out, REFRESH_NAME, S_IFREG);
 }

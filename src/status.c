@@ -20,7 +20,7 @@
 
 /* ---- /.cwmfs/config ---- */
 
-static const char * or (const char *value, const char *otherwise)
+static const char *value_or(const char *value, const char *otherwise)
 {
     return value && *value ? value : otherwise;
 }
@@ -31,10 +31,11 @@ static const char *masked(const char *secret)
     return secret && *secret ? "(set, not shown)" : "(not set)";
 }
 
+/* config_path: the file the profile came from (NULL: none found). */
 static int tell_connection(const struct cwm_config *cfg,
                            const struct cwmfs_options *opts,
-                           const char *api_base, const char *api_version,
-                           struct buf *out)
+                           const char *config_path, const char *api_base,
+                           const char *api_version, struct buf *out)
 {
     return buf_printf(
         out,
@@ -42,11 +43,13 @@ static int tell_connection(const struct cwm_config *cfg,
         "profile = %s\nconfig = %s\nurl = %s\ncompany = %s\n"
         "public_key = %s\nprivate_key = %s\nclient_id = %s\n"
         "codebase = %s\napi_base = %s\napi_version = %s\nttl = %d\n",
-        or (opts->profile, "default"), or (opts->config, "(none)"),
-        or (cfg->url, ""), or (cfg->company, ""), masked(cfg->public_key),
-        masked(cfg->private_key), or (cfg->client_id, "(not set)"),
-        or (cfg->codebase, "(discovered)"), or (api_base, "(unknown)"),
-        or (api_version, "(the server's)"), cfg->ttl);
+        value_or(opts->profile, "default"), value_or(config_path, "(none)"),
+        value_or(cfg->url, ""), value_or(cfg->company, ""),
+        masked(cfg->public_key), masked(cfg->private_key),
+        value_or(cfg->client_id, "(not set)"),
+        value_or(cfg->codebase, "(discovered)"),
+        value_or(api_base, "(unknown)"),
+        value_or(api_version, "(the server's)"), cfg->ttl);
 }
 
 static int tell_options(const struct cwmfs_options *opts, struct buf *out)
@@ -57,11 +60,12 @@ static int tell_options(const struct cwmfs_options *opts, struct buf *out)
         "timeout = %d\npage_size = %d\nmax_conns = %d\nmax_pages = %d\n"
         "max_response = %d\ncafile = %s\nallow_other = %s\n"
         "auto_unmount = %s\nxattr = %s\n",
-        (unsigned)opts->umask, or (opts->log_level, "warn"),
-        or (opts->write_mode, "patch"), opts->max_deletes, opts->timeout,
+        (unsigned)opts->umask, value_or(opts->log_level, "warn"),
+        value_or(opts->write_mode, "patch"), opts->max_deletes, opts->timeout,
         opts->page_size, opts->max_conns, opts->max_pages, opts->max_response,
-        or (opts->cafile, "(the system's)"), opts->allow_other ? "yes" : "no",
-        opts->no_auto_unmount ? "no" : "yes", opts->no_xattr ? "no" : "yes");
+        value_or(opts->cafile, "(the system's)"),
+        opts->allow_other ? "yes" : "no", opts->no_auto_unmount ? "no" : "yes",
+        opts->no_xattr ? "no" : "yes");
 }
 
 /* The saved queries' names ("<name>\t<definition>\n" lines). */
@@ -86,12 +90,10 @@ char *status_settings_text(const struct cwm_config *cfg,
 {
     struct buf out = BUF_INIT(0);
     char *file = opts->config ? NULL : config_default_path();
-    struct cwmfs_options shown = *opts;
     size_t len;
-    int rc;
+    int rc = tell_connection(cfg, opts, opts->config ? opts->config : file,
+                             api_base, api_version, &out);
 
-    shown.config = opts->config ? opts->config : file;
-    rc = tell_connection(cfg, &shown, api_base, api_version, &out);
     free(file);
 
     if (rc == 0)
