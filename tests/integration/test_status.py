@@ -15,8 +15,8 @@ import threading
 import time
 import unittest
 
-from harness import (CWMFS_BIN, PRIVATE, PUBLIC, EmulatorTestCase, read_text,
-                     run, write_close, write_config)
+from harness import (CWMFS_BIN, PRIVATE, PUBLIC, EmulatorTestCase,
+                     listing_errno, read_text, run, write_close, write_config)
 
 
 def stats(mnt):
@@ -71,10 +71,30 @@ class StatsTest(EmulatorTestCase):
 
     def test_a_refused_request_is_counted_by_its_status(self):
         mnt = self.mount()
-        with self.assertRaises(FileNotFoundError):
-            read_text(mnt.p("members", "nobody-here.json"))
+        self.emu.hook("POST", "faults", {
+            "path_contains": "/system/members", "status": 500,
+            "body": {"code": "InternalServerError", "errors": None,
+                     "message": "Object reference not set to an instance."}})
+        self.assertEqual(listing_errno(mnt.p("members")), errno.EIO)
+        text = stats(mnt)
+        self.assertEqual(count_of(text, "GET 500"), 1)  # this 500 is final
+        self.assertRegex(text, r"\(\d+ HTTP exchanges: 0 retries")
+        self.emu.hook("POST", "faults/reset")
         os.listdir(mnt.p("members"))
-        self.assertGreaterEqual(count_of(stats(mnt), "GET 200"), 1)
+        self.assertEqual(count_of(stats(mnt), "GET 500"), 1)
+        self.assertEqual(count_of(stats(mnt), "GET 200"),
+                         count_of(text, "GET 200") + 1)
+
+
+    def test_a_retried_request_counts_once_with_its_retry(self):
+        mnt = self.mount()
+        self.emu.hook("POST", "faults", {"path_contains": "/system/members",
+                                         "status": 503})
+        os.listdir(mnt.p("members"))
+        text = stats(mnt)
+        self.assertRegex(text, r"(?m)^requests: (\d+) \((\d+) HTTP exchanges: "
+                               r"1 retries")
+        self.assertEqual(count_of(text, "GET 503"), 0)
 
 
 class ConfigTest(EmulatorTestCase):
