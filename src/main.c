@@ -19,6 +19,7 @@
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -359,6 +360,13 @@ int main(int argc, char **argv)
     /* The keys live in this process's memory: no core file of it, and no
      * other process of the user may ptrace it or read its environ. */
     prctl(PR_SET_DUMPABLE, 0);
+    /* A listing's page (megabytes) is parsed and freed again.  glibc
+     * serves such blocks with mmap, until the first is freed: then it
+     * raises its threshold to that size, and later pages come from the
+     * arenas, where they leave holes among the texts kept (measured at
+     * 50,000 members: resident 1.7x the JSON served after a refresh,
+     * against 1.4x with the threshold held).  Setting it holds it. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     config_init(&cfg);
     pthread_mutex_init(&fs.open_lock, NULL);
     if (options_parse(argc, argv, &opts, &args, err, sizeof(err)) != 0) {
