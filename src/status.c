@@ -12,6 +12,7 @@
 #include "progress.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,20 @@ static int tell_listings(struct cwmfs *fs, struct buf *out)
     return rc;
 }
 
+/* What malloc holds: in use, and freed but not yet given back (a refresh
+ * frees the old copy of every text; glibc keeps the pages of its arenas
+ * until malloc_trim). */
+static int tell_memory(struct buf *out)
+{
+    struct mallinfo2 mi = mallinfo2();
+
+    return buf_printf(out,
+                      "memory: %.1f MB in use, %.1f MB free in malloc's "
+                      "arenas\n",
+                      (double)(mi.uordblks + mi.hblkhd) / 1e6,
+                      (double)mi.fordblks / 1e6);
+}
+
 int status_stats_text(struct cwmfs *fs, struct buf *out)
 {
     int rc = tell_uptime(fs, out);
@@ -233,6 +248,8 @@ int status_stats_text(struct cwmfs *fs, struct buf *out)
         rc = tell_cache(fs, out);
     if (rc == 0)
         rc = tell_listings(fs, out);
+    if (rc == 0)
+        rc = tell_memory(out);
     return rc;
 }
 
