@@ -65,6 +65,8 @@ class StatsTest(EmulatorTestCase):
                                r"\(of the last \d+ requests\), max [\d.]+ ms$")
         self.assertRegex(text, r"(?m)^cache: [1-9]\d* hits, \d+ misses")
         self.assertRegex(text, r"(?m)^uptime: 0d 00:0\d:\d\d \(mounted ")
+        self.assertRegex(text, r"(?m)^memory: [1-9][\d.]* MB in use, [\d.]+ MB "
+                               r"free in malloc's arenas$")
         # the member held open (stats is counted after its text is made)
         self.assertEqual(count_of(text, "open files"), 1)
         self.assertEqual(count_of(stats(mnt), "open files"), 0)
