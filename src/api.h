@@ -78,16 +78,36 @@ struct api_page {
     int n; /* as the server numbered it */
     const struct json_span *items;
     size_t count;
+    void *prepared; /* what the taker's prepare made of it */
 };
-/* Takes the pages of a list, in order, in the thread that asked for it.
- * A nonzero return (-errno) stops the listing with that error; -EIO says
- * an item was not JSON. */
-typedef int (*api_page_fn)(void *ctx, const struct api_page *page);
+/* Who takes a list's pages, and how; both run in the thread that asked
+ * for the list.
+ *
+ * prepare (may be NULL) runs on each page as soon as it has come, in the
+ * order pages come (not always theirs): the costly work per item
+ * (rendering) belongs there, so that it overlaps the fetching of the
+ * other pages instead of waiting for the one before.  It leaves its work
+ * in page->prepared, or nothing when it fails.  The page's text is then
+ * freed: items are NULL from there on (count stays).
+ *
+ * take runs after prepare, pages in order.  It
+ * may keep page->prepared (and set it to NULL); what it leaves there is
+ * handed to discard, as is what prepare made of a page never taken
+ * (another page failed first).
+ *
+ * A nonzero return (-errno) from prepare or take stops the listing with
+ * that error; -EIO says an item was not JSON. */
+struct api_page_taker {
+    int (*prepare)(void *ctx, struct api_page *page);
+    int (*take)(void *ctx, struct api_page *page);
+    void (*discard)(void *ctx, struct api_page *page);
+    void *ctx;
+};
 /* GET every page of the list at system/<endpoint> as api_get_all does,
- * each handed to fn as it arrives, so that a big list is never whole in
- * memory.  0 or -errno as api_get (error says why). */
-int api_each_page(struct cwm_api *api, const char *endpoint, api_page_fn fn,
-                  void *ctx, struct api_error *error);
+ * each handed to the taker as it arrives, so that a big list is never
+ * whole in memory.  0 or -errno as api_get (error says why). */
+int api_each_page(struct cwm_api *api, const char *endpoint,
+                  const struct api_page_taker *taker, struct api_error *error);
 
 /* GET every page of the list at system/<endpoint>, following the Link
  * header; *out is one JSON array holding all items, in order.  Once the
@@ -114,8 +134,9 @@ struct api_port {
     int (*get_all)(void *ctx, const char *endpoint, cJSON **out,
                    struct api_error *error);
     /* api_each_page: how listings are fetched. */
-    int (*each_page)(void *ctx, const char *endpoint, api_page_fn fn,
-                     void *fn_ctx, struct api_error *error);
+    int (*each_page)(void *ctx, const char *endpoint,
+                     const struct api_page_taker *taker,
+                     struct api_error *error);
     int (*send)(void *ctx, const char *method, const char *path,
                 const cJSON *body, cJSON **out, struct api_error *error);
     /* 1 if the server moved (see api_relocate); may be NULL. */

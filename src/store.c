@@ -829,23 +829,26 @@ static void *render_share(void *arg)
     return NULL;
 }
 
-/* Renders a page's items into b's next rows (zeroed, and counted, so that
- * build_clear frees whatever was rendered).  Rendering is most of a cold
- * listing's work, and the threads fetching later pages mostly wait on the
- * network: the items are shared out over up to LISTING_THREADS threads,
- * one per core.  Each item is rendered alone, so any split is the same. */
-static int render_page(struct listing_build *b, const struct api_page *page)
+static void rows_free(struct listed *rows, size_t count)
+{
+    for (size_t i = 0; rows && i < count; i++)
+        listed_clear(&rows[i]);
+    free(rows);
+}
+
+/* Renders a page's items into rows (zeroed).  Rendering is most of a cold
+ * listing's work, and a page may be all there is: the items are shared
+ * out over up to LISTING_THREADS threads, one per core.  Each item is
+ * rendered alone, so any split is the same. */
+static int render_page(struct listing_build *b, const struct api_page *page,
+                       struct listed *rows)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t shares = cores < 1 ? 1 : (size_t)cores, started = 0;
     struct render_share share[LISTING_THREADS];
     pthread_t tid[LISTING_THREADS];
-    struct listed *rows;
     int rc = 0;
 
-    rows = &b->rows[b->count];
-    memset(rows, 0, page->count * sizeof(*rows));
-    b->count += page->count;
     if (shares > LISTING_THREADS)
         shares = LISTING_THREADS;
     if (page->count < 64 * shares) /* not worth a thread */
@@ -871,11 +874,24 @@ static int render_page(struct listing_build *b, const struct api_page *page)
     return rc;
 }
 
-/* api_page_fn: renders a page's items after those of the pages before. */
-static int take_listed_page(void *ctx, const struct api_page *page)
+/* api_page_taker: a page's items rendered into rows, while other pages
+ * are still on their way. */
+static int prepare_listed_page(void *ctx, struct api_page *page)
+{
+    struct listed *rows = calloc(page->count ? page->count : 1, sizeof(*rows));
+    int rc = rows ? render_page(ctx, page, rows) : -ENOMEM;
+
+    if (rc)
+        rows_free(rows, page->count);
+    else
+        page->prepared = rows;
+    return rc;
+}
+
+/* api_page_taker: a page's rows put after those of the pages before. */
+static int take_listed_page(void *ctx, struct api_page *page)
 {
     struct listing_build *b = ctx;
-
     struct listed *rows;
 
     if (page->count == 0) /* an empty list: b->rows may be NULL */
@@ -885,16 +901,28 @@ static int take_listed_page(void *ctx, const struct api_page *page)
     if (!rows)
         return -ENOMEM;
     b->rows = rows;
-    return render_page(b, page);
+    memcpy(&b->rows[b->count], page->prepared, page->count * sizeof(*rows));
+    b->count += page->count;
+    free(page->prepared); /* its rows are b's now */
+    page->prepared = NULL;
+    return 0;
+}
+
+static void discard_listed_page(void *ctx, struct api_page *page)
+{
+    (void)ctx;
+    rows_free(page->prepared, page->count);
 }
 
 /* Fetches every page of res into b (emptied first); 0 or -errno. */
 static int fetch_listing(struct store *store, const struct resource_type *res,
                          struct listing_build *b, struct api_error *err)
 {
+    struct api_page_taker taker = { prepare_listed_page, take_listed_page,
+                                    discard_listed_page, b };
+
     build_clear(b);
-    return store->api.each_page(store->api.ctx, res->endpoint, take_listed_page,
-                                b, err);
+    return store->api.each_page(store->api.ctx, res->endpoint, &taker, err);
 }
 
 struct keyed_item {

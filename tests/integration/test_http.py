@@ -172,6 +172,83 @@ class HttpTest(EmulatorTestCase):
         self.assertEqual(paths, ["/v4_6_release/apis/3.0/system/info"])
 
 
+class RelistTest(EmulatorTestCase):
+    """A list listed before is listed again (a TTL's expiry, a refresh)
+    with every page asked for at once: its page count last time is the
+    guess, and page 1 corrects it.  30 members, 5 a page: 6 pages."""
+
+    members = 30
+
+    def listing(self, mnt, latency_ms=150):
+        """The names listed after a refresh, and the GETs of the members
+        list that the listing made: (page, client port) pairs."""
+        with open(mnt.p(".cwmfs", "refresh"), "w") as f:
+            f.write("\n")
+        self.emu.reset_requests()
+        self.emu.hook("POST", "latency", {"ms": latency_ms})
+        try:
+            names = sorted(n for n in os.listdir(mnt.p("members"))
+                           if n.endswith(".json"))
+        finally:
+            self.emu.hook("POST", "latency", {"ms": 0})
+        gets = [(int(r["query"].rsplit("page=", 1)[1]), r["client_port"])
+                for r in self.emu.hook("GET", "requests/detail")
+                if r["path"].endswith("/system/members")]
+        return names, gets
+
+    def server_names(self):
+        return sorted(m["identifier"] + ".json"
+                      for m in self.emu.curl_all("members"))
+
+    def test_a_list_listed_before_asks_for_all_its_pages_at_once(self):
+        mnt = self.mount("page_size=5", "ttl=3600")
+        names, gets = self.listing(mnt)  # page 1, then 2..6 at once
+        self.assertEqual(sorted(p for p, _ in gets), [1, 2, 3, 4, 5, 6])
+        self.assertLess(len({port for _, port in gets}), 6)
+        names_again, gets = self.listing(mnt)
+        self.assertEqual(names_again, names)
+        self.assertEqual(sorted(p for p, _ in gets), [1, 2, 3, 4, 5, 6])
+        # six calls of 150 ms in flight at once: six connections
+        self.assertEqual(len({port for _, port in gets}), 6, gets)
+
+    def test_a_list_that_lost_pages_drops_those_past_its_end(self):
+        mnt = self.mount("page_size=5", "ttl=3600")
+        self.listing(mnt, latency_ms=0)
+        gone = self.emu.curl_all("members")[8:]
+        self.addCleanup(self.restore, gone)
+        for m in gone:
+            self.emu.hook("DELETE", "objects/members/%d" % m["id"])
+        names, gets = self.listing(mnt)
+        self.assertEqual(names, self.server_names())
+        self.assertEqual(len(names), 8)
+        # pages 1..6 asked at once; 3..6 wasted, once each
+        self.assertEqual(sorted(p for p, _ in gets), [1, 2, 3, 4, 5, 6])
+        names, gets = self.listing(mnt)
+        self.assertEqual(sorted(p for p, _ in gets), [1, 2])
+
+    def test_a_list_that_grew_is_fetched_to_its_new_end(self):
+        mnt = self.mount("page_size=5", "ttl=3600")
+        self.listing(mnt, latency_ms=0)
+        made = [self.emu.hook("POST", "objects/members",
+                              {"identifier": "grown%02d" % i,
+                               "firstName": "G", "lastName": "R"})["id"]
+                for i in range(12)]
+        self.addCleanup(self.remove, made)
+        names, gets = self.listing(mnt)
+        self.assertEqual(names, self.server_names())
+        self.assertEqual(len(names), 42)
+        self.assertEqual(sorted(p for p, _ in gets), list(range(1, 10)))
+
+    def restore(self, objects):
+        """Puts deleted members back, as the class's other tests expect."""
+        for obj in objects:
+            self.emu.hook("POST", "objects/members", obj)
+
+    def remove(self, ids):
+        for mid in ids:
+            self.emu.hook("DELETE", "objects/members/%d" % mid)
+
+
 class WalkTest(EmulatorTestCase):
     """ls -l caught by a refresh half way: the rest of its stats are
     answered from one new listing, not one request each (walks.h)."""

@@ -148,21 +148,29 @@ static int fake_get_all(void *ctx, const char *endpoint, cJSON **out,
 }
 
 /* Lists as one page: the list printed, as a server sends it. */
-static int fake_each_page(void *ctx, const char *endpoint, api_page_fn fn,
-                          void *fn_ctx, struct api_error *err)
+static int fake_each_page(void *ctx, const char *endpoint,
+                          const struct api_page_taker *taker,
+                          struct api_error *err)
 {
     cJSON *list = NULL;
     int rc = fake_get_all(ctx, endpoint, &list, err);
     char *text = rc ? NULL : cJSON_PrintUnformatted(list);
-    struct api_page page = { 1, NULL, 0 };
+    struct api_page page = { 1, NULL, 0, NULL };
     struct json_span *items = NULL;
 
     if (!rc)
         rc = text ? jsontext_split(text, strlen(text), &items, &page.count)
                   : -ENOMEM;
     page.items = items;
+    if (!rc && taker->prepare)
+        rc = taker->prepare(taker->ctx, &page);
+    page.items = NULL; /* as api_each_page: take sees no text once prepared */
+    if (!rc && !taker->prepare)
+        page.items = items;
     if (!rc)
-        rc = fn(fn_ctx, &page);
+        rc = taker->take(taker->ctx, &page);
+    if (page.prepared && taker->discard)
+        taker->discard(taker->ctx, &page);
     free(items);
     free(text);
     cJSON_Delete(list);
