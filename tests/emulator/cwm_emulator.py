@@ -434,6 +434,10 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
+    # socketserver's backlog of 5 drops the SYNs of a client opening more
+    # connections at once (cwmfs opens up to 16), which then wait a second
+    # to try again: the emulator must never be what a benchmark measures.
+    request_queue_size = 128
 
     def __init__(self, host="127.0.0.1", port=0, **options):
         unknown = set(options) - set(DEFAULTS)
