@@ -157,9 +157,6 @@ void api_set_max_conns(struct cwm_api *api, int max_conns);
 /* Pages one listing may take (-o max_pages), 1 or more. */
 void api_set_max_pages(struct cwm_api *api, int max_pages);
 
-/* The page number of a Link header's rel="last" URL, or 0 if none. */
-int api_link_last_page(const char *link);
-
 /* Binds port to api (api_get, api_get_all, api_send). */
 void api_port_init(struct api_port *port, struct cwm_api *api);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "pages.h"
 #include "unit.h"
 
 static void check_version(const char *info_json, const char *want)
@@ -24,17 +25,16 @@ int main(void)
     check_version("{\"version\": \"beta\"}", NULL);
     check_version("{\"version\": 2025.8}", NULL);
     check_version("{}", NULL);
-    CHECK_INT_EQ(api_link_last_page(
+    CHECK_INT_EQ(pager_link_last(
                      "<https://x/members?pageSize=1000&page=2>; rel=\"next\", "
                      "<https://x/members?pageSize=1000&page=10>; rel=\"last\""),
                  10);
-    CHECK_INT_EQ(api_link_last_page("<https://x/m?page=3&pageSize=5>; "
-                                    "rel=\"last\""),
+    CHECK_INT_EQ(pager_link_last("<https://x/m?page=3&pageSize=5>; "
+                                 "rel=\"last\""),
                  3);
-    CHECK_INT_EQ(api_link_last_page("<https://x/m?subpage=7>; rel=\"last\""),
-                 0);
-    CHECK_INT_EQ(api_link_last_page("<https://x/m?page=2>; rel=\"next\""), 0);
-    CHECK_INT_EQ(api_link_last_page(NULL), 0);
+    CHECK_INT_EQ(pager_link_last("<https://x/m?subpage=7>; rel=\"last\""), 0);
+    CHECK_INT_EQ(pager_link_last("<https://x/m?page=2>; rel=\"next\""), 0);
+    CHECK_INT_EQ(pager_link_last(NULL), 0);
     CHECK_INT_EQ(api_status_to_errno(200), 0);
     CHECK_INT_EQ(api_status_to_errno(404), -ENOENT);
     CHECK_INT_EQ(api_status_to_errno(403), -EACCES);
