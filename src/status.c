@@ -229,6 +229,8 @@ static int tell_memory(struct buf *out)
 {
     struct mallinfo2 mi = mallinfo2();
 
+    if (mi.uordblks + mi.hblkhd == 0) /* a sanitizer's malloc, not glibc's */
+        return buf_printf(out, "memory: not known (malloc is not glibc's)\n");
     return buf_printf(out,
                       "memory: %.1f MB in use, %.1f MB free in malloc's "
                       "arenas\n",
