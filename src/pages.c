@@ -16,6 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Lists whose page count is remembered: the collections, and the saved
+ * searches and queries asked for lately (a forgotten one only costs its
+ * next listing a round trip). */
+#define SEEN_MAX 1024
+
 struct pager {
     pager_get_fn get;
     void *ctx;
@@ -582,6 +587,9 @@ static void remember_pages(struct pager *pager, const char *endpoint, int pages)
         return; /* only a guess lost */
     *seen = pages;
     pthread_mutex_lock(&pager->seen_lock);
+    if (!strmap_get(pager->seen, endpoint) &&
+        strmap_count(pager->seen) >= SEEN_MAX)
+        free(strmap_take_oldest(pager->seen));
     if (strmap_put(pager->seen, endpoint, seen) != 0)
         free(seen);
     pthread_mutex_unlock(&pager->seen_lock);
