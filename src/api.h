@@ -90,10 +90,10 @@ struct api_page {
  * in page->prepared, or nothing when it fails.  The page's text is then
  * freed: items are NULL from there on (count stays).
  *
- * take runs after prepare, pages in order.  It
- * may keep page->prepared (and set it to NULL); what it leaves there is
- * handed to discard, as is what prepare made of a page never taken
- * (another page failed first).
+ * take runs after prepare, pages in order.  It may keep page->prepared
+ * (and set it to NULL); what it leaves there is handed to discard, as is
+ * what prepare made of a page never taken (another page failed first, or
+ * the page lies past the end page 1 names).
  *
  * A nonzero return (-errno) from prepare or take stops the listing with
  * that error; -EIO says an item was not JSON. */
