@@ -15,8 +15,9 @@ added to every API call, and measures each action --runs times (medians):
                                cost of a FUSE round trip on this machine)
   N parallel readers       throughput at 1, 2, 4 and 8 readers
 
-and for each: wall time, API requests, connections the emulator saw, and
-the daemon's resident memory (peak and now).  Usage:
+and for each: wall time, API requests, connections the emulator saw, the
+daemon's CPU time (its threads, user and system) and resident memory (peak
+and now).  Usage:
 
     python3 tests/bench/bench.py [--members 10000] [--latency-ms 50]
         [--runs 5] [--bin build/cwmfs] [--json figures.json]
@@ -47,6 +48,13 @@ def memory_kib(pid):
             if key in ("VmHWM", "VmRSS"):
                 got[key] = int(value.split()[0])
     return got.get("VmHWM", 0), got.get("VmRSS", 0)
+
+
+def cpu_seconds(pid):
+    """User and system CPU seconds a process (all its threads) has used."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_quiet(argv):
@@ -85,27 +93,32 @@ class Bench:
     def measure(self, label, argv, before=None, baseline=None):
         """Median wall time of argv over the runs; before() runs first,
         untimed (to make a cache cold).  baseline: seconds to compare."""
-        times, requests, conns = [], [], []
+        times, requests, conns, cpu = [], [], [], []
         for _ in range(self.args.runs):
             if before:
                 before()
             self.emu.reset_requests()
+            start = cpu_seconds(self.mnt.proc.pid)
             times.append(wall(argv))
+            cpu.append(cpu_seconds(self.mnt.proc.pid) - start)
             r, c = self.api_stats()
             requests.append(r)
             conns.append(c)
         peak, now = memory_kib(self.mnt.proc.pid)
         fig = {"action": label, "seconds": statistics.median(times),
                "requests": max(requests), "connections": max(conns),
+               "daemon_cpu_seconds": statistics.median(cpu),
                "rss_peak_kib": peak, "rss_kib": now}
         if baseline:
             fig["baseline_seconds"] = baseline
             fig["ratio"] = fig["seconds"] / baseline
         self.figures.append(fig)
-        print("%-34s %8.3f s %6d req %3d conn %8d KiB peak %8d KiB%s" % (
-            label, fig["seconds"], fig["requests"], fig["connections"], peak,
-            now, "   %.2fx baseline (%.3f s)" % (fig["ratio"], baseline)
-            if baseline else ""), flush=True)
+        print("%-34s %8.3f s %6d req %3d conn %6.2f s cpu %8d KiB peak "
+              "%8d KiB%s" % (
+                  label, fig["seconds"], fig["requests"], fig["connections"],
+                  fig["daemon_cpu_seconds"], peak, now,
+                  "   %.2fx baseline (%.3f s)" % (fig["ratio"], baseline)
+                  if baseline else ""), flush=True)
         return fig["seconds"]
 
     def curl_loop(self):
